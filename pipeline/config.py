@@ -1,0 +1,270 @@
+"""`crebis.toml`: every option declared once, typed, with its default and its doc.
+
+The loader walks these dataclasses, so adding an option is adding a field:
+unknown keys, wrong types and bad values are all collected and reported
+together, naming the file and the key (the MkDocs model).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+CONFIG_FILE = "crebis.toml"
+SUPPORTED_LANGUAGES = ("fr", "nl", "en")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def option(default: Any, doc: str, check: typing.Callable[[Any], str | None] | None = None) -> Any:
+    """Declare a config option with its default, one-line doc and an optional value check."""
+    meta = {"doc": doc, "check": check}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def section(cls: type, doc: str) -> Any:
+    """Declare a nested table of options."""
+    return field(default_factory=cls, metadata={"doc": doc, "check": None})
+
+
+def _colour(value: str) -> str | None:
+    return None if _COLOUR.match(value) else f"expected a colour like '#1d4e89', got {value!r}"
+
+
+def _url(value: str) -> str | None:
+    if value.startswith(("https://", "http://")):
+        return None
+    return f"expected an absolute http(s) URL, got {value!r}"
+
+
+def _positive(value: int | float) -> str | None:
+    return None if value > 0 else f"expected a number above 0, got {value!r}"
+
+
+def _not_negative(value: int | float) -> str | None:
+    return None if value >= 0 else f"expected 0 or more, got {value!r}"
+
+
+def _unit_interval(value: float) -> str | None:
+    return None if 0 < value <= 1 else f"expected a number above 0 and at most 1, got {value!r}"
+
+
+def _languages(value: list[str]) -> str | None:
+    if not value:
+        return "list at least one language"
+    unknown = [lang for lang in value if lang not in SUPPORTED_LANGUAGES]
+    if unknown:
+        return f"unsupported language(s) {unknown}; choose among {list(SUPPORTED_LANGUAGES)}"
+    if len(set(value)) != len(value):
+        return "a language is listed twice"
+    return None
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str = option("Centre de recherche bruxellois sur les inégalités sociales", "Full name, shown in footers and the PDF back matter.")
+    short_name: str = option("CREBIS", "Short name or acronym, shown in headers.")
+    website: str = option("https://crebis.example.org/", "Public website of the centre.", _url)
+    contact: str = option("info@crebis.example.org", "Public contact address.")
+    logo: str = option("layouts/assets/logo.svg", "Logo file, relative to the project root (SVG or PNG).")
+
+
+@dataclass(frozen=True)
+class Brand:
+    primary: str = option("#1d4e89", "Main brand colour: headings, title bars, links.", _colour)
+    accent: str = option("#b3261e", "Accent colour: highlights and call-outs.", _colour)
+    text: str = option("#1a1a1a", "Body text colour.", _colour)
+    background: str = option("#ffffff", "Page background colour.", _colour)
+    muted_background: str = option("#eef3f9", "Background of boxes such as key findings.", _colour)
+    font_body: str = option("Source Sans 3, Segoe UI, Helvetica Neue, Arial, sans-serif", "Body font stack (web); the PDF uses the fonts that ship with crebis.")
+    font_heading: str = option("Source Sans 3, Segoe UI, Helvetica Neue, Arial, sans-serif", "Heading font stack (web).")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    jobs: int = option(0, "Parallel workers; 0 means one per CPU core.", _not_negative)
+    drafts: bool = option(False, "Also build results whose status is 'draft'.")
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    toc: bool = option(True, "Show a table of contents on result pages.")
+    show_summary: bool = option(True, "Show the plain-language summary at the top of result pages.")
+
+
+@dataclass(frozen=True)
+class BriefOptions:
+    max_pages: int = option(4, "Page budget of a policy brief; longer briefs get a warning.", _positive)
+    csl: str = option("layouts/csl/apa.csl", "CSL citation style, relative to the project root.")
+    bibliography: str = option("content/references.bib", "Shared bibliography (BibTeX or CSL JSON), relative to the project root.")
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    feeds: str = option("content/watch/feeds.opml", "OPML file listing the watched feeds.")
+    themes: str = option("content/themes.yaml", "Theme taxonomy (labels and keywords per language).")
+    concurrency: int = option(20, "Feeds fetched at the same time, in all.", _positive)
+    per_host: int = option(2, "Feeds fetched at the same time from one host.", _positive)
+    connect_timeout: float = option(10.0, "Seconds to open a connection.", _positive)
+    read_timeout: float = option(20.0, "Seconds to wait for data on an open connection.", _positive)
+    total_timeout: float = option(60.0, "Seconds a whole feed download may take.", _positive)
+    max_body_mb: float = option(10.0, "Largest feed body accepted, in MB, after decompression.", _positive)
+    cluster_threshold: float = option(0.6, "Title similarity (0-1) above which items from different feeds form one story.", _unit_interval)
+    recency_days: float = option(14.0, "Half-life of an item's recency in its score, in days.", _positive)
+
+
+@dataclass(frozen=True)
+class Config:
+    languages: list[str] = option(list(SUPPORTED_LANGUAGES), "Languages of every public output, in order of precedence.", _languages)
+    base_url: str = option("https://crebis.example.org/", "Absolute URL where outputs/site is published.", _url)
+    organisation: Organisation = section(Organisation, "Who publishes.")
+    brand: Brand = section(Brand, "Colours and fonts of every output.")
+    build: BuildOptions = section(BuildOptions, "How `crebis build` runs.")
+    page: PageOptions = section(PageOptions, "Web pages of results.")
+    brief: BriefOptions = section(BriefOptions, "Policy briefs (PDF, DOCX).")
+    watch: WatchOptions = section(WatchOptions, "Innovation watch: feeds, fetching, ranking.")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The effective configuration as plain data."""
+        return dataclasses.asdict(self)
+
+
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(tp, str(tp))
+
+
+def _coerce(value: Any, tp: Any) -> tuple[Any, str | None]:
+    """Return (value, None) if `value` fits the declared type, else (None, problem)."""
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            return None, f"expected {_type_name(tp)}, got {value!r}"
+        items = []
+        for item in value:
+            coerced, problem = _coerce(item, inner)
+            if problem:
+                return None, problem
+            items.append(coerced)
+        return items, None
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value), None
+    if tp is int and isinstance(value, bool):
+        return None, f"expected {_type_name(tp)}, got {value!r}"
+    if isinstance(value, tp):
+        return value, None
+    return None, f"expected {_type_name(tp)}, got {value!r}"
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, problems: list[str]) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            problems.append(f"unknown key '{prefix}{key}' (known keys here: {known})")
+    kwargs = {}
+    for name, f in fields.items():
+        if name not in data:
+            continue
+        tp, value, dotted = hints[name], data[name], f"{prefix}{name}"
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                problems.append(f"'{dotted}' must be a table ([{dotted}])")
+                continue
+            kwargs[name] = _build(tp, value, f"{dotted}.", problems)
+            continue
+        coerced, problem = _coerce(value, tp)
+        if problem is None and f.metadata.get("check"):
+            problem = f.metadata["check"](coerced)
+        if problem:
+            problems.append(f"'{dotted}': {problem}")
+        else:
+            kwargs[name] = coerced
+    return cls(**kwargs)
+
+
+# Files the project must have for the build to work, by config key.
+_REQUIRED_FILES = ("organisation.logo",)
+
+
+def parse_config(data: dict[str, Any], path: Path | str = CONFIG_FILE, root: Path | None = None) -> Config:
+    """Validate raw TOML data into a `Config`, raising one `ConfigError` that lists every problem.
+
+    With `root`, files the config names are checked to exist relative to it.
+    """
+    problems: list[str] = []
+    config = _build(Config, data, "", problems)
+    if root is not None:
+        for dotted in _REQUIRED_FILES:
+            section_name, key = dotted.split(".")
+            value = getattr(getattr(config, section_name), key)
+            if not (root / value).is_file():
+                problems.append(f"'{dotted}': file {value} not found in {root}")
+    if problems:
+        raise ConfigError(path, problems)
+    return config
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate `crebis.toml` at the project root; paths in it are relative to that root."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, [f"no {CONFIG_FILE} here: run crebis in a project folder, or create one with `crebis init DIR`"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    return parse_config(data, path, root)
+
+
+def describe(cls: type = Config, prefix: str = "") -> list[tuple[str, str, Any]]:
+    """(dotted key, doc, default) for every option: the reference the README and `crebis config` show."""
+    rows = []
+    for f in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls)[f.name]
+        if dataclasses.is_dataclass(hint):
+            rows.extend(describe(hint, f"{prefix}{f.name}."))
+        else:
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            rows.append((f"{prefix}{f.name}", f.metadata["doc"], default))
+    return rows
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def dump_config(config: Config) -> str:
+    """The effective configuration as commented TOML."""
+    docs = {key: doc for key, doc, _ in describe()}
+    top, tables = [], []
+    for name, value in config.as_dict().items():
+        if isinstance(value, dict):
+            lines = [f"\n[{name}]"]
+            for key, inner in value.items():
+                lines.append(f"# {docs[f'{name}.{key}']}")
+                lines.append(f"{key} = {_toml_value(inner)}")
+            tables.append("\n".join(lines))
+        else:
+            top.append(f"# {docs[name]}\n{name} = {_toml_value(value)}")
+    return "\n".join(top) + "\n" + "\n".join(tables) + "\n"
