@@ -20,6 +20,7 @@ from pipeline.errors import ConfigError
 CONFIG_FILE = "crebis.toml"
 SUPPORTED_LANGUAGES = ("fr", "nl", "en")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_FONT_STACK = 'system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
 def option(default: Any, doc: str, check: typing.Callable[[Any], str | None] | None = None) -> Any:
@@ -70,7 +71,8 @@ def _languages(value: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Organisation:
-    name: str = option("Centre de recherche bruxellois sur les inégalités sociales", "Full name, shown in footers and the PDF back matter.")
+    name: str = option("Centre de recherche bruxellois sur les inégalités sociales",
+                       "Full name, shown in footers and the PDF back matter.")
     short_name: str = option("CREBIS", "Short name or acronym, shown in headers.")
     website: str = option("https://crebis.example.org/", "Public website of the centre.", _url)
     contact: str = option("info@crebis.example.org", "Public contact address.")
@@ -84,8 +86,9 @@ class Brand:
     text: str = option("#1a1a1a", "Body text colour.", _colour)
     background: str = option("#ffffff", "Page background colour.", _colour)
     muted_background: str = option("#eef3f9", "Background of boxes such as key findings.", _colour)
-    font_body: str = option("Source Sans 3, Segoe UI, Helvetica Neue, Arial, sans-serif", "Body font stack (web); the PDF uses the fonts that ship with crebis.")
-    font_heading: str = option("Source Sans 3, Segoe UI, Helvetica Neue, Arial, sans-serif", "Heading font stack (web).")
+    font_body: str = option(_FONT_STACK, "Body font stack (CSS syntax) for web pages; PDFs use the fonts that ship "
+                            "with crebis.")
+    font_heading: str = option(_FONT_STACK, "Heading font stack (CSS syntax) for web pages.")
 
 
 @dataclass(frozen=True)
@@ -104,26 +107,31 @@ class PageOptions:
 class BriefOptions:
     max_pages: int = option(4, "Page budget of a policy brief; longer briefs get a warning.", _positive)
     csl: str = option("layouts/csl/apa.csl", "CSL citation style, relative to the project root.")
-    bibliography: str = option("content/references.bib", "Shared bibliography (BibTeX or CSL JSON), relative to the project root.")
+    bibliography: str = option("content/references.bib",
+                               "Shared bibliography (BibTeX or CSL JSON), relative to the project root.")
 
 
 @dataclass(frozen=True)
 class WatchOptions:
     feeds: str = option("content/watch/feeds.opml", "OPML file listing the watched feeds.")
     themes: str = option("content/themes.yaml", "Theme taxonomy (labels and keywords per language).")
-    concurrency: int = option(20, "Feeds fetched at the same time, in all.", _positive)
+    concurrency: int = option(64, "Feeds fetched at the same time, in all.", _positive)
     per_host: int = option(2, "Feeds fetched at the same time from one host.", _positive)
     connect_timeout: float = option(10.0, "Seconds to open a connection.", _positive)
     read_timeout: float = option(20.0, "Seconds to wait for data on an open connection.", _positive)
     total_timeout: float = option(60.0, "Seconds a whole feed download may take.", _positive)
     max_body_mb: float = option(10.0, "Largest feed body accepted, in MB, after decompression.", _positive)
+    max_redirects: int = option(5, "Redirects followed for one feed before giving up.", _not_negative)
+    parse_workers: int = option(0, "Processes parsing feeds; 0 means one per CPU core, 1 parses in the fetching process.", _not_negative)
     cluster_threshold: float = option(0.6, "Title similarity (0-1) above which items from different feeds form one story.", _unit_interval)
+    cluster_days: float = option(7.0, "Items published at most this many days apart can form one story.", _positive)
     recency_days: float = option(14.0, "Half-life of an item's recency in its score, in days.", _positive)
 
 
 @dataclass(frozen=True)
 class Config:
-    languages: list[str] = option(list(SUPPORTED_LANGUAGES), "Languages of every public output, in order of precedence.", _languages)
+    languages: list[str] = option(list(SUPPORTED_LANGUAGES),
+                                  "Languages of every public output, in order of precedence.", _languages)
     base_url: str = option("https://crebis.example.org/", "Absolute URL where outputs/site is published.", _url)
     organisation: Organisation = section(Organisation, "Who publishes.")
     brand: Brand = section(Brand, "Colours and fonts of every output.")
@@ -222,7 +230,8 @@ def load_config(root: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(path, [f"no {CONFIG_FILE} here: run crebis in a project folder, or create one with `crebis init DIR`"]) from None
+        raise ConfigError(path, [f"no {CONFIG_FILE} here: run crebis in a project folder, "
+                                 "or create one with `crebis init DIR`"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -55,3 +55,7 @@ def main(ctx: click.Context, root: Path) -> None:
     and watch RSS/Atom feeds for a weekly digest."""
     ctx.ensure_object(dict)
     ctx.obj["root"] = root
+
+
+# Commands register themselves on `main` when their module is imported.
+from pipeline.cli import project as _project_commands  # noqa: E402, F401

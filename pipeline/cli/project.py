@@ -1,0 +1,124 @@
+"""Commands that make and build a project: init, new, build, config."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from pipeline.build import Report
+from pipeline.cli import handle_errors, main, open_project
+from pipeline.config import describe, dump_config
+from pipeline.project import Project
+from pipeline.publish import KINDS, Outcome, build
+from pipeline.scaffold import init_project, new_result
+
+
+class _Progress:
+    """A progress bar on stderr, sized once the build knows how many targets are out of date."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if total:
+            self.bar = click.progressbar(length=total, label="Building", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+
+
+def _summary(project: Project, outcome: Outcome) -> str:
+    report: Report = outcome.report
+    counts: dict[str, Counter[str]] = {}
+    for column, targets in (("built", report.built), ("up to date", report.fresh),
+                            ("failed", [f.target for f in report.failed])):
+        for target in targets:
+            counts.setdefault(target.kind, Counter())[column] += 1
+    columns = ("built", "up to date", "failed")
+    lines = [f"{'kind':<12}" + "".join(f"{c:>12}" for c in columns)]
+    for kind, counter in sorted(counts.items()):
+        lines.append(f"{kind:<12}" + "".join(f"{counter[c]:>12}" for c in columns))
+    if report.removed:
+        lines.append(f"removed {len(report.removed)} output(s) whose content is gone")
+    return "\n".join(lines)
+
+
+@main.command("build")
+@click.option("--force", is_flag=True, help="Rebuild every target, even those up to date.")
+@click.option("--only", "only", multiple=True, type=click.Choice(sorted(KINDS)),
+              help="Build only this kind of output (repeatable).")
+@click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable): fr, nl, en.")
+@click.option("--drafts/--no-drafts", default=None, help="Include results whose status is draft "
+              "(default: build.drafts in crebis.toml).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Parallel workers (default: build.jobs, 0 = one per core).")
+@click.pass_context
+@handle_errors
+def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs: tuple[str, ...],
+                  drafts: bool | None, jobs: int | None) -> None:
+    """Build every output that is out of date into outputs/."""
+    project = open_project(ctx)
+    progress = _Progress()
+    try:
+        outcome = build(project, only=set(only) or None, langs=set(langs) or None, force=force, drafts=drafts,
+                        jobs=jobs, progress=progress.advance, on_plan=progress.start)
+    finally:
+        progress.finish()
+    click.echo(_summary(project, outcome))
+    problems = [f"{project.relative(e.path)}{f':{e.line}' if e.line else ''}: {e.message}"
+                for e in outcome.content_errors]
+    problems += [f.message for f in outcome.report.failed]
+    if problems:
+        click.secho(f"\n{len(problems)} problem(s):", fg="red", bold=True, err=True)
+        for problem in problems:
+            click.secho(f"  ✗ {problem}", fg="red", err=True)
+        sys.exit(1)
+    click.secho(f"Outputs in {project.relative(project.outputs_dir)}/", fg="green")
+
+
+
+@main.command("config")
+@click.option("--keys", is_flag=True, help="List every key with its meaning and default instead.")
+@click.pass_context
+@handle_errors
+def config_command(ctx: click.Context, keys: bool) -> None:
+    """Print the effective configuration (crebis.toml with defaults filled in)."""
+    if keys:
+        for key, doc, default in describe():
+            click.echo(f"{key} = {default!r}\n    {doc}")
+        return
+    click.echo(dump_config(open_project(ctx).config), nl=False)
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def init_command(directory: Path) -> None:
+    """Create a new project in DIRECTORY with sample content that builds at once."""
+    init_project(directory)
+    click.echo(f"Created a crebis project in {directory}. Next: cd {directory} && crebis build")
+
+
+@main.group("new")
+def new_group() -> None:
+    """Create new content from stubs."""
+
+
+@new_group.command("result")
+@click.argument("slug")
+@click.pass_context
+@handle_errors
+def new_result_command(ctx: click.Context, slug: str) -> None:
+    """Create content/results/SLUG/ with a draft stub per language."""
+    project = open_project(ctx)
+    for path in new_result(project, slug):
+        click.echo(f"created {project.relative(path)}")

@@ -1,0 +1,327 @@
+"""Read `content/` into the model, validating everything there and only there.
+
+Every problem is collected as a `ContentError` naming the file and line, so a
+run shows all of them at once; a result with errors is left out of the model
+(its previous outputs stay as they were) while the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.config import SUPPORTED_LANGUAGES
+from pipeline.content.frontmatter import Document, locate, split
+from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme
+from pipeline.errors import ContentError
+
+REQUIRED = ("title", "date", "authors", "themes", "status", "summary", "key_findings", "recommendations")
+OPTIONAL = ("subtitle", "licence", "doi", "url", "illustrative", "figures")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# ![alt](src "title"){attrs}: the images of a Markdown body.
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_HEADING = re.compile(r"^(#{1,6})\s+\S")
+_FENCE = re.compile(r"^(```|~~~)")
+_USELESS_ALT = {"image", "img", "figure", "chart", "graph", "picture", "photo", "graphique", "afbeelding",
+                "figuur", "grafiek", "illustration"}
+
+
+@dataclass
+class Loaded:
+    """What loading found: the valid results and every error, in file order."""
+
+    results: list[Result] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+    """Slugs of results left out because of errors."""
+
+
+def load_themes(path: Path) -> dict[str, Theme]:
+    """Read the theme taxonomy (`content/themes.yaml`): id → label and keywords per language."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ContentError(path, "theme list not found: create it (see `crebis init`) or set "
+                           "watch.themes in crebis.toml") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ContentError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                           line=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise ContentError(path, "expected a mapping of theme ids to {label: …, keywords: …}")
+    themes = {}
+    for theme_id, entry in data.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), dict):
+            raise ContentError(path, f"theme '{theme_id}' needs a 'label' with one text per language")
+        keywords = entry.get("keywords") or {}
+        themes[str(theme_id)] = Theme(
+            id=str(theme_id),
+            labels={str(k): str(v) for k, v in entry["label"].items()},
+            keywords={str(k): tuple(str(w) for w in v) for k, v in keywords.items()},
+        )
+    return themes
+
+
+class _Reader:
+    """Reads one file's front matter, turning each problem into a located error."""
+
+    def __init__(self, path: Path, doc: Document, errors: list[ContentError]):
+        self.path, self.doc, self.errors = path, doc, errors
+
+    def error(self, keys: tuple[str | int, ...], message: str) -> None:
+        self.errors.append(ContentError(self.path, message, line=locate(self.doc.front_matter, keys)))
+
+    def text(self, value: Any, keys: tuple[str | int, ...], required: bool = True) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(keys, f"'{_dotted(keys)}' is empty: give it a text")
+            return None
+        if isinstance(value, bool | list | dict):
+            self.error(keys, f"'{_dotted(keys)}' must be a text, not {type(value).__name__}")
+            return None
+        return str(value).strip()
+
+    def items(self, value: Any, keys: tuple[str | int, ...]) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(keys, f"'{_dotted(keys)}' must be a list (lines starting with '- ')")
+            return []
+        return value
+
+    def mapping(self, value: Any, keys: tuple[str | int, ...], allowed: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.error(keys, f"'{_dotted(keys)}' must have the keys {', '.join(allowed)}")
+            return {}
+        for key in value:
+            if key not in allowed:
+                self.error((*keys, key), f"unknown key '{key}' in '{_dotted(keys)}'{_did_you_mean(key, allowed)}")
+        return value
+
+
+def _dotted(keys: tuple[str | int, ...]) -> str:
+    out = ""
+    for key in keys:
+        out += f"[{key + 1}]" if isinstance(key, int) else (f".{key}" if out else key)
+    return out
+
+
+def _did_you_mean(key: str, known: tuple[str, ...], what: str = "known keys") -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else f"; {what}: {', '.join(known)}"
+
+
+def _date(reader: _Reader, value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        reader.error(("date",), f"'date' must be a date written YYYY-MM-DD, got {value!r}")
+        return None
+
+
+def _check_body(path: Path, doc: Document, figures: tuple[Figure, ...], errors: list[ContentError]) -> None:
+    """Headings in order below the title's h1, and every body image present with alt text."""
+    declared = {f.file for f in figures}
+    level, fenced = 1, False
+    for offset, line in enumerate(doc.body.split("\n")):
+        number = doc.body_line + offset
+        if _FENCE.match(line):
+            fenced = not fenced
+        if fenced:
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            depth = len(heading.group(1))
+            if depth == 1:
+                errors.append(ContentError(path, "a '#' heading in the body: the title is the page's only "
+                                           "level-1 heading, start sections at '##'", line=number))
+            elif depth > level + 1:
+                errors.append(ContentError(path, f"heading skips from level {level} to {depth}: use "
+                                           f"{'#' * (level + 1)} here so the outline stays in order", line=number))
+            level = depth
+        for image in IMAGE.finditer(line):
+            src, alt = image.group("src"), image.group("alt").strip()
+            if src in declared or src.startswith(("http://", "https://")):
+                continue
+            if not (path.parent / src).is_file():
+                errors.append(ContentError(path, f"image '{src}' not found next to this file: add it to "
+                                           f"{path.parent.name}/ or fix the name", line=number))
+            if not alt or alt.lower() in _USELESS_ALT or alt == Path(src).name:
+                errors.append(ContentError(path, f"image '{src}' has no useful alt text: describe what it "
+                                           "shows, or declare it under 'figures' with 'alt'", line=number))
+
+
+def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
+                 errors: list[ContentError]) -> Edition | None:
+    """Read and validate one language file; append problems to `errors` and return None if any."""
+    raw = path.read_bytes()
+    before = len(errors)
+    try:
+        doc = split(raw.decode("utf-8"), str(path))
+    except UnicodeDecodeError as exc:
+        errors.append(ContentError(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"))
+        return None
+    except ContentError as exc:
+        errors.append(exc)
+        return None
+    r, d = _Reader(path, doc, errors), doc.data
+    for key in d:
+        if key not in REQUIRED + OPTIONAL:
+            r.error((key,), f"unknown front matter key '{key}'{_did_you_mean(str(key), REQUIRED + OPTIONAL)}")
+    for key in REQUIRED:
+        if key not in d:
+            errors.append(ContentError(path, f"missing '{key}' in the front matter", line=2))
+
+    authors = []
+    for i, item in enumerate(r.items(d.get("authors"), ("authors",))):
+        if isinstance(item, str):
+            item = {"name": item}
+        m = r.mapping(item, ("authors", i), ("name", "affiliation"))
+        name = r.text(m.get("name"), ("authors", i, "name")) if m else None
+        if name:
+            authors.append(Author(name, r.text(m.get("affiliation"), ("authors", i, "affiliation"), False)))
+    if "authors" in d and not authors:
+        r.error(("authors",), "'authors' lists nobody: give at least one name")
+
+    theme_ids = []
+    for i, item in enumerate(r.items(d.get("themes"), ("themes",))):
+        if str(item) not in themes:
+            r.error(("themes", i), f"unknown theme '{item}'{_did_you_mean(str(item), tuple(themes), 'known themes')} "
+                    "(themes are declared in content/themes.yaml)")
+        else:
+            theme_ids.append(str(item))
+
+    status = d.get("status")
+    if "status" in d and status not in STATUSES:
+        r.error(("status",), f"'status' must be one of {', '.join(STATUSES)}, got {status!r}")
+
+    findings = [r.text(v, ("key_findings", i)) for i, v in enumerate(r.items(d.get("key_findings"), ("key_findings",)))]
+    if "key_findings" in d and not findings:
+        r.error(("key_findings",), "'key_findings' is empty: list the study's main findings")
+
+    recommendations = []
+    for i, item in enumerate(r.items(d.get("recommendations"), ("recommendations",))):
+        m = r.mapping(item, ("recommendations", i), ("text", "addressee"))
+        text = r.text(m.get("text"), ("recommendations", i, "text")) if m else None
+        addressee = r.text(m.get("addressee"), ("recommendations", i, "addressee")) if m else None
+        if text and addressee:
+            recommendations.append(Recommendation(text, addressee))
+
+    figures = []
+    for i, item in enumerate(r.items(d.get("figures"), ("figures",))):
+        m = r.mapping(item, ("figures", i), ("file", "alt", "caption", "source"))
+        if not m:
+            continue
+        file = r.text(m.get("file"), ("figures", i, "file"))
+        alt = m.get("alt")
+        if file and not (path.parent / file).is_file():
+            r.error(("figures", i, "file"), f"figure file '{file}' not found in {path.parent.name}/")
+        if not isinstance(alt, str) or not alt.strip():
+            r.error(("figures", i), f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
+                    "shows for readers who cannot see it")
+        elif alt.strip().lower() in _USELESS_ALT or alt.strip() == file:
+            r.error(("figures", i, "alt"), f"figure '{file}' alt text '{alt}' says nothing: describe what it shows")
+        caption = r.text(m.get("caption"), ("figures", i, "caption"))
+        if file and isinstance(alt, str) and caption:
+            figures.append(Figure(file, alt.strip(), caption, r.text(m.get("source"), ("figures", i), False)))
+
+    illustrative = d.get("illustrative", False)
+    if not isinstance(illustrative, bool):
+        r.error(("illustrative",), "'illustrative' must be true or false")
+    date = _date(r, d["date"]) if "date" in d else None
+    title = r.text(d.get("title"), ("title",)) if "title" in d else None
+    summary = r.text(d.get("summary"), ("summary",)) if "summary" in d else None
+    subtitle = r.text(d.get("subtitle"), ("subtitle",), required=False)
+    licence = r.text(d.get("licence"), ("licence",), required=False) or "CC-BY-4.0"
+    doi = r.text(d.get("doi"), ("doi",), required=False)
+    url = r.text(d.get("url"), ("url",), required=False)
+    _check_body(path, doc, tuple(figures), errors)
+    if len(errors) > before:
+        return None
+    assert title and date and summary and status  # guaranteed by the checks above
+    return Edition(
+        slug=slug, lang=lang, path=path, digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
+        title=title, subtitle=subtitle, date=date, authors=tuple(authors), themes=tuple(theme_ids),
+        status=status, licence=licence, doi=doi, url=url, illustrative=illustrative, summary=summary,
+        key_findings=tuple(f for f in findings if f), recommendations=tuple(recommendations),
+        figures=tuple(figures), front_matter=doc.front_matter, body=doc.body, body_line=doc.body_line,
+    )
+
+
+def _shared_facts(edition: Edition) -> dict[str, Any]:
+    # Affiliations and captions may be translated; names, dates, themes and files may not.
+    return {
+        "date": edition.date.isoformat(),
+        "authors": [a.name for a in edition.authors],
+        "themes": sorted(edition.themes),
+        "figure files": sorted(f.file for f in edition.figures),
+    }
+
+
+def _check_agreement(editions: list[Edition], errors: list[ContentError]) -> bool:
+    first, ok = editions[0], True
+    reference = _shared_facts(first)
+    for other in editions[1:]:
+        for fact, value in _shared_facts(other).items():
+            if value != reference[fact]:
+                ok = False
+                errors.append(ContentError(other.path, f"{fact} disagree with {first.path}: "
+                                           f"{value} here, {reference[fact]} there; make the editions agree"))
+    return ok
+
+
+def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
+                errors: list[ContentError]) -> Result | None:
+    """Load one result folder; None (with errors appended) if any edition is invalid."""
+    slug = directory.name
+    before = len(errors)
+    if not SLUG.match(slug):
+        errors.append(ContentError(directory, "folder name must be a slug: lower-case letters, digits and "
+                                   "hyphens (it becomes the web address)"))
+        return None
+    editions = []
+    for md in sorted(directory.glob("*.md")):
+        if md.stem in SUPPORTED_LANGUAGES and md.stem not in languages:
+            continue  # a language this project does not publish (see `languages` in crebis.toml)
+        if md.stem not in languages:
+            names = ", ".join(f"{x}.md" for x in languages)
+            errors.append(ContentError(md, f"not a language edition: name it {names}"))
+            continue
+        edition = load_edition(md, slug, md.stem, themes, errors)
+        if edition:
+            editions.append(edition)
+    if len(errors) > before:
+        return None
+    if not editions:
+        errors.append(ContentError(directory, "no language file: add one of "
+                                   f"{', '.join(f'{x}.md' for x in languages)} (or `crebis new result {slug}`)"))
+        return None
+    editions.sort(key=lambda e: languages.index(e.lang))
+    if not _check_agreement(editions, errors):
+        return None
+    return Result(slug=slug, directory=directory, editions=tuple(editions))
+
+
+def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme]) -> Loaded:
+    """Load every result under `results_dir`, collecting all errors instead of stopping at the first."""
+    loaded = Loaded()
+    if not results_dir.is_dir():
+        return loaded
+    for directory in sorted(p for p in results_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        result = load_result(directory, languages, themes, loaded.errors)
+        if result is None:
+            loaded.failed.add(directory.name)
+        else:
+            loaded.results.append(result)
+    return loaded

@@ -1,0 +1,78 @@
+"""`crebis build` as a Python API: load content, ask each output kind for its targets, run them.
+
+Output kinds are declared in `KINDS` (the Pelican model: one generator per kind),
+so `--only` and the summary know them by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipeline.build import Report, Scope, Target, run_build
+from pipeline.content.load import load_results, load_themes
+from pipeline.errors import ContentError, CrebisError
+from pipeline.project import Project
+from pipeline.render.context import RenderContext
+from pipeline.render.pandoc import pandoc_version
+from pipeline.render.site import site_targets
+
+KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
+    "site": site_targets,
+}
+
+TOOLS: dict[str, Callable[[], str]] = {
+    "pandoc": pandoc_version,
+}
+
+
+@dataclass
+class Outcome:
+    """What `build` did: the build report and the content errors that kept results out of it."""
+
+    report: Report
+    content_errors: list[ContentError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and not self.content_errors
+
+
+def plan(project: Project, drafts: bool | None = None) -> tuple[list[Target], list[ContentError], tuple[str, ...]]:
+    """Load the content and list every target; returns targets, content errors and the folders that failed."""
+    themes = load_themes(project.path(project.config.watch.themes))
+    loaded = load_results(project.results_dir, project.config.languages, themes)
+    ctx = RenderContext.create(project, loaded.results, themes)
+    with_drafts = project.config.build.drafts if drafts is None else drafts
+    targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
+    failed = tuple(f"{project.relative(project.results_dir / slug)}/" for slug in sorted(loaded.failed))
+    return targets, loaded.errors, failed
+
+
+def build(
+    project: Project,
+    only: set[str] | None = None,
+    langs: set[str] | None = None,
+    force: bool = False,
+    drafts: bool | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Build the project's outputs; up-to-date targets are skipped unless `force`."""
+    for kind in only or ():
+        if kind not in KINDS:
+            raise CrebisError(f"unknown output kind '{kind}': choose among {', '.join(KINDS)}")
+    for lang in langs or ():
+        if lang not in project.config.languages:
+            raise CrebisError(f"language '{lang}' is not in crebis.toml's languages {project.config.languages}")
+    targets, errors, failed = plan(project, drafts)
+    tools = {name: version() for name, version in TOOLS.items() if any(name in t.tools for t in targets)}
+    scope = Scope(kinds=frozenset(only) if only else None, langs=frozenset(langs) if langs else None,
+                  keep_sources=failed)
+    report = run_build(
+        targets, project.outputs_dir, project.state_dir, tools, scope=scope, force=force,
+        jobs=project.config.build.jobs if jobs is None else jobs, relative=lambda p: project.relative(p),
+        progress=progress, on_plan=on_plan,
+    )
+    return Outcome(report, errors)

@@ -1,0 +1,5 @@
+$meta-json$
+<!--crebis:toc-->
+$if(toc)$$table-of-contents$$endif$
+<!--crebis:body-->
+$body$

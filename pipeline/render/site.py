@@ -1,0 +1,184 @@
+"""The web edition: one page per result and language, language indexes, assets and figures.
+
+outputs/site/
+  index.html                        language chooser
+  assets/site.css, assets/logo.*    brand look
+  media/<slug>/<figure>             figures, shared by the language editions
+  <lang>/index.html                 the results in that language
+  <lang>/results/<slug>/index.html  one result
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.build import Target
+from pipeline.content.model import Edition, Result
+from pipeline.render.context import RenderContext
+from pipeline.render.figures import place_figures
+from pipeline.render.locale import locale_of
+from pipeline.render.pandoc import run_pandoc
+
+KIND = "site"
+_TEMPLATE = Path(__file__).with_name("pandoc-html.tpl")
+_REFS = '<div id="refs"'
+
+
+@dataclass(frozen=True)
+class PandocHtml:
+    """One pandoc run over an edition: its front matter fields and body as HTML."""
+
+    meta: dict[str, Any]
+    toc: str
+    body: str
+    references: str
+
+
+def page_path(lang: str, slug: str) -> str:
+    return f"{lang}/results/{slug}/index.html"
+
+
+def page_url(ctx: RenderContext, lang: str, slug: str) -> str:
+    return f"{ctx.project.config.base_url}{lang}/results/{slug}/"
+
+
+def citation_args(ctx: RenderContext) -> list[str]:
+    """Pandoc options for citeproc with the project's bibliography and style."""
+    brief = ctx.project.config.brief
+    args = ["--citeproc", f"--bibliography={ctx.project.path(brief.bibliography)}"]
+    csl = ctx.project.path(brief.csl)
+    if csl.is_file():
+        args.append(f"--csl={csl}")
+    return args
+
+
+def citation_inputs(ctx: RenderContext, edition: Edition) -> tuple[Path, ...]:
+    if not edition.citations:
+        return ()
+    brief = ctx.project.config.brief
+    return (ctx.project.path(brief.bibliography), ctx.project.path(brief.csl))
+
+
+def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> PandocHtml:
+    """Run pandoc once on an edition: body, table of contents and every front matter field in HTML."""
+    labels = ctx.labels[edition.lang]
+    body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"])
+    args = ["--to=html5", f"--template={_TEMPLATE}", "--wrap=none", "--section-divs",
+            f"--metadata=lang:{locale_of(edition.lang).replace('_', '-')}"]
+    if ctx.project.config.page.toc:
+        args += ["--toc", "--toc-depth=2"]
+    if edition.citations:
+        args += [*citation_args(ctx), "--metadata=link-citations:true"]
+    out = run_pandoc(f"---\n{edition.front_matter}\n---\n{body}", args, source=ctx.project.relative(edition.path))
+    text = out.decode("utf-8")
+    meta_json, rest = text.split("<!--crebis:toc-->", 1)
+    toc, body_html = rest.split("<!--crebis:body-->", 1)
+    refs = ""
+    if _REFS in body_html:
+        body_html, refs = body_html.split(_REFS, 1)
+        refs = _REFS + refs
+    return PandocHtml(json.loads(meta_json), toc.strip(), body_html.strip(), refs.strip())
+
+
+def _page_data(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, Any]:
+    return {
+        "config": ctx.config_slice("organisation", "brand", "page"),
+        "siblings": [(e.lang, e.title) for e in result.editions],
+        "themes": {t: ctx.themes[t].label(edition.lang) for t in edition.themes},
+    }
+
+
+def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
+    """The HTML page of one edition of a result."""
+    html = convert_edition(ctx, edition, f"../../../media/{result.slug}/")
+    config = ctx.project.config
+    template = ctx.env.get_template("site/result.html")
+    return template.render(
+        config=config,
+        lang=edition.lang,
+        labels=ctx.labels[edition.lang],
+        root="../../../",
+        edition=edition,
+        html=html,
+        themes=[ctx.themes[t].label(edition.lang) for t in edition.themes],
+        url=page_url(ctx, edition.lang, result.slug),
+        alternates=[(e.lang, e.title, page_url(ctx, e.lang, result.slug), ctx.labels[e.lang]["language_name"])
+                    for e in result.editions if e.lang != edition.lang],
+    ).encode("utf-8")
+
+
+def render_index(ctx: RenderContext, lang: str, editions: list[Edition]) -> bytes:
+    """The list of results in one language, newest first."""
+    return ctx.env.get_template("site/index.html").render(
+        config=ctx.project.config, lang=lang, labels=ctx.labels[lang], root="../",
+        editions=editions, themes=ctx.themes, url=f"{ctx.project.config.base_url}{lang}/",
+        alternates=[(other, None, f"{ctx.project.config.base_url}{other}/", ctx.labels[other]["language_name"])
+                    for other in ctx.languages if other != lang],
+    ).encode("utf-8")
+
+
+def render_root(ctx: RenderContext) -> bytes:
+    """The language chooser at the site root."""
+    return ctx.env.get_template("site/root.html").render(
+        config=ctx.project.config, lang=ctx.languages[0], labels=ctx.labels, root="",
+        languages=ctx.languages,
+    ).encode("utf-8")
+
+
+def render_css(ctx: RenderContext) -> bytes:
+    return ctx.env.get_template("site/site.css").render(brand=ctx.project.config.brand).encode("utf-8")
+
+
+def _copy(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
+    """Every output of the web edition."""
+    layouts = ctx.layout_files("site")
+    targets: list[Target] = []
+    for result in ctx.results:
+        editions = [e for e in result.editions if drafts or e.status == "published"]
+        for edition in editions:
+            targets.append(Target(
+                output=f"site/{page_path(edition.lang, result.slug)}", kind=KIND, lang=edition.lang,
+                source=edition.path, render=lambda r=result, e=edition: render_page(ctx, r, e),
+                inputs=(edition.path, *layouts, ctx.label_file(edition.lang), *citation_inputs(ctx, edition)),
+                data=_page_data(ctx, result, edition), tools=("pandoc",),
+            ))
+        if editions:
+            for figure_file in sorted({f.file for e in editions for f in e.figures}):
+                path = result.directory / figure_file
+                targets.append(Target(
+                    output=f"site/media/{result.slug}/{figure_file}", kind=KIND, source=path,
+                    render=lambda p=path: _copy(p), inputs=(path,),
+                ))
+    for lang in ctx.languages:
+        editions = sorted(
+            (e for r in ctx.results for e in r.editions if e.lang == lang and (drafts or e.status == "published")),
+            key=lambda e: (e.date, e.slug), reverse=True,
+        )
+        targets.append(Target(
+            output=f"site/{lang}/index.html", kind=KIND, lang=lang, source=ctx.project.results_dir,
+            render=lambda lang=lang, eds=editions: render_index(ctx, lang, eds),
+            inputs=(*layouts, ctx.label_file(lang)),
+            # The index shows these fields only: editing a body does not rebuild it.
+            data={"config": ctx.config_slice("organisation", "brand"),
+                  "editions": [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions],
+                  "themes": {t.id: t.label(lang) for t in ctx.themes.values()}},
+        ))
+    logo = ctx.project.path(ctx.project.config.organisation.logo)
+    targets += [
+        Target(output="site/index.html", kind=KIND, source=ctx.project.layouts_dir / "site",
+               render=lambda: render_root(ctx), inputs=(*layouts, *(ctx.label_file(x) for x in ctx.languages)),
+               data=ctx.config_slice("organisation", "brand")),
+        Target(output="site/assets/site.css", kind=KIND, source=ctx.project.layouts_dir / "site" / "site.css",
+               render=lambda: render_css(ctx), inputs=layouts, data=ctx.config_slice("brand")),
+        Target(output=f"site/assets/logo{logo.suffix}", kind=KIND, source=logo, render=lambda: _copy(logo),
+               inputs=(logo,)),
+    ]
+    return targets
+

@@ -1,0 +1,49 @@
+"""The jinja2 environment over `layouts/`, and the interface labels per language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from pipeline.errors import ContentError
+from pipeline.render.locale import format_date, format_number
+
+
+def make_environment(layouts_dir: Path) -> jinja2.Environment:
+    """Templates from `layouts/`, autoescaped for HTML and XML, failing on undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(layouts_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml", "mjml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = format_date
+    env.filters["number"] = format_number
+    return env
+
+
+def load_labels(layouts_dir: Path, languages: list[str]) -> dict[str, dict[str, str]]:
+    """Interface labels (`layouts/i18n/<lang>.yaml`); every language must define the same keys."""
+    labels: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        path = layouts_dir / "i18n" / f"{lang}.yaml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ContentError(path, f"interface labels for '{lang}' not found: copy another language's "
+                               "file and translate it") from None
+        except yaml.YAMLError as exc:
+            raise ContentError(path, f"not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ContentError(path, "expected 'key: text' lines")
+        labels[lang] = {str(k): str(v) for k, v in data.items()}
+    reference_lang = languages[0]
+    for lang in languages[1:]:
+        missing = sorted(set(labels[reference_lang]) - set(labels[lang]))
+        if missing:
+            raise ContentError(layouts_dir / "i18n" / f"{lang}.yaml",
+                               f"labels missing (present in {reference_lang}.yaml): {', '.join(missing)}")
+    return labels
