@@ -130,9 +130,11 @@ def _date(reader: _Reader, value: Any) -> datetime.date | None:
         return None
 
 
-def _check_body(path: Path, doc: Document, figures: tuple[Figure, ...], errors: list[ContentError]) -> None:
-    """Headings in order below the title's h1, and every body image present with alt text."""
-    declared = {f.file for f in figures}
+def _check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
+    """Headings in order below the title's h1, and every body image present with alt text.
+
+    Images named in `declared` (the front matter's figures) get their alt text there.
+    """
     level, fenced = 1, False
     for offset, line in enumerate(doc.body.split("\n")):
         number = doc.body_line + offset
@@ -246,7 +248,8 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     licence = r.text(d.get("licence"), ("licence",), required=False) or "CC-BY-4.0"
     doi = r.text(d.get("doi"), ("doi",), required=False)
     url = r.text(d.get("url"), ("url",), required=False)
-    _check_body(path, doc, tuple(figures), errors)
+    declared = {str(f.get("file")) for f in r.items(d.get("figures"), ("figures",)) if isinstance(f, dict)}
+    _check_body(path, doc, declared, errors)
     if len(errors) > before:
         return None
     assert title and date and summary and status  # guaranteed by the checks above

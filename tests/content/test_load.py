@@ -1,0 +1,174 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from projects import edition_text, write_result
+
+from pipeline.content.load import load_results, load_themes
+from pipeline.content.model import Author, Recommendation
+from pipeline.errors import ContentError
+
+LANGS = ["fr", "nl", "en"]
+
+
+@pytest.fixture
+def themes(project_dir: Path):
+    return load_themes(project_dir / "content" / "themes.yaml")
+
+
+def load(project_dir: Path, themes):
+    return load_results(project_dir / "content" / "results", LANGS, themes)
+
+
+def messages(loaded, project_dir: Path) -> list[str]:
+    return [f"{e.path.relative_to(project_dir)}:{e.line}: {e.message}" for e in loaded.errors]
+
+
+def test_valid_result_loads_into_frozen_model(project_dir, themes):
+    write_result(project_dir)
+    loaded = load(project_dir, themes)
+    assert loaded.errors == []
+    (result,) = loaded.results
+    assert result.slug == "housing-first"
+    assert result.languages == ("fr", "nl", "en")
+    fr = result.edition("fr")
+    assert fr.title == "Le logement d'abord à Bruxelles"
+    assert fr.date == datetime.date(2026, 3, 12)
+    assert fr.authors == (Author("Lea Janssens", "TEST"),)
+    assert fr.themes == ("housing",)
+    assert fr.key_findings == ("Finding **one** (34 %).", "Finding two.")
+    assert fr.recommendations == (Recommendation("Do this.", "Gouvernement bruxellois"),)
+    assert fr.figures[0].file == "chart.png" and fr.figures[0].alt == "Un graphique en barres."
+    assert fr.illustrative is True and fr.status == "published" and fr.licence == "CC-BY-4.0"
+    lines = (project_dir / "content/results/housing-first/fr.md").read_text().split("\n")
+    assert lines[fr.body_line - 2] == "---" and lines[fr.body_line] == "## Logement"
+    with pytest.raises(AttributeError):
+        fr.title = "changed"  # frozen
+
+
+def test_bad_yaml_names_file_and_line(project_dir, themes):
+    directory = write_result(project_dir)
+    text = edition_text("fr").replace('status: published', 'status: "published')
+    (directory / "fr.md").write_text(text, encoding="utf-8")
+    loaded = load(project_dir, themes)
+    assert loaded.results == [] and loaded.failed == {"housing-first"}
+    (message,) = messages(loaded, project_dir)
+    assert message.startswith("content/results/housing-first/fr.md:")
+    assert "front matter is not valid YAML" in message
+    # the unclosed quote is reported where YAML notices it, inside the front matter
+    assert 7 <= loaded.errors[0].line <= 16
+
+
+def test_missing_front_matter(project_dir, themes):
+    directory = write_result(project_dir)
+    (directory / "en.md").write_text("# Just a title\n\nText.\n", encoding="utf-8")
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/en.md:1: no front matter: the file must start with a line '---', "
+        "then YAML (title, date, …), then a line '---'"
+    ]
+
+
+def test_missing_field(project_dir, themes):
+    write_result(project_dir, langs=("fr",), summary=None)
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:2: missing 'summary' in the front matter"
+    ]
+
+
+def test_unknown_theme_suggests_the_close_one(project_dir, themes):
+    write_result(project_dir, langs=("fr",), themes="[housing, helth]")
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:7: unknown theme 'helth' (did you mean 'health'?) "
+        "(themes are declared in content/themes.yaml)"
+    ]
+
+
+def test_unknown_key_and_misspelt_addressee(project_dir, themes):
+    write_result(project_dir, langs=("en",), autors="x",
+                 recommendations='\n  - text: "Do this."\n    adressee: "Brussels"')
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/en.md:22: unknown front matter key 'autors' (did you mean 'authors'?)",
+        "content/results/housing-first/en.md:16: unknown key 'adressee' in 'recommendations[1]' "
+        "(did you mean 'addressee'?)",
+        "content/results/housing-first/en.md:15: 'recommendations[1].addressee' is empty: give it a text",
+    ]
+
+
+def test_language_files_that_disagree_name_both_files(project_dir, themes):
+    write_result(project_dir)
+    directory = project_dir / "content" / "results" / "housing-first"
+    (directory / "nl.md").write_text(edition_text("nl", date="2026-03-13"), encoding="utf-8")
+    loaded = load(project_dir, themes)
+    assert loaded.results == []
+    (error,) = loaded.errors
+    assert str(error.path).endswith("housing-first/nl.md")
+    assert error.message == ("date disagree with " + str(directory / "fr.md") +
+                             ": 2026-03-13 here, 2026-03-12 there; make the editions agree")
+
+
+def test_missing_figure_file(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "chart.png").unlink()
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:18: figure file 'chart.png' not found in housing-first/"
+    ]
+
+
+def test_figure_without_alt_text_is_an_error(project_dir, themes):
+    write_result(project_dir, langs=("fr",), figures='\n  - file: chart.png\n    caption: "C"')
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:18: figure 'chart.png' has no alt text: add 'alt:' describing "
+        "what the chart shows for readers who cannot see it"
+    ]
+
+
+def test_body_image_missing_and_heading_skips(project_dir, themes):
+    directory = write_result(project_dir, langs=("en",))
+    text = edition_text("en") + "\n##### Too deep\n\n![](photo.jpg)\n"
+    (directory / "en.md").write_text(text, encoding="utf-8")
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/en.md:34: heading skips from level 3 to 5: use #### here so the outline "
+        "stays in order",
+        "content/results/housing-first/en.md:36: image 'photo.jpg' not found next to this file: add it to "
+        "housing-first/ or fix the name",
+        "content/results/housing-first/en.md:36: image 'photo.jpg' has no useful alt text: describe what it "
+        "shows, or declare it under 'figures' with 'alt'",
+    ]
+
+
+def test_level_one_heading_in_body(project_dir, themes):
+    directory = write_result(project_dir, langs=("en",))
+    (directory / "en.md").write_text(edition_text("en") + "\n# Another title\n", encoding="utf-8")
+    (error,) = load(project_dir, themes).errors
+    assert error.line == 34 and "only level-1 heading" in error.message
+
+
+def test_all_errors_of_a_run_are_collected(project_dir, themes):
+    write_result(project_dir, slug="one", langs=("fr",), status="final")
+    write_result(project_dir, slug="two", langs=("fr",), date="12/03/2026")
+    write_result(project_dir, slug="three")
+    loaded = load(project_dir, themes)
+    assert [r.slug for r in loaded.results] == ["three"]
+    assert loaded.failed == {"one", "two"}
+    assert [e.message for e in loaded.errors] == [
+        "'status' must be one of draft, published, got 'final'",
+        "'date' must be a date written YYYY-MM-DD, got '12/03/2026'",
+    ]
+
+
+def test_stray_markdown_file_and_bad_slug(project_dir, themes):
+    directory = write_result(project_dir)
+    (directory / "notes.md").write_text("x", encoding="utf-8")
+    write_result(project_dir, slug="Bad_Slug")
+    errors = load(project_dir, themes).errors
+    assert [e.message for e in errors] == [
+        "folder name must be a slug: lower-case letters, digits and hyphens (it becomes the web address)",
+        "not a language edition: name it fr.md, nl.md, en.md",
+    ]
+
+
+def test_themes_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "themes.yaml"
+    path.write_text("housing: [oops\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"themes.yaml:2: not valid YAML"):
+        load_themes(path)

@@ -1,0 +1,56 @@
+"""Helpers to write real crebis projects and results in temp folders for tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+CONFIG = """\
+languages = ["fr", "nl", "en"]
+base_url = "https://crebis.example.org/"
+
+[organisation]
+name = "Centre de test"
+short_name = "TEST"
+logo = "layouts/assets/logo.svg"
+"""
+
+_FRONT = {
+    "fr": ("Le logement d'abord à Bruxelles", "Logement", "Gouvernement bruxellois", "Un graphique en barres."),
+    "nl": ("Housing First in Brussel", "Huisvesting", "Brusselse regering", "Een staafdiagram."),
+    "en": ("Housing First in Brussels", "Housing", "Brussels government", "A bar chart."),
+}
+
+
+def edition_text(lang: str, **overrides: str) -> str:
+    """A valid edition of the fixture result, with front matter lines replaced by `overrides`."""
+    title, section, addressee, alt = _FRONT[lang]
+    fields = {
+        "title": f'"{title}"',
+        "date": "2026-03-12",
+        "authors": '\n  - name: "Lea Janssens"\n    affiliation: "TEST"',
+        "themes": "[housing]",
+        "status": "published",
+        "illustrative": "true",
+        "summary": '"Une phrase simple. Deux phrases."',
+        "key_findings": '\n  - "Finding **one** (34 %)."\n  - "Finding two."',
+        "recommendations": f'\n  - text: "Do this."\n    addressee: "{addressee}"',
+        "figures": f'\n  - file: chart.png\n    alt: "{alt}"\n    caption: "Caption {lang}"\n    source: "Illustrative"',
+    }
+    fields.update(overrides)
+    front = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
+    return f"---\n{front}\n---\n\n## {section}\n\nBody text of {lang}.\n\n![](chart.png)\n\n### Detail\n\nMore.\n"
+
+
+def write_result(project: Path, slug: str = "housing-first", langs: tuple[str, ...] = ("fr", "nl", "en"),
+                 **overrides: str) -> Path:
+    """Write a valid result (with its chart) into a project and return its folder."""
+    directory = project / "content" / "results" / slug
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "chart.png", directory / "chart.png")
+    for lang in langs:
+        (directory / f"{lang}.md").write_text(edition_text(lang, **overrides), encoding="utf-8")
+    return directory
