@@ -1,0 +1,214 @@
+"""The build end to end on a real project: incremental, parallel, atomic, with real pandoc."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from projects import edition_text, write_result
+
+from pipeline.project import Project
+from pipeline.publish import build
+
+PAGES = {f"site/{lang}/results/housing-first/index.html" for lang in ("fr", "nl", "en")}
+
+
+def built(outcome) -> set[str]:
+    return {t.output for t in outcome.report.built}
+
+
+def test_first_build_writes_every_target_and_second_does_nothing(project_dir):
+    write_result(project_dir)
+    first = build(Project.open(project_dir))
+    assert first.ok
+    assert PAGES <= built(first)
+    assert {"site/index.html", "site/assets/site.css", "site/assets/logo.svg",
+            "site/media/housing-first/chart.png", "site/fr/index.html"} <= built(first)
+    for output in built(first):
+        assert (project_dir / "outputs" / output).is_file()
+    second = build(Project.open(project_dir))
+    assert second.ok and built(second) == set()
+    assert len(second.report.fresh) == len(first.report.built)
+
+
+def test_editing_one_body_rebuilds_only_that_page(project_dir):
+    directory = write_result(project_dir)
+    build(Project.open(project_dir))
+    (directory / "nl.md").write_text(edition_text("nl") + "\nEen extra zin.\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert built(outcome) == {"site/nl/results/housing-first/index.html"}
+    assert "Een extra zin." in (project_dir / "outputs/site/nl/results/housing-first/index.html").read_text()
+
+
+def test_editing_a_title_also_rebuilds_the_pages_that_show_it(project_dir):
+    directory = write_result(project_dir)
+    build(Project.open(project_dir))
+    (directory / "en.md").write_text(edition_text("en", title='"Housing First, revisited"'), encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    # the English page and index show the title; the other editions name it in their language links
+    assert built(outcome) == PAGES | {"site/en/index.html"}
+
+
+def test_layout_change_rebuilds_the_site(project_dir):
+    write_result(project_dir)
+    build(Project.open(project_dir))
+    template = project_dir / "layouts/site/result.html"
+    template.write_text(template.read_text().replace("<article", "<article data-v=2"), encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert PAGES <= built(outcome)
+    assert "site/media/housing-first/chart.png" not in built(outcome)  # a copied figure uses no layout
+    assert 'data-v=2' in (project_dir / "outputs/site/fr/results/housing-first/index.html").read_text()
+
+
+def test_label_change_rebuilds_only_that_language(project_dir):
+    write_result(project_dir)
+    build(Project.open(project_dir))
+    labels = project_dir / "layouts/i18n/nl.yaml"
+    labels.write_text(labels.read_text().replace("Aanbevelingen", "Wat moet er gebeuren"), encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert built(outcome) == {"site/nl/results/housing-first/index.html", "site/nl/index.html", "site/index.html"}
+
+
+def test_config_change_rebuilds_what_reads_it(project_dir):
+    write_result(project_dir)
+    build(Project.open(project_dir))
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text() + '\n[brand]\nprimary = "#004466"\n', encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert "site/assets/site.css" in built(outcome) and PAGES <= built(outcome)
+    assert "site/media/housing-first/chart.png" not in built(outcome)
+    assert "--primary: #004466" in (project_dir / "outputs/site/assets/site.css").read_text()
+
+
+def test_force_rebuilds_everything(project_dir):
+    write_result(project_dir)
+    first = build(Project.open(project_dir))
+    again = build(Project.open(project_dir), force=True)
+    assert built(again) == built(first)
+
+
+def test_deleting_a_result_removes_its_outputs(project_dir):
+    write_result(project_dir)
+    directory = write_result(project_dir, slug="second-study")
+    build(Project.open(project_dir))
+    assert (project_dir / "outputs/site/fr/results/second-study/index.html").exists()
+    shutil.rmtree(directory)
+    outcome = build(Project.open(project_dir))
+    assert set(outcome.report.removed) == {
+        "site/fr/results/second-study/index.html", "site/nl/results/second-study/index.html",
+        "site/en/results/second-study/index.html", "site/media/second-study/chart.png",
+    }
+    assert not (project_dir / "outputs/site/fr/results/second-study").exists()
+    assert not (project_dir / "outputs/site/media/second-study").exists()
+    assert (project_dir / "outputs/site/fr/results/housing-first/index.html").exists()
+
+
+def test_deleting_one_language_removes_that_page(project_dir):
+    directory = write_result(project_dir)
+    build(Project.open(project_dir))
+    (directory / "en.md").unlink()
+    outcome = build(Project.open(project_dir))
+    assert outcome.report.removed == ["site/en/results/housing-first/index.html"]
+
+
+def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project_dir):
+    broken = write_result(project_dir, slug="broken-study")
+    write_result(project_dir)
+    build(Project.open(project_dir))
+    page = project_dir / "outputs/site/fr/results/broken-study/index.html"
+    before = page.read_bytes()
+    (broken / "fr.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    (project_dir / "content/results/housing-first/fr.md").write_text(
+        edition_text("fr") + "\nNouveau.\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert not outcome.ok
+    assert [e.path.name for e in outcome.content_errors] == ["fr.md"]
+    assert outcome.report.removed == []
+    assert page.read_bytes() == before
+    assert "site/fr/results/housing-first/index.html" in built(outcome)
+
+
+def test_a_failing_target_leaves_the_others_built(project_dir):
+    write_result(project_dir)
+    bad = write_result(project_dir, slug="bad-citation", langs=("fr",))
+    (bad / "fr.md").write_text(edition_text("fr") + "\nAs shown by [@nobody2020].\n", encoding="utf-8")
+    (project_dir / "content/references.bib").write_text(
+        "@book{real2020, author={Doe, Jane}, title={Real}, year={2020}, publisher={P}}\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    (failure,) = outcome.report.failed
+    assert failure.target.output == "site/fr/results/bad-citation/index.html"
+    assert failure.message.startswith("content/results/bad-citation/fr.md: unknown citation key(s) nobody2020")
+    assert PAGES <= built(outcome)
+    # a failed target is retried by the next build, not recorded as up to date
+    again = build(Project.open(project_dir))
+    assert [f.target.output for f in again.report.failed] == [failure.target.output]
+
+
+def test_only_and_lang_narrow_the_build_without_removing_the_rest(project_dir):
+    write_result(project_dir)
+    build(Project.open(project_dir))
+    outcome = build(Project.open(project_dir), only={"site"}, langs={"nl"}, force=True)
+    assert {t.lang for t in outcome.report.built} <= {"nl", None}
+    assert "site/fr/results/housing-first/index.html" not in built(outcome)
+    assert outcome.report.removed == []
+    assert (project_dir / "outputs/site/fr/results/housing-first/index.html").exists()
+
+
+def test_drafts_are_left_out_unless_asked(project_dir):
+    write_result(project_dir, status="draft")
+    outcome = build(Project.open(project_dir))
+    assert not PAGES & built(outcome)
+    outcome = build(Project.open(project_dir), drafts=True)
+    assert PAGES <= built(outcome)
+    assert "Brouillon" in (project_dir / "outputs/site/fr/results/housing-first/index.html").read_text()
+
+
+_KILLABLE_BUILD = """
+import builtins, sys, time
+from pipeline.project import Project
+from pipeline.publish import build
+import pipeline.build as engine
+
+class HalfThenPause:
+    # each output is written in two halves with a pause between: a kill then hits a half-written file
+    def __init__(self, *args):
+        self.fh = builtins.open(*args)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self.fh.close()
+    def write(self, data):
+        self.fh.write(data[: len(data) // 2]); self.fh.flush(); time.sleep(0.05)
+        self.fh.write(data[len(data) // 2 :])
+
+engine.open = HalfThenPause
+build(Project.open(sys.argv[1]), force=True, jobs=2)
+"""
+
+
+def test_an_interrupted_build_leaves_no_half_written_file(project_dir):
+    for i in range(12):
+        write_result(project_dir, slug=f"study-{i:02d}")
+    assert build(Project.open(project_dir)).ok
+    outputs = project_dir / "outputs"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLABLE_BUILD, str(project_dir)])
+    deadline = time.monotonic() + 30
+    # wait until the forced rebuild is under way, then kill it without warning
+    while time.monotonic() < deadline and not any(outputs.rglob("*.crebis-tmp")):
+        if proc.poll() is not None:
+            break
+        time.sleep(0.005)
+    half_written = list(outputs.rglob("*.crebis-tmp"))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert half_written, "the build was not caught mid-write"
+    for page in outputs.rglob("index.html"):
+        text = page.read_text(encoding="utf-8")
+        assert text.rstrip().endswith("</html>"), f"{page} is half-written"
+    # the next build cleans up after the killed one and completes
+    outcome = build(Project.open(project_dir))
+    assert outcome.ok
+    assert not list(outputs.rglob("*.crebis-tmp"))
