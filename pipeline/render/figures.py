@@ -18,10 +18,10 @@ def _attr(value: str) -> str:
 
 
 def figure_markdown(figure: Figure, src: str, source_label: str) -> str:
-    """Pandoc Markdown for a captioned figure with its alt text and source."""
+    """Pandoc Markdown for a captioned figure with its alt text and source (`source_label` ends with its colon)."""
     caption = figure.caption
     if figure.source:
-        caption += f" *{source_label}: {figure.source}*"
+        caption += f" *{source_label} {figure.source}*"
     return f'![{caption}]({src}){{alt="{_attr(figure.alt)}"}}'
 
 

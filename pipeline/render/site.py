@@ -65,7 +65,7 @@ def citation_inputs(ctx: RenderContext, edition: Edition) -> tuple[Path, ...]:
 def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> PandocHtml:
     """Run pandoc once on an edition: body, table of contents and every front matter field in HTML."""
     labels = ctx.labels[edition.lang]
-    body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"])
+    body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"] + labels["colon"])
     args = ["--to=html5", f"--template={_TEMPLATE}", "--wrap=none", "--section-divs",
             f"--metadata=lang:{locale_of(edition.lang).replace('_', '-')}"]
     if ctx.project.config.page.toc:
