@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config, ConfigError, describe, dump_config, load_config, parse_config
+
+
+def test_defaults_are_valid_and_documented():
+    config = parse_config({})
+    assert config.languages == ["fr", "nl", "en"]
+    assert config.brief.max_pages == 4
+    for key, doc, _default in describe():
+        assert doc and doc.endswith("."), f"{key} needs a one-line doc"
+
+
+def test_every_problem_is_reported_at_once_with_file_and_key():
+    data = {"languages": ["fr", "de"], "brand": {"primary": "blue", "shade": 1}, "colour": "x",
+            "build": {"jobs": "two"}, "watch": {"cluster_threshold": 1.5}, "page": "yes"}
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "site/crebis.toml")
+    error = info.value
+    assert error.problems == [
+        "unknown key 'colour' (known keys here: base_url, brand, brief, build, languages, organisation, page, "
+        "watch)",
+        "'languages': unsupported language(s) ['de']; choose among ['fr', 'nl', 'en']",
+        "unknown key 'brand.shade' (known keys here: accent, background, font_body, font_heading, "
+        "muted_background, primary, text)",
+        "'brand.primary': expected a colour like '#1d4e89', got 'blue'",
+        "'build.jobs': expected a whole number, got 'two'",
+        "'page' must be a table ([page])",
+        "'watch.cluster_threshold': expected a number above 0 and at most 1, got 1.5",
+    ]
+    assert str(error).startswith("site/crebis.toml: 7 problem(s) in the configuration:")
+
+
+def test_ints_are_accepted_where_numbers_are_expected_but_bools_are_not():
+    assert parse_config({"watch": {"read_timeout": 5}}).watch.read_timeout == 5.0
+    with pytest.raises(ConfigError, match="expected a whole number, got True"):
+        parse_config({"brief": {"max_pages": True}})
+
+
+def test_missing_and_broken_files(tmp_path: Path):
+    with pytest.raises(ConfigError, match="no crebis.toml here"):
+        load_config(tmp_path)
+    (tmp_path / "crebis.toml").write_text("languages = [fr]\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(tmp_path)
+    (tmp_path / "crebis.toml").write_text('[organisation]\nlogo = "missing.svg"\n')
+    with pytest.raises(ConfigError, match="'organisation.logo': file missing.svg not found"):
+        load_config(tmp_path)
+
+
+def test_dump_round_trips_through_toml():
+    import tomllib
+
+    text = dump_config(Config())
+    assert "# Page budget of a policy brief" in text
+    assert parse_config(tomllib.loads(text)) == Config()
