@@ -1,0 +1,128 @@
+"""Benchmark of `crebis build` against bare pandoc, on a generated project.
+
+    python bench/build.py [--results 200] [--jobs N]
+
+Generates a temporary project with RESULTS results x 3 languages (cloned from the
+sample content, citations and figures included) and measures, in one run:
+
+  (a) the floor: one bare `pandoc -s` per document (with --citeproc and the same
+      bibliography where the document cites), on the same number of workers;
+  (b) crebis cold build;
+  (c) no-op rebuild;
+  (d) rebuild after editing one file (which targets were rebuilt).
+
+Targets (2-core machine): (b) <= 1.5 x (a); (c) < 1 s; (d) only that result's
+targets; peak memory of the crebis process < 500 MB. Each crebis run is a fresh
+process, so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipeline.render.pandoc import pandoc_path  # noqa: E402
+from pipeline.scaffold import init_project  # noqa: E402
+
+_CRERIS_RUN = """
+import json, resource, sys, time
+from pipeline.project import Project
+from pipeline.publish import build
+start = time.perf_counter()
+outcome = build(Project.open(sys.argv[1]), jobs=int(sys.argv[2]))
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "built": sorted(t.output for t in outcome.report.built),
+                  "fresh": len(outcome.report.fresh), "failed": len(outcome.report.failed),
+                  "ok": outcome.ok, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_project(root: Path, count: int) -> list[Path]:
+    """A project with `count` results cloned from the samples; returns every Markdown file."""
+    init_project(root)
+    staging = root / "samples"
+    shutil.move(root / "content/results", staging)
+    samples = sorted(p for p in staging.iterdir() if p.is_dir())
+    (root / "content/results").mkdir()
+    files = []
+    for i in range(count):
+        sample = samples[i % len(samples)]
+        target = root / "content/results" / f"{sample.name}-{i:03d}"
+        shutil.copytree(sample, target)
+        for md in sorted(target.glob("*.md")):
+            text = md.read_text(encoding="utf-8")
+            text = re.sub(r'^title: "(.*)"$', rf'title: "\1 ({i})"', text, count=1, flags=re.M)
+            md.write_text(text, encoding="utf-8")
+            files.append(md)
+    shutil.rmtree(staging)
+    return files
+
+
+def bare_pandoc(files: list[Path], root: Path, jobs: int) -> float:
+    bib, csl = root / "content/references.bib", root / "layouts/csl/apa.csl"
+
+    def one(md: Path) -> None:
+        args = [pandoc_path(), "-s", str(md), "-o", os.devnull]
+        if "[@" in md.read_text(encoding="utf-8"):
+            args += ["--citeproc", f"--bibliography={bib}", f"--csl={csl}"]
+        subprocess.run(args, check=True, capture_output=True, cwd=md.parent)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, files))
+    return time.perf_counter() - start
+
+
+def crebis_build(root: Path, jobs: int) -> dict:
+    proc = subprocess.run([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs)], capture_output=True,
+                          text=True, check=True, cwd=REPO)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="crebis-bench-") as tmp:
+        root = Path(tmp) / "project"
+        files = make_project(root, args.results)
+        print(f"{args.results} results x 3 languages = {len(files)} documents, {args.jobs} workers")
+
+        floor = bare_pandoc(files, root, args.jobs)
+        print(f"(a) bare pandoc -s per document       {floor:7.2f} s  ({floor / len(files) * 1000:.1f} ms/doc)")
+
+        cold = crebis_build(root, args.jobs)
+        assert cold["ok"], cold
+        print(f"(b) crebis cold build                 {cold['seconds']:7.2f} s  {len(cold['built'])} targets, "
+              f"ratio to floor {cold['seconds'] / floor:.2f} (target <= 1.5)  peak {cold['maxrss_mb']:.0f} MB")
+
+        noop = crebis_build(root, args.jobs)
+        print(f"(c) no-op rebuild                     {noop['seconds']:7.2f} s  {len(noop['built'])} built, "
+              f"{noop['fresh']} up to date (target < 1 s)  peak {noop['maxrss_mb']:.0f} MB")
+
+        edited = files[len(files) // 2]
+        edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+        slug, lang = edited.parent.name, edited.stem
+        touched = crebis_build(root, args.jobs)
+        own = all(f"/{slug}/" in out for out in touched["built"])
+        print(f"(d) rebuild after editing {slug}/{lang}.md {touched['seconds']:6.2f} s  rebuilt "
+              f"{touched['built']} -> only that result's targets: {own}")
+        peak = max(cold["maxrss_mb"], noop["maxrss_mb"], touched["maxrss_mb"])
+        print(f"peak memory of crebis {peak:.0f} MB (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
