@@ -38,7 +38,8 @@ def edition_text(lang: str, **overrides: str) -> str:
         "summary": '"Une phrase simple. Deux phrases."',
         "key_findings": '\n  - "Finding **one** (34 %)."\n  - "Finding two."',
         "recommendations": f'\n  - text: "Do this."\n    addressee: "{addressee}"',
-        "figures": f'\n  - file: chart.png\n    alt: "{alt}"\n    caption: "Caption {lang}"\n    source: "Illustrative"',
+        "figures": (f'\n  - file: chart.png\n    alt: "{alt}"\n    caption: "Caption {lang}"'
+                    '\n    source: "Illustrative"'),
     }
     fields.update(overrides)
     front = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)

@@ -40,13 +40,13 @@ def test_ints_are_accepted_where_numbers_are_expected_but_bools_are_not():
 
 
 def test_missing_and_broken_files(tmp_path: Path):
-    with pytest.raises(ConfigError, match="no crebis.toml here"):
+    with pytest.raises(ConfigError, match=r"no crebis.toml here"):
         load_config(tmp_path)
     (tmp_path / "crebis.toml").write_text("languages = [fr]\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(tmp_path)
     (tmp_path / "crebis.toml").write_text('[organisation]\nlogo = "missing.svg"\n')
-    with pytest.raises(ConfigError, match="'organisation.logo': file missing.svg not found"):
+    with pytest.raises(ConfigError, match=r"'organisation.logo': file missing.svg not found"):
         load_config(tmp_path)
 
 
