@@ -1,0 +1,139 @@
+"""`crebis watch`: the innovation watch's feeds, fetch and ranked items."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from pipeline.cli import handle_errors, open_project
+from pipeline.watch.listing import items_as_json, list_items
+from pipeline.watch.models import Feed
+from pipeline.watch.report import (
+    format_health,
+    format_import,
+    format_items,
+    format_summary,
+    health_as_json,
+)
+from pipeline.watch.sources import (
+    add_feed,
+    export_feeds,
+    feed_health,
+    feeds_path,
+    import_feeds,
+    remove_feed,
+)
+from pipeline.watch.update import update_feeds
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="Text for reading, JSON for scripts.",
+)  # fmt: skip
+
+
+@click.group()
+def watch() -> None:
+    """Innovation watch: follow RSS/Atom feeds, fetch them, rank what they publish by theme."""
+
+
+@watch.group()
+def feeds() -> None:
+    """The watched feeds (content/watch/feeds.opml) and their health."""
+
+
+@feeds.command("list")
+@FORMAT
+@click.pass_context
+@handle_errors
+def feeds_list(ctx: click.Context, fmt: str) -> None:
+    """Show each feed with its health: last success, last error, failures, item count."""
+    rows = feed_health(open_project(ctx))
+    click.echo(health_as_json(rows) if fmt == "json" else format_health(rows))
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--title", default="", help="Name shown in lists (default: the URL).")
+@click.option("--lang", default="", help="Language of the feed when it does not say (fr, nl, en…).")
+@click.option("--theme", "themes", multiple=True, help="Theme id of content/themes.yaml; repeatable.")
+@click.option("--weight", type=float, default=1.0, show_default=True, help="Multiplies its items' scores.")
+@click.pass_context
+@handle_errors
+def feeds_add(ctx: click.Context, url: str, title: str, lang: str, themes: tuple, weight: float) -> None:
+    """Add the feed URL to the watched feeds."""
+    project = open_project(ctx)
+    feed = add_feed(project, Feed(url=url.strip(), title=title, language=lang, themes=themes, weight=weight))
+    click.echo(f"Added {feed.url} to {project.relative(feeds_path(project))}.")
+
+
+@feeds.command("remove")
+@click.argument("url")
+@click.pass_context
+@handle_errors
+def feeds_remove(ctx: click.Context, url: str) -> None:
+    """Stop watching the feed URL (its items already fetched stay)."""
+    project = open_project(ctx)
+    remove_feed(project, url)
+    click.echo(f"Removed {url} from {project.relative(feeds_path(project))}.")
+
+
+@feeds.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@handle_errors
+def feeds_import(ctx: click.Context, file: Path) -> None:
+    """Merge the feeds of an OPML FILE (e.g. exported from a feed reader) into the watched feeds."""
+    click.echo(format_import(import_feeds(open_project(ctx), file)))
+
+
+@feeds.command("export")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal.",
+)  # fmt: skip
+@click.pass_context
+@handle_errors
+def feeds_export(ctx: click.Context, output: Path | None) -> None:
+    """Print the watched feeds as OPML 2.0, for a feed reader or another project."""
+    text = export_feeds(open_project(ctx))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@watch.command("fetch")
+@click.pass_context
+@handle_errors
+def fetch(ctx: click.Context) -> None:
+    """Fetch every watched feed, store new and changed items, and summarise."""
+    project = open_project(ctx)
+    with click.progressbar(length=0, label="Fetching feeds", file=sys.stderr) as bar:
+
+        def progress(report: object, done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        summary = update_feeds(project, progress)
+    click.echo(format_summary(summary))
+
+
+@watch.command("list")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]),
+    help="Only items published on or after this date (YYYY-MM-DD).",
+)  # fmt: skip
+@click.option("--theme", help="Only items of this theme id (see content/themes.yaml).")
+@click.option("--lang", help="Only items in this language (fr, nl, en…).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many items.")
+@FORMAT
+@click.pass_context
+@handle_errors
+def list_(ctx: click.Context, since: datetime | None, theme: str | None, lang: str | None,
+          limit: int | None, fmt: str) -> None:  # fmt: skip
+    """Print the stored items, best score first."""
+    items = list_items(open_project(ctx), since=since, theme=theme, language=lang, limit=limit)
+    click.echo(items_as_json(items) if fmt == "json" else format_items(items))

@@ -1,0 +1,92 @@
+"""Near-duplicate stories: items from different feeds with similar titles form one cluster.
+
+The same link from several feeds is already one item (the store sees to that); this
+groups the same story told by several outlets under different links.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.watch.themes import stems
+
+# Words too common to tell stories apart (folded and stemmed like titles are).
+STOP_WORDS = frozenset(
+    stems(
+        "les des une pour par sur dans avec est qui que aux du la le un et en au de "
+        "het een van voor met die dat zijn naar wordt bij ook nog maar "
+        "the and for with are from that this its into about has have new how why what"
+    )
+)
+# A word shared by more items than this is ignored when looking for candidates.
+_MAX_POSTINGS = 200
+
+
+@dataclass(frozen=True)
+class Story:
+    """What clustering needs to know of an item."""
+
+    id: str
+    title: str
+    published: datetime
+    feeds: frozenset[str]
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The distinctive words of a title: folded, stemmed, without stop words."""
+    return frozenset(w for w in stems(title) if len(w) > 2 and w not in STOP_WORDS)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """The Dice coefficient of two word sets: 1 for the same words, 0 for none in common."""
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def cluster_stories(stories: Sequence[Story], threshold: float, max_days: float) -> dict[str, str]:
+    """The cluster id of each story: the id of its cluster's earliest story.
+
+    Two stories join when their titles are at least `threshold` similar, they come from
+    different feeds and were published at most `max_days` apart.
+    """
+    words = [title_words(s.title) for s in stories]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, ws in enumerate(words):
+        for w in ws:
+            postings[w].append(i)
+    parent = list(range(len(stories)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, story in enumerate(stories):
+        shared: Counter[int] = Counter()
+        for w in words[i]:
+            posting = postings[w]
+            if len(posting) <= _MAX_POSTINGS:
+                shared.update(j for j in posting if j > i)
+        for j, common in shared.items():
+            other = stories[j]
+            if 2 * common / (len(words[i]) + len(words[j])) < threshold:
+                continue
+            if story.feeds & other.feeds:
+                continue
+            if abs((story.published - other.published).total_seconds()) > max_days * 86400:
+                continue
+            parent[find(j)] = find(i)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(stories)):
+        members[find(i)].append(i)
+    clusters = {}
+    for group in members.values():
+        head = min(group, key=lambda k: (stories[k].published, stories[k].id))
+        for k in group:
+            clusters[stories[k].id] = stories[head].id
+    return clusters

@@ -1,0 +1,87 @@
+"""Plain-text and JSON renderings of the watch for the terminal."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from pipeline.watch.models import FeedHealth, Item, UpdateSummary
+from pipeline.watch.sources import ImportReport
+
+
+def format_summary(summary: UpdateSummary) -> str:
+    """The totals of a fetch, then one line per failure, warning and moved feed."""
+    lines = [
+        f"{len(summary.reports)} feeds: {summary.new} new items, {summary.updated} updated, "
+        f"{summary.count('not-modified')} not modified, "
+        f"{summary.count('failed') + summary.count('gone')} failed, "
+        f"{summary.count('skipped')} skipped; {summary.clusters} stories told by several feeds."
+    ]
+    for r in summary.reports:
+        if r.status in ("failed", "gone", "skipped"):
+            lines.append(f"  {r.status}: {r.url}: {r.error}")
+        if r.warning:
+            lines.append(f"  warning: {r.url}: {r.warning}")
+        if r.moved_to:
+            lines.append(f"  moved: {r.url} -> {r.moved_to} (feeds.opml updated)")
+    return "\n".join(lines)
+
+
+def format_health(rows: list[FeedHealth]) -> str:
+    """One block per feed: title, URL, state and counts."""
+    if not rows:
+        return "No feeds yet: add one with `crebis watch feeds add URL`."
+    blocks = []
+    for h in rows:
+        state = "disabled" if h.disabled else ("failing" if h.failures else "ok")
+        if h.last_success is None and not h.failures and not h.disabled:
+            state = "never fetched"
+        meta = [h.language or "-", f"weight {h.weight:g}"]
+        if h.themes:
+            meta.append("themes " + ",".join(h.themes))
+        lines = [
+            f"{h.title or h.url} [{' · '.join(meta)}]",
+            f"  {h.url}",
+            f"  {state}; {h.item_count} items; last success {h.last_success or 'never'}; "
+            f"{h.failures} consecutive failure(s)",
+        ]
+        if h.last_error:
+            lines.append(f"  last error: {h.last_error}")
+        if h.disabled:
+            lines.append(f"  {h.disabled}; remove it with `crebis watch feeds remove {h.url}`")
+        if h.retry_after:
+            lines.append(f"  not fetched again before {h.retry_after}")
+        if h.last_warning:
+            lines.append(f"  warning: {h.last_warning}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def health_as_json(rows: list[FeedHealth]) -> str:
+    """Each feed's declaration and health as a JSON array."""
+    return json.dumps([dataclasses.asdict(h) for h in rows], ensure_ascii=False, indent=2)
+
+
+def format_import(report: ImportReport) -> str:
+    """What an OPML import added and skipped."""
+    lines = [f"{len(report.added)} feed(s) added, {len(report.duplicates)} already watched."]
+    lines += [f"  already watched: {url}" for url in report.duplicates]
+    return "\n".join(lines)
+
+
+def format_items(items: list[Item]) -> str:
+    """Ranked items: score, date, language, title, then link, themes and sources."""
+    if not items:
+        return "No items: run `crebis watch fetch`, or widen the filters."
+    blocks = []
+    for item in items:
+        feeds = ", ".join(s.feed for s in item.sources)
+        lines = [
+            f"{item.score:7.3f}  {item.published[:10]}  [{item.language or '-'}] {item.title}",
+            f"         {item.link or '(no link)'}",
+            f"         themes: {', '.join(item.themes) or '-'} · sources: {feeds}",
+        ]
+        if item.cluster != item.id:
+            lines.append(f"         same story as item {item.cluster}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)

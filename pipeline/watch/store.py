@@ -1,0 +1,366 @@
+"""The watch's SQLite store under .crebis/: feeds (cache headers, health), items, sources, fetch log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.errors import FeedError
+from pipeline.watch.models import Entry, FeedReport, FeedState, Fetched, Source, ThemeMatch
+
+STORE_FILE = "watch.sqlite"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    last_attempt TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    last_warning TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    disabled TEXT,
+    retry_after TEXT
+);
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    link TEXT UNIQUE,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    published TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    author TEXT NOT NULL,
+    language TEXT NOT NULL,
+    themes TEXT NOT NULL,
+    relevance REAL NOT NULL,
+    cluster TEXT,
+    entry_date TEXT,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_published ON items (published);
+CREATE TABLE IF NOT EXISTS sources (
+    feed_id INTEGER NOT NULL REFERENCES feeds (id),
+    entry_key TEXT NOT NULL,
+    item_id TEXT NOT NULL REFERENCES items (id),
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (feed_id, entry_key)
+);
+CREATE INDEX IF NOT EXISTS sources_item ON sources (item_id);
+CREATE TABLE IF NOT EXISTS fetch_log (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds (id),
+    url TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    duration_ms INTEGER,
+    new INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    message TEXT
+);
+"""
+
+
+def iso(moment: datetime) -> str:
+    """A UTC timestamp as stored: ISO 8601 to the second, so that text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item row with its sources, before scoring."""
+
+    id: str
+    link: str | None
+    title: str
+    summary: str
+    published: str
+    first_seen: str
+    updated: str
+    author: str
+    language: str
+    themes: tuple[str, ...]
+    relevance: float
+    cluster: str
+    sources: tuple[Source, ...]
+
+
+class Store:
+    """One connection to the watch database; use as a context manager."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise FeedError(f"{path}: written by a newer crebis; upgrade crebis")
+            self.db.executescript(_SCHEMA)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise FeedError(
+                f"{path}: not a usable watch database ({exc}); "
+                "move it away and run `crebis watch fetch` again"
+            ) from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Commit everything done inside, or nothing."""
+        with self.db:
+            yield self.db
+
+    # feeds
+
+    def feed_states(self, urls: Iterable[str] | None = None) -> dict[str, FeedState]:
+        """The state of each feed by URL; feeds named in `urls` are created if new."""
+        if urls is not None:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO feeds (url) VALUES (?)", [(u,) for u in urls]
+                )
+        counts = dict(self.db.execute("SELECT feed_id, count(*) FROM sources GROUP BY feed_id"))
+        rows = self.db.execute(
+            "SELECT id, url, etag, last_modified, body_hash, last_attempt, last_success,"
+            " last_error, last_warning, failures, disabled, retry_after FROM feeds"
+        )
+        states = {}
+        for row in rows:
+            state = FeedState(*row)
+            states[state.url] = replace(state, item_count=counts.get(state.id, 0))
+        return states
+
+    def record_fetch(self, state: FeedState, fetched: Fetched, report: FeedReport) -> None:
+        """Remember the outcome of one fetch on the feed and in the fetch log."""
+        at = iso(fetched.fetched_at)
+        retry = iso(fetched.retry_after) if fetched.retry_after else None
+        with self.db:
+            if report.status == "ok":
+                self.db.execute(
+                    "UPDATE feeds SET etag=?, last_modified=?, body_hash=?, last_attempt=?,"
+                    " last_success=?, last_error=NULL, last_warning=?, failures=0,"
+                    " retry_after=NULL WHERE id=?",
+                    (fetched.etag, fetched.last_modified, body_hash(fetched.body), at, at,
+                     report.warning, state.id),
+                )  # fmt: skip
+            elif report.status == "not-modified":
+                self.db.execute(
+                    "UPDATE feeds SET last_attempt=?, last_success=?, last_error=NULL,"
+                    " failures=0, retry_after=NULL, etag=coalesce(?, etag),"
+                    " last_modified=coalesce(?, last_modified) WHERE id=?",
+                    (at, at, fetched.etag, fetched.last_modified, state.id),
+                )
+            elif report.status in ("failed", "gone"):
+                disabled = f"gone (HTTP 410) since {at}" if report.status == "gone" else None
+                self.db.execute(
+                    "UPDATE feeds SET last_attempt=?, last_error=?, failures=failures+1,"
+                    " retry_after=?, disabled=coalesce(?, disabled) WHERE id=?",
+                    (at, report.error, retry, disabled, state.id),
+                )
+            if report.moved_to and report.status in ("ok", "not-modified"):
+                taken = self.db.execute("SELECT 1 FROM feeds WHERE url=?", (report.moved_to,))
+                if taken.fetchone() is None:
+                    self.db.execute("UPDATE feeds SET url=? WHERE id=?", (report.moved_to, state.id))
+            self.db.execute(
+                "INSERT INTO fetch_log (feed_id, url, at, status, http_status, duration_ms,"
+                " new, updated, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (state.id, fetched.url, at, report.status, fetched.http_status,
+                 round(fetched.duration * 1000), report.new, report.updated,
+                 report.error or report.warning),
+            )  # fmt: skip
+
+    def enable_feed(self, url: str) -> None:
+        """Clear a feed's disabled mark and failure count (after `feeds add` of a known feed)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE feeds SET disabled=NULL, failures=0, retry_after=NULL WHERE url=?", (url,)
+            )
+
+    # items
+
+    def ingest(
+        self,
+        state: FeedState,
+        entries: Iterable[Entry],
+        matches: Iterable[ThemeMatch],
+        fetched_at: datetime,
+    ) -> tuple[int, int]:
+        """Store a feed's entries: (new items, updated items).
+
+        An entry already seen from this feed updates its item when its content changed,
+        keeping the first-seen date; an entry whose link another feed already brought
+        becomes a second source of that item.
+        """
+        now = iso(fetched_at)
+        new = updated = 0
+        with self.db:
+            for entry, match in zip(entries, matches, strict=True):
+                digest = _content_hash(entry)
+                row = self.db.execute(
+                    "SELECT i.id, i.content_hash, i.first_seen FROM sources s"
+                    " JOIN items i ON i.id = s.item_id WHERE s.feed_id=? AND s.entry_key=?",
+                    (state.id, entry.key),
+                ).fetchone()
+                if row is not None:
+                    item_id, old_digest, first_seen = row
+                    if old_digest != digest:
+                        self._update_item(item_id, entry, match, digest, first_seen, now)
+                        updated += 1
+                    continue
+                item_id = None
+                if entry.link:
+                    found = self.db.execute("SELECT id FROM items WHERE link=?", (entry.link,))
+                    item_id = (found.fetchone() or (None,))[0]
+                if item_id is None:
+                    item_id = self._insert_item(state.url, entry, match, digest, now)
+                    new += 1
+                self.db.execute(
+                    "INSERT INTO sources (feed_id, entry_key, item_id, first_seen) VALUES (?,?,?,?)",
+                    (state.id, entry.key, item_id, now),
+                )
+        return new, updated
+
+    def _insert_item(
+        self, feed_url: str, entry: Entry, match: ThemeMatch, digest: str, now: str
+    ) -> str:
+        seed = entry.link or f"{feed_url}\n{entry.key}"
+        item_id = _short_hash(seed)
+        if self.db.execute("SELECT 1 FROM items WHERE id=?", (item_id,)).fetchone():
+            item_id = _short_hash(f"{seed}\n{feed_url}\n{entry.key}\n{now}")
+        self.db.execute(
+            "INSERT INTO items (id, link, title, summary, published, first_seen, updated, author,"
+            " language, themes, relevance, cluster, entry_date, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item_id, entry.link, entry.title, entry.summary, _published(entry, now, now), now,
+             now, entry.author, entry.language, json.dumps(match.themes), match.relevance,
+             item_id, _entry_date(entry), digest),
+        )  # fmt: skip
+        return item_id
+
+    def _update_item(
+        self, item_id: str, entry: Entry, match: ThemeMatch, digest: str, first_seen: str, now: str
+    ) -> None:
+        link = entry.link
+        if link:
+            clash = self.db.execute("SELECT 1 FROM items WHERE link=? AND id!=?", (link, item_id))
+            if clash.fetchone():  # another item has that link: keep this one's
+                link = self.db.execute("SELECT link FROM items WHERE id=?", (item_id,)).fetchone()[0]
+        self.db.execute(
+            "UPDATE items SET link=?, title=?, summary=?, published=?, updated=?, author=?,"
+            " language=?, themes=?, relevance=?, entry_date=?, content_hash=? WHERE id=?",
+            (link, entry.title, entry.summary, _published(entry, first_seen, now), now,
+             entry.author, entry.language, json.dumps(match.themes), match.relevance,
+             _entry_date(entry), digest, item_id),
+        )  # fmt: skip
+
+    def items(
+        self, since: str | None = None, language: str | None = None, seen_since: str | None = None
+    ) -> list[StoredItem]:
+        """Stored items published at or after `since` (ISO), optionally in one language or first seen lately."""
+        where, params = [], []
+        if since:
+            where.append("published >= ?")
+            params.append(since)
+        if seen_since:
+            where.append("first_seen >= ?")
+            params.append(seen_since)
+        if language:
+            where.append("language = ?")
+            params.append(language)
+        sql = (
+            "SELECT id, link, title, summary, published, first_seen, updated, author, language,"
+            " themes, relevance, cluster FROM items"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.db.execute(sql, params).fetchall()
+        sources = self._sources()
+        return [
+            StoredItem(
+                *row[:9],
+                themes=tuple(json.loads(row[9])),
+                relevance=row[10],
+                cluster=row[11] or row[0],
+                sources=tuple(sources.get(row[0], ())),
+            )
+            for row in rows
+        ]
+
+    def _sources(self) -> dict[str, list[Source]]:
+        by_item: dict[str, list[Source]] = defaultdict(list)
+        rows = self.db.execute(
+            "SELECT s.item_id, f.url, s.entry_key, s.first_seen FROM sources s"
+            " JOIN feeds f ON f.id = s.feed_id ORDER BY s.first_seen, f.url"
+        )
+        for item_id, url, key, first_seen in rows:
+            by_item[item_id].append(Source(feed=url, entry_key=key, first_seen=first_seen))
+        return by_item
+
+    def set_clusters(self, clusters: dict[str, str]) -> None:
+        """Record the cluster of each item id given."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE items SET cluster=? WHERE id=?", [(c, i) for i, c in clusters.items()]
+            )
+
+    def fetch_log(self, limit: int = 100) -> list[tuple]:
+        """The latest fetch log rows: (url, at, status, http_status, duration_ms, new, updated, message)."""
+        return self.db.execute(
+            "SELECT url, at, status, http_status, duration_ms, new, updated, message"
+            " FROM fetch_log ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+
+def open_store(state_dir: Path) -> Store:
+    """The watch store in a project's state folder."""
+    return Store(state_dir / STORE_FILE)
+
+
+def body_hash(body: bytes) -> str:
+    """The fingerprint of a feed body: the same body twice costs no parsing."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _entry_date(entry: Entry) -> str | None:
+    return iso(entry.published) if entry.published else None
+
+
+def _published(entry: Entry, first_seen: str, now: str) -> str:
+    """The entry's date, else first seen; never later than this fetch."""
+    date = _entry_date(entry) or first_seen
+    return min(date, now)
+
+
+def _content_hash(entry: Entry) -> str:
+    parts = (entry.link or "", entry.title, entry.summary, entry.author, entry.language,
+             _entry_date(entry) or "")  # fmt: skip
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()

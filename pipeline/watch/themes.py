@@ -1,0 +1,146 @@
+"""The theme taxonomy (content/themes.yaml) and keyword matching of watch items.
+
+Matching folds case and accents and compares light stems, so "Logements sociaux"
+matches the keyword "logement social" and "uitkeringen" matches "uitkering".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipeline.errors import ContentError
+from pipeline.watch.models import ThemeMatch
+
+TITLE_WEIGHT = 3.0
+SUMMARY_WEIGHT = 1.0
+FEED_THEME_WEIGHT = 0.5
+# Endings stripped (at most twice, longest first) to catch plurals and simple inflections
+# in French, Dutch and English; a stem keeps at least four letters.
+_SUFFIXES = ("ements", "ement", "ingen", "ing", "ies", "es", "en", "ed", "er", "e", "s", "x")
+_MIN_STEM = 4
+_WORD = re.compile(r"\w+")
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme: labels and keywords by language."""
+
+    id: str
+    labels: dict[str, str]
+    keywords: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Every theme, with an index of keyword stems for matching."""
+
+    themes: tuple[Theme, ...]
+    # language -> first stem -> [(theme id, all stems of the keyword)]
+    index: dict[str, dict[str, tuple[tuple[str, tuple[str, ...]], ...]]]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.themes)
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip its accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """A light stem of an already folded word."""
+    if word.endswith("aux") and len(word) > 5:  # French plural: sociaux -> social
+        word = word[:-3] + "al"
+    for _ in range(2):
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word
+
+
+def stems(text: str) -> list[str]:
+    """The stems of the words of `text`, in order."""
+    return [stem(w) for w in _WORD.findall(fold(text))]
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read and check the theme file, raising `ContentError` naming the file and the problem."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(path, "theme file not found; set watch.themes in crebis.toml") from None
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
+        raise ContentError(path, f"not valid YAML: {exc}", line) from None
+    if not isinstance(data, dict):
+        raise ContentError(path, "expected a mapping of theme ids to {label, keywords}")
+    themes = []
+    for theme_id, spec in data.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("label"), dict):
+            raise ContentError(path, f"theme '{theme_id}': needs a 'label' table by language")
+        keywords = spec.get("keywords") or {}
+        if not isinstance(keywords, dict) or not all(isinstance(v, list) for v in keywords.values()):
+            raise ContentError(path, f"theme '{theme_id}': 'keywords' must list words by language")
+        themes.append(
+            Theme(
+                id=str(theme_id),
+                labels={str(k): str(v) for k, v in spec["label"].items()},
+                keywords={str(k): tuple(str(w) for w in v) for k, v in keywords.items()},
+            )
+        )
+    return build_taxonomy(themes)
+
+
+def build_taxonomy(themes: list[Theme]) -> Taxonomy:
+    """Index the keywords of `themes` by language and first stem."""
+    index: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for theme in themes:
+        for language, words in theme.keywords.items():
+            for keyword in words:
+                keyword_stems = tuple(stems(keyword))
+                if keyword_stems:
+                    index[language][keyword_stems[0]].append((theme.id, keyword_stems))
+    frozen = {
+        lang: {first: tuple(entries) for first, entries in by_first.items()}
+        for lang, by_first in index.items()
+    }
+    return Taxonomy(themes=tuple(themes), index=frozen)
+
+
+def match_themes(
+    taxonomy: Taxonomy, title: str, summary_html: str, language: str, feed_themes: tuple[str, ...] = ()
+) -> ThemeMatch:
+    """The themes of an item and its relevance: keyword hits weighted by where they occur.
+
+    Keywords of the item's language are used; of every language when it has none the
+    taxonomy knows. Themes the feed is declared with count as a weak hit.
+    """
+    languages = [language] if language in taxonomy.index else list(taxonomy.index)
+    hits: dict[str, float] = defaultdict(float)
+    for text, weight in ((title, TITLE_WEIGHT), (_TAG.sub(" ", summary_html), SUMMARY_WEIGHT)):
+        words = stems(text)
+        for lang in languages:
+            _count_hits(taxonomy.index[lang], words, weight, hits)
+    for theme_id in feed_themes:
+        hits[theme_id] += FEED_THEME_WEIGHT
+    ordered = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ThemeMatch(themes=tuple(t for t, _ in ordered), relevance=round(sum(hits.values()), 3))
+
+
+def _count_hits(index: dict, words: list[str], weight: float, hits: dict[str, float]) -> None:
+    for i, word in enumerate(words):
+        for theme_id, keyword in index.get(word, ()):
+            if tuple(words[i : i + len(keyword)]) == keyword:
+                hits[theme_id] += weight

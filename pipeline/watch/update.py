@@ -1,0 +1,177 @@
+"""`crebis watch fetch`: every feed fetched concurrently, parsed in worker processes, stored.
+
+Fetching runs on one asyncio loop; parsing (CPU-bound feedparser) runs in a process pool
+as bodies arrive; storing runs on the loop's thread, one transaction per feed. Then
+clusters are recomputed for recent items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
+
+from pipeline.errors import FeedError
+from pipeline.project import Project
+from pipeline.watch.dedupe import Story, cluster_stories
+from pipeline.watch.fetch import FetchOptions, FetchRequest, Limits, fetch_feed, open_client
+from pipeline.watch.models import (
+    Feed,
+    FeedReport,
+    FeedState,
+    Fetched,
+    ParsedFeed,
+    ThemeMatch,
+    UpdateSummary,
+)
+from pipeline.watch.opml import move_outline, read_opml
+from pipeline.watch.parse import parse_feed
+from pipeline.watch.sources import feed_problems, feeds_path, load_taxonomy_of
+from pipeline.watch.store import Store, body_hash, iso, open_store
+from pipeline.watch.themes import Taxonomy, match_themes
+
+log = logging.getLogger(__name__)
+Progress = Callable[[FeedReport, int, int], None]
+# Items first seen this recently are re-clustered after each fetch.
+RECLUSTER_DAYS = 60
+
+
+def update_feeds(project: Project, progress: Progress | None = None) -> UpdateSummary:
+    """Fetch, parse and store every watched feed; report each feed to `progress` as it ends."""
+    taxonomy = load_taxonomy_of(project)
+    path = feeds_path(project)
+    feeds, refused = [], []
+    for feed in read_opml(path):  # a badly declared feed is reported, the others are fetched
+        problems = feed_problems(feed, taxonomy)
+        if problems:
+            where = project.relative(path)
+            refused.append(FeedReport(feed.url, "failed", error=f"in {where}: {'; '.join(problems)}"))
+        else:
+            feeds.append(feed)
+    options = FetchOptions.from_config(project.config)
+    workers = project.config.watch.parse_workers or os.cpu_count() or 1
+    with open_store(project.state_dir) as store:
+        reports = asyncio.run(ingest_feeds(store, tuple(feeds), options, taxonomy, workers, progress))
+        reports += refused
+        for report in reports:
+            if report.moved_to:
+                move_outline(feeds_path(project), report.url, report.moved_to)
+        watch = project.config.watch
+        clusters = recluster(store, watch.cluster_threshold, watch.cluster_days)
+    return UpdateSummary(reports=tuple(reports), clusters=clusters)
+
+
+def make_parser_pool(workers: int) -> Executor:
+    """Processes for parsing (a thread when `workers` is 1), started fresh, not forked."""
+    if workers <= 1:
+        return ThreadPoolExecutor(1, thread_name_prefix="crebis-parse")
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+
+
+async def ingest_feeds(
+    store: Store,
+    feeds: tuple[Feed, ...],
+    options: FetchOptions,
+    taxonomy: Taxonomy,
+    workers: int,
+    progress: Progress | None = None,
+) -> list[FeedReport]:
+    """Fetch, parse and store `feeds`; one report per feed, in the order given."""
+    states = store.feed_states(f.url for f in feeds)
+    limits = Limits(options.concurrency, options.per_host)
+    done = 0
+
+    async def one(feed: Feed) -> FeedReport:
+        nonlocal done
+        state = states[feed.url]
+        fetched, report = await _fetch_and_parse(client, pool, feed, state, options, limits, taxonomy)
+        if fetched is not None:
+            if isinstance(report, tuple):
+                parsed, matches = report
+                new, updated = store.ingest(state, parsed.entries, matches, fetched.fetched_at)
+                report = FeedReport(feed.url, "ok", new=new, updated=updated,
+                                    warning=parsed.warning, moved_to=fetched.moved_to)  # fmt: skip
+            store.record_fetch(state, fetched, report)
+        done += 1
+        if progress:
+            progress(report, done, len(feeds))
+        return report
+
+    with make_parser_pool(workers) as pool:
+        async with open_client(options) as client:
+            return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+
+async def _fetch_and_parse(
+    client, pool: Executor, feed: Feed, state: FeedState, options, limits, taxonomy: Taxonomy
+) -> tuple[Fetched | None, FeedReport | tuple[ParsedFeed, tuple[ThemeMatch, ...]]]:
+    """The fetch and, for a new body, its parsed entries; a `FeedReport` when nothing to store."""
+    now = datetime.now(UTC)
+    if state.disabled:
+        return None, FeedReport(feed.url, "skipped", error=f"disabled: {state.disabled}")
+    if state.retry_after and state.retry_after > iso(now):
+        return None, FeedReport(feed.url, "skipped",
+                                error=f"the server asked to wait until {state.retry_after}")  # fmt: skip
+    request = FetchRequest(feed.url, state.etag, state.last_modified)
+    fetched = await fetch_feed(client, request, options, limits)
+    if fetched.status != "ok":
+        return fetched, FeedReport(feed.url, fetched.status, error=fetched.error,
+                                   moved_to=fetched.moved_to)  # fmt: skip
+    if body_hash(fetched.body) == state.body_hash:  # 200 with the very same body
+        return fetched, FeedReport(feed.url, "not-modified", moved_to=fetched.moved_to)
+    loop = asyncio.get_running_loop()
+    try:
+        prepared = await loop.run_in_executor(
+            pool, prepare_feed, fetched.body, fetched.headers, fetched.final_url or feed.url,
+            feed.language, feed.themes, taxonomy,
+        )  # fmt: skip
+    except FeedError as exc:
+        return _unparsed(fetched), FeedReport(feed.url, "failed", error=str(exc).split(": ", 1)[-1])
+    except Exception as exc:  # a parser crash on one hostile body must not stop the others
+        log.warning("parsing %s failed", feed.url, exc_info=True)
+        return _unparsed(fetched), FeedReport(feed.url, "failed",
+                                              error=f"could not parse: {type(exc).__name__}: {exc}")  # fmt: skip
+    return fetched, prepared
+
+
+def _unparsed(fetched: Fetched) -> Fetched:
+    """A fetched body that could not be used: keep no validators, so it is fetched whole again."""
+    return replace(fetched, status="failed", etag=None, last_modified=None, body=b"")
+
+
+def prepare_feed(
+    body: bytes,
+    headers: dict[str, str],
+    url: str,
+    language: str,
+    feed_themes: tuple[str, ...],
+    taxonomy: Taxonomy,
+) -> tuple[ParsedFeed, tuple[ThemeMatch, ...]]:
+    """Parse a body and match each entry's themes (runs in a worker process)."""
+    parsed = parse_feed(body, headers, url, language)
+    matches = tuple(
+        match_themes(taxonomy, e.title, e.summary, e.language, feed_themes) for e in parsed.entries
+    )
+    return parsed, matches
+
+
+def recluster(store: Store, threshold: float, max_days: float, now: datetime | None = None) -> int:
+    """Recompute the clusters of recent items; the number of clusters with several items."""
+    since = (now or datetime.now(UTC)) - timedelta(days=RECLUSTER_DAYS)
+    items = store.items(seen_since=iso(since))
+    stories = [
+        Story(i.id, i.title, datetime.fromisoformat(i.published), frozenset(s.feed for s in i.sources))
+        for i in items
+    ]
+    clusters = cluster_stories(stories, threshold, max_days)
+    current = {i.id: i.cluster for i in items}
+    store.set_clusters({k: v for k, v in clusters.items() if current.get(k) != v})
+    sizes: dict[str, int] = {}
+    for cluster in clusters.values():
+        sizes[cluster] = sizes.get(cluster, 0) + 1
+    return sum(1 for n in sizes.values() if n > 1)

@@ -1,0 +1,383 @@
+"""End to end: feeds served on 127.0.0.1, fetched, parsed, stored; hostile feeds end as errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pipeline.project import Project
+from pipeline.watch.listing import list_items
+from pipeline.watch.models import Feed
+from pipeline.watch.opml import read_opml
+from pipeline.watch.sources import feed_health, feeds_path
+from pipeline.watch.update import update_feeds
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ETAG = '"v1"'
+LAST_MODIFIED = "Wed, 06 Mar 2024 10:00:00 GMT"
+
+
+def _by_url(summary):
+    return {r.url: r for r in summary.reports}
+
+
+def _db(project: Project) -> sqlite3.Connection:
+    return sqlite3.connect(project.state_dir / "watch.sqlite")
+
+
+def _dump(project: Project) -> str:
+    """Every text stored in the watch database."""
+    with _db(project) as db:
+        rows = []
+        for table in ("feeds", "items", "sources", "fetch_log"):
+            rows += [repr(r) for r in db.execute(f"SELECT * FROM {table}")]
+    return "\n".join(rows)
+
+
+def test_rss_atom_and_rdf_are_stored_with_normalised_fields(project, server, watch):
+    rss = server.add_fixture("rss2.xml", etag=ETAG)
+    atom = server.add_fixture("atom.xml", content_type="application/atom+xml")
+    rdf = server.add_fixture("rss1.rdf", content_type="application/rdf+xml")
+    watch(Feed(rss, language="fr", weight=2.0), atom, Feed(rdf, themes=("health",)))
+
+    summary = update_feeds(project)
+
+    assert [r.status for r in summary.reports] == ["ok", "ok", "ok"]
+    assert summary.new == 7
+    items = {i.link: i for i in list_items(project)}
+    forum = items["https://example.org/news/non-recours?id=7"]
+    assert forum.title == "Le non-recours aux droits sociaux recule au CPAS d'Anderlecht"
+    assert forum.summary.startswith("<p>Une étude sur l'<strong>accès aux droits</strong>")
+    assert forum.published == "2024-03-05T08:30:00+00:00"
+    assert forum.author == "Marie Dubois"
+    assert forum.language == "fr"
+    assert forum.themes[0] == "non-take-up"
+    assert [s.feed for s in forum.sources] == [rss]
+    assert "https://example.org/news/ag" in items  # fbclid removed
+    kloof = items["https://example.be/nieuws/digitale-kloof"]
+    assert (kloof.title, kloof.language, kloof.author) == ("Digitale uitsluiting in Brussel", "nl", "Jan Peeters")
+    assert "digital-exclusion" in kloof.themes
+    assert items["https://example.be/news/housing-first"].language == "en"  # the entry's xml:lang
+    assert items["https://example.eu/a"].themes[0] == "energy-poverty"
+    assert "health" in items["https://example.eu/b"].themes  # from the feed's declared themes
+    assert server.request_headers[0]["user-agent"].startswith("crebis/")
+    assert "https://crebis.example.org/" in server.request_headers[0]["user-agent"]
+
+
+def test_second_fetch_gets_304_and_parses_nothing(project, server, watch):
+    etag_url = server.add_fixture("rss2.xml", etag=ETAG)
+    lm_url = server.add_fixture("atom.xml", last_modified=LAST_MODIFIED)
+    watch(etag_url, lm_url)
+    update_feeds(project)
+    with _db(project) as db:
+        before = db.execute("SELECT id, updated FROM items ORDER BY id").fetchall()
+
+    summary = update_feeds(project)
+
+    assert [r.status for r in summary.reports] == ["not-modified", "not-modified"]
+    assert (summary.new, summary.updated) == (0, 0)
+    assert server.count(304) == 2
+    assert any(h.get("if-none-match") == ETAG for h in server.request_headers[-2:])
+    assert any(h.get("if-modified-since") == LAST_MODIFIED for h in server.request_headers[-2:])
+    with _db(project) as db:
+        assert db.execute("SELECT id, updated FROM items ORDER BY id").fetchall() == before
+        statuses = [r[0] for r in db.execute("SELECT status FROM fetch_log ORDER BY id")]
+    assert statuses[-2:] == ["not-modified", "not-modified"]
+
+
+def test_same_body_without_validators_is_not_parsed_again(project, server, watch):
+    url = server.add_fixture("rss2.xml")
+    watch(url)
+    update_feeds(project)
+    summary = update_feeds(project)
+    assert summary.reports[0].status == "not-modified"
+    assert server.hits["/rss2.xml"] == 2
+
+
+def test_refetch_updates_changed_items_and_keeps_first_seen(project, server, watch):
+    url = server.add_fixture("rss2.xml")
+    watch(url)
+    update_feeds(project)
+    with _db(project) as db:
+        first_seen = dict(db.execute("SELECT link, first_seen FROM items"))
+    time.sleep(1.1)  # timestamps are to the second
+    body = server.routes["/rss2.xml"].body.replace(b"Assembl\xc3\xa9e g\xc3\xa9n\xc3\xa9rale 2024", b"AG 2024")
+    server.routes["/rss2.xml"] = replace(server.routes["/rss2.xml"], body=body)
+
+    summary = update_feeds(project)
+
+    assert (summary.new, summary.updated) == (0, 1)
+    with _db(project) as db:
+        query = "SELECT link, title, first_seen, updated FROM items"
+        rows = {link: (title, fs, upd) for link, title, fs, upd in db.execute(query)}
+        assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 3
+        assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 3
+    title, seen, updated = rows["https://example.org/news/ag"]
+    assert title == "AG 2024"
+    assert seen == first_seen["https://example.org/news/ag"]
+    assert updated > seen
+
+
+def test_same_link_from_two_feeds_is_one_item_with_two_sources(project, server, watch):
+    one = server.add_fixture("rss2.xml")
+    two = server.add("/copy.xml", server.routes["/rss2.xml"].body.replace(b"forum-2024", b"copy-2024"))
+    watch(one, two)
+    summary = update_feeds(project)
+    assert summary.new == 3
+    items = list_items(project)
+    assert len(items) == 3
+    assert all(sorted(s.feed for s in i.sources) == sorted([one, two]) for i in items)
+
+
+def test_near_duplicate_titles_across_feeds_form_one_cluster(project, server, watch):
+    def rss(host: str, title: str, other: str) -> str:
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>{host}</title><link>https://{host}/</link>'
+            f"<item><title>{title}</title><link>https://{host}/story</link><guid>s</guid>"
+            "<pubDate>Mon, 04 Mar 2024 08:00:00 GMT</pubDate></item>"
+            f"<item><title>{other}</title><link>https://{host}/agenda</link><guid>a</guid>"
+            "<pubDate>Mon, 04 Mar 2024 08:00:00 GMT</pubDate></item></channel></rss>"
+        )
+
+    a = server.add("/a.xml", rss("a.example", "Brussels extends the social energy tariff to 40,000 households",
+                                  "General assembly of the federation"))
+    b = server.add("/b.xml", rss("b.example", "Social energy tariff extended to 40,000 Brussels households",
+                                  "Job offer: social worker in Schaerbeek"))
+    c = server.add("/c.xml", rss("c.example", "Brussels: social tariff for energy extended to 40 000 households",
+                                  "Annual report on homelessness"))
+    watch(a, b, c)
+    summary = update_feeds(project)
+    assert summary.clusters == 1
+    items = list_items(project)
+    stories = [i for i in items if i.link.endswith("/story")]
+    assert len({i.cluster for i in stories}) == 1
+    agendas = [i for i in items if i.link.endswith("/agenda")]
+    assert len({i.cluster for i in agendas}) == 3
+
+
+def test_relative_links_are_resolved_against_the_feed_address(project, server, watch):
+    watch(server.add_fixture("relative_links.xml"))
+    update_feeds(project)
+    items = {i.title: i for i in list_items(project)}
+    assert items["A page"].link == server.url("/news/relative-page")
+    assert items["Another page"].link == server.url("/another.html")
+    assert f'href="{server.url("/docs/report.pdf")}"' in items["A page"].summary
+
+
+@pytest.mark.parametrize(
+    ("fixture", "content_type", "title", "warned"),
+    [
+        ("iso8859_1.xml", "application/xml", "Sécurité sociale et santé", False),
+        ("utf8_bom.xml", "application/xml", "Éducation et égalité — ça compte", False),
+        ("wrong_charset.xml", "application/xml", "Réfugiés accueillis à Bruxelles", True),
+        ("iso8859_1.xml", "text/xml; charset=iso-8859-1", "Sécurité sociale et santé", False),
+    ],
+)
+def test_encodings(project, server, watch, fixture, content_type, title, warned):
+    watch(server.add_fixture(fixture, content_type=content_type))
+    summary = update_feeds(project)
+    assert summary.reports[0].status == "ok"
+    assert bool(summary.reports[0].warning) is warned
+    [item] = list_items(project)
+    assert item.title == title
+
+
+def test_duplicate_guids_in_one_feed_keep_the_first_entry(project, server, watch):
+    watch(server.add_fixture("duplicate_guids.xml"))
+    assert update_feeds(project).new == 2
+    update_feeds(project)
+    titles = sorted(i.title for i in list_items(project))
+    assert titles == ["First telling", "Other"]
+
+
+def test_undated_and_future_entries_are_dated_no_later_than_the_fetch(project, server, watch):
+    watch(server.add_fixture("dates.xml"))
+    update_feeds(project)
+    with _db(project) as db:
+        fetched = db.execute("SELECT last_success FROM feeds").fetchone()[0]
+        rows = dict(db.execute("SELECT title, published FROM items"))
+        first_seen = dict(db.execute("SELECT title, first_seen FROM items"))
+    assert rows["Undated entry"] == first_seen["Undated entry"] <= fetched
+    assert rows["Entry from the future"] <= fetched
+    time.sleep(1.1)
+    server.routes["/dates.xml"] = replace(server.routes["/dates.xml"], body=server.routes["/dates.xml"].body + b" ")
+    summary = update_feeds(project)
+    assert (summary.new, summary.updated) == (0, 0)  # no date churn: nothing changed
+
+
+def test_permanent_redirect_updates_the_stored_url(project, server, watch):
+    new = server.add_fixture("rss2.xml")
+    old = server.add("/old.xml", status=301, headers={"Location": "/rss2.xml"})
+    temp = server.add("/temp.xml", status=302, headers={"Location": "/atom.xml"})
+    server.add_fixture("atom.xml")
+    watch(old, temp)
+    summary = update_feeds(project)
+    reports = _by_url(summary)
+    assert reports[old].moved_to == new
+    assert reports[temp].moved_to is None
+    assert [f.url for f in read_opml(feeds_path(project))] == [new, temp]
+    server.hits.clear()
+    update_feeds(project)
+    assert server.hits["/old.xml"] == 0 and server.hits["/rss2.xml"] == 1
+    assert {h.url: h.item_count for h in feed_health(project)} == {new: 3, temp: 2}
+
+
+def test_410_disables_the_feed(project, server, watch):
+    url = server.add("/gone.xml", status=410, content_type="text/plain")
+    watch(url)
+    assert update_feeds(project).reports[0].status == "gone"
+    second = update_feeds(project)
+    assert second.reports[0].status == "skipped"
+    assert server.hits["/gone.xml"] == 1
+    [health] = feed_health(project)
+    assert health.disabled.startswith("gone (HTTP 410)")
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured(project, server, watch, status):
+    url = server.add("/busy.xml", status=status, headers={"Retry-After": "3600"}, content_type="text/plain")
+    watch(url)
+    first = update_feeds(project).reports[0]
+    assert first.status == "failed" and f"HTTP {status}" in first.error and "retry after" in first.error
+    second = update_feeds(project).reports[0]
+    assert second.status == "skipped" and "wait until" in second.error
+    assert server.hits["/busy.xml"] == 1
+    [health] = feed_health(project)
+    assert health.retry_after is not None and health.failures == 1
+
+
+def test_failures_are_counted_and_reset_by_a_success(project, server, watch):
+    url = server.add("/flaky.xml", status=500, content_type="text/plain")
+    watch(url)
+    update_feeds(project)
+    update_feeds(project)
+    [health] = feed_health(project)
+    assert (health.failures, health.last_error) == (2, "HTTP 500 Internal Server Error")
+    server.add_fixture("rss2.xml")
+    server.routes["/flaky.xml"] = server.routes["/rss2.xml"]
+    update_feeds(project)
+    [health] = feed_health(project)
+    assert (health.failures, health.last_error, health.item_count) == (0, None, 3)
+    assert health.last_success is not None
+
+
+def test_one_broken_feed_does_not_stop_the_others(project, server, watch):
+    good = server.add_fixture("rss2.xml")
+    watch("http://127.0.0.1:9/nothing-listens-here", server.url("/missing.xml"), good, "ftp://example.org/feed")
+    reports = _by_url(update_feeds(project))
+    assert reports[good].status == "ok"
+    assert "could not connect" in reports["http://127.0.0.1:9/nothing-listens-here"].error
+    assert reports[server.url("/missing.xml")].error == "HTTP 404 Not Found"
+    assert "must be an absolute http:// or https:// URL" in reports["ftp://example.org/feed"].error
+
+
+# Hostile feeds: each ends as a recorded error or a sanitised item, never a crash or a hang.
+
+
+def test_billion_laughs_is_not_expanded(project, server, watch):
+    watch(server.add_fixture("billion_laughs.xml"))
+    report = update_feeds(project).reports[0]
+    assert report.status == "ok" and "entity declarations removed" in report.warning
+    [item] = list_items(project)
+    assert "lollol" not in item.title + item.summary
+    assert len(_dump(project)) < 100_000
+
+
+def test_external_entity_never_reads_a_local_file(project, server, watch, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT-4242", encoding="utf-8")
+    body = (
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+        '<rss version="2.0"><channel><title>XXE &xxe;</title><link>https://x.example/</link>'
+        "<item><title>Leak &xxe;</title><link>https://x.example/1</link><guid>x1</guid>"
+        "<description>&xxe;</description></item></channel></rss>"
+    )
+    watch(server.add("/xxe.xml", body))
+    summary = update_feeds(project)
+    assert summary.reports[0].status in ("ok", "failed")
+    assert "TOP-SECRET" not in _dump(project)
+    assert "TOP-SECRET" not in json.dumps([i.title + i.summary for i in list_items(project)])
+
+
+def test_gzip_bomb_is_stopped_at_the_size_cap(project, server, watch):
+    bomb = gzip.compress(b"<rss>" + b" " * 200_000_000, compresslevel=9)
+    assert len(bomb) < 1_000_000
+    watch(server.add("/bomb.xml", bomb, headers={"Content-Encoding": "gzip"}))
+    report = update_feeds(project).reports[0]
+    assert report.status == "failed" and "larger than 1 MB" in report.error
+
+
+def test_gzip_feed_is_decoded(project, server, watch):
+    body = gzip.compress((FIXTURES / "rss2.xml").read_bytes())
+    watch(server.add("/gz.xml", body, headers={"Content-Encoding": "gzip"}))
+    assert update_feeds(project).new == 3
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_oversized_body_is_aborted(project, server, watch, chunked):
+    big = b'<?xml version="1.0"?><rss version="2.0"><channel>' + b"<!-- padding -->" * 200_000
+    watch(server.add("/big.xml", big, chunked=chunked))
+    report = update_feeds(project).reports[0]
+    assert report.status == "failed" and "larger than 1 MB" in report.error
+
+
+def test_server_that_never_answers_times_out(project, server, watch):
+    good = server.add_fixture("rss2.xml")
+    hang = server.add("/hang.xml", hang=True)
+    watch(hang, good)
+    started = time.monotonic()
+    reports = _by_url(update_feeds(project))
+    assert time.monotonic() - started < 5
+    assert "read timeout" in reports[hang].error or "total timeout" in reports[hang].error
+    assert reports[good].status == "ok"
+
+
+def test_redirect_loop_is_an_error(project, server, watch):
+    a = server.add("/loop-a.xml", status=302, headers={"Location": "/loop-b.xml"})
+    server.add("/loop-b.xml", status=302, headers={"Location": "/loop-a.xml"})
+    endless = server.add("/endless/0", status=302, headers={"Location": "/endless/1"})
+    for n in range(1, 10):
+        server.add(f"/endless/{n}", status=302, headers={"Location": f"/endless/{n + 1}"})
+    scheme = server.add("/to-file.xml", status=301, headers={"Location": "file:///etc/passwd"})
+    watch(a, endless, scheme)
+    reports = _by_url(update_feeds(project))
+    assert "redirect loop" in reports[a].error
+    assert "more than 5 redirects" in reports[endless].error
+    assert "not http or https" in reports[scheme].error
+
+
+def test_html_page_instead_of_a_feed_is_an_error(project, server, watch):
+    watch(server.add_fixture("html_page.html", content_type="text/html; charset=utf-8"))
+    report = update_feeds(project).reports[0]
+    assert report.status == "failed" and "HTML page, not RSS or Atom" in report.error
+    [health] = feed_health(project)
+    assert health.item_count == 0 and "HTML page" in health.last_error
+    update_feeds(project)
+    assert server.hits["/html_page.html"] == 2  # a failed parse keeps no validators
+
+
+def test_script_and_javascript_links_are_sanitised(project, server, watch):
+    watch(server.add_fixture("script_links.xml"))
+    update_feeds(project)
+    [item] = list_items(project)
+    stored = _dump(project).lower()
+    for bad in ("<script", "javascript:", "onclick", "onerror", "<iframe", "<style", "alert("):
+        assert bad not in stored, bad
+    assert item.link is None
+    assert item.title == "Click here"
+    assert 'href="https://ok.example.org/"' in item.summary
+
+
+def test_parsing_in_worker_processes_gives_the_same_items(project, server, watch, tmp_path):
+    watch(server.add_fixture("rss2.xml"), server.add_fixture("atom.xml"))
+    config = project.root / "crebis.toml"
+    config.write_text(config.read_text().replace("parse_workers = 1", "parse_workers = 2"))
+    summary = update_feeds(Project.open(project.root))
+    assert summary.new == 5
