@@ -122,8 +122,10 @@ class WatchOptions:
     total_timeout: float = option(60.0, "Seconds a whole feed download may take.", _positive)
     max_body_mb: float = option(10.0, "Largest feed body accepted, in MB, after decompression.", _positive)
     max_redirects: int = option(5, "Redirects followed for one feed before giving up.", _not_negative)
-    parse_workers: int = option(0, "Processes parsing feeds; 0 means one per CPU core, 1 parses in the fetching process.", _not_negative)
-    cluster_threshold: float = option(0.6, "Title similarity (0-1) above which items from different feeds form one story.", _unit_interval)
+    parse_workers: int = option(0, "Processes parsing feeds; 0 means one per CPU core, 1 parses in the fetching "
+                                "process.", _not_negative)
+    cluster_threshold: float = option(0.6, "Title similarity (0-1) above which items from different feeds form one "
+                                      "story.", _unit_interval)
     cluster_days: float = option(7.0, "Items published at most this many days apart can form one story.", _positive)
     recency_days: float = option(14.0, "Half-life of an item's recency in its score, in days.", _positive)
 
