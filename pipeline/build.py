@@ -31,6 +31,14 @@ TMP_SUFFIX = ".crebis-tmp"
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """What a renderer may return instead of bare bytes: the output and warnings about it."""
+
+    data: bytes
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Target:
     """One output file: where it goes, what it is made from, and the function that makes it."""
 
@@ -40,7 +48,7 @@ class Target:
     """Output family, for `--only`: site, brief, summary, newsletter."""
     source: Path
     """The file a failure is reported against."""
-    render: Callable[[], bytes] = field(compare=False, repr=False)
+    render: Callable[[], bytes | Rendered] = field(compare=False, repr=False)
     inputs: tuple[Path, ...] = ()
     """Files whose bytes the output depends on (content, layouts, figures)."""
     data: Any = None
@@ -48,6 +56,12 @@ class Target:
     lang: str | None = None
     tools: tuple[str, ...] = ()
     """External tools the renderer runs (their versions enter the fingerprint)."""
+    copies: tuple[str, ...] = ()
+    """Further paths (relative to `outputs/`) that get the same bytes, e.g. a PDF also published on the site."""
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (self.output, *self.copies)
 
 
 @dataclass
@@ -64,6 +78,8 @@ class Report:
     fresh: list[Target] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    warnings: list[tuple[Target, str]] = field(default_factory=list)
+    """Warnings of targets built now or earlier (kept in the manifest, so they are not lost on a no-op build)."""
 
     @property
     def ok(self) -> bool:
@@ -116,28 +132,41 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 class Manifest:
-    """The fingerprint of every output written, in `.crebis/build.sqlite`."""
+    """The fingerprint (and warnings) of every output written, in `.crebis/build.sqlite`."""
+
+    SCHEMA = 2
 
     def __init__(self, path: Path):
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != self.SCHEMA:
+            # The manifest is a cache: an older layout is dropped, which only costs one full build.
+            self.db.execute("DROP TABLE IF EXISTS outputs")
+            self.db.execute(f"PRAGMA user_version = {self.SCHEMA}")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
-            "kind TEXT NOT NULL, lang TEXT, source TEXT NOT NULL)"
+            "kind TEXT NOT NULL, lang TEXT, source TEXT NOT NULL, warnings TEXT NOT NULL DEFAULT '[]')"
         )
         self.rows = {
-            row[0]: row[1:] for row in self.db.execute("SELECT path, fingerprint, kind, lang, source FROM outputs")
+            row[0]: row[1:]
+            for row in self.db.execute("SELECT path, fingerprint, kind, lang, source, warnings FROM outputs")
         }
 
     def fingerprint(self, output: str) -> str | None:
         row = self.rows.get(output)
         return row[0] if row else None
 
-    def record(self, target: Target, fp: str, source: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
-            (target.output, fp, target.kind, target.lang, source),
-        )
+    def warnings(self, output: str) -> list[str]:
+        row = self.rows.get(output)
+        return json.loads(row[4]) if row else []
+
+    def record(self, target: Target, fp: str, source: str, warnings: tuple[str, ...] = ()) -> None:
+        for output in target.outputs:
+            self.db.execute(
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
+                (output, fp, target.kind, target.lang, source, json.dumps(list(warnings) if output == target.output
+                                                                          else [])),
+            )
 
     def forget(self, output: str) -> None:
         self.db.execute("DELETE FROM outputs WHERE path = ?", (output,))
@@ -177,7 +206,8 @@ def run_build(
 ) -> Report:
     """Bring `outputs_dir` up to date with `targets` and return what was done."""
     targets = [t for t in targets if scope.covers(t.kind, t.lang)]
-    if len({t.output for t in targets}) != len(targets):
+    all_outputs = [o for t in targets for o in t.outputs]
+    if len(set(all_outputs)) != len(all_outputs):
         raise CrebisError("two targets write the same output: this is a bug in a renderer")
     report = Report()
     manifest = Manifest(state_dir / "build.sqlite")
@@ -187,15 +217,17 @@ def run_build(
         todo: list[tuple[Target, str]] = []
         for target in targets:
             fp = fingerprint(target, digests, tool_versions)
-            if not force and manifest.fingerprint(target.output) == fp and (outputs_dir / target.output).exists():
+            if (not force and all(manifest.fingerprint(o) == fp for o in target.outputs)
+                    and all((outputs_dir / o).exists() for o in target.outputs)):
                 report.fresh.append(target)
+                report.warnings.extend((target, w) for w in manifest.warnings(target.output))
             else:
                 todo.append((target, fp))
         if on_plan:
             on_plan(len(todo))
         workers = jobs or os.cpu_count() or 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending: dict[Future[bytes], tuple[Target, str]] = {
+            pending: dict[Future[bytes | Rendered], tuple[Target, str]] = {
                 pool.submit(target.render): (target, fp) for target, fp in todo
             }
             done_count = 0
@@ -204,24 +236,31 @@ def run_build(
                 for future in finished:
                     target, fp = pending.pop(future)
                     try:
-                        write_atomic(outputs_dir / target.output, future.result())
+                        rendered = future.result()
+                        if not isinstance(rendered, Rendered):
+                            rendered = Rendered(rendered)
+                        for output in target.outputs:
+                            write_atomic(outputs_dir / output, rendered.data)
                     except CrebisError as exc:
                         report.failed.append(Failure(target, str(exc)))
-                        manifest.forget(target.output)
+                        for output in target.outputs:
+                            manifest.forget(output)
                     except Exception as exc:  # a renderer bug must not stop the other targets
                         log.exception("unexpected error building %s", target.output)
                         report.failed.append(Failure(target, f"{relative(target.source)}: unexpected "
                                                      f"{type(exc).__name__}: {exc}"))
-                        manifest.forget(target.output)
+                        for output in target.outputs:
+                            manifest.forget(output)
                     else:
-                        manifest.record(target, fp, relative(target.source))
+                        manifest.record(target, fp, relative(target.source), rendered.warnings)
                         report.built.append(target)
+                        report.warnings.extend((target, w) for w in rendered.warnings)
                     done_count += 1
                     if done_count % 50 == 0:
                         manifest.commit()
                     if progress:
                         progress(1)
-        _remove_stale(manifest, {t.output for t in targets}, outputs_dir, scope, report)
+        _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report)
     finally:
         manifest.close()
     return report
@@ -229,7 +268,7 @@ def run_build(
 
 def _remove_stale(manifest: Manifest, current: set[str], outputs_dir: Path, scope: Scope, report: Report) -> None:
     """Delete outputs built before whose content is gone (within the build's scope)."""
-    for output, (_fp, kind, lang, source) in list(manifest.rows.items()):
+    for output, (_fp, kind, lang, source, _warnings) in list(manifest.rows.items()):
         if output in current or not scope.covers(kind, lang) or source.startswith(scope.keep_sources):
             continue
         path = outputs_dir / output

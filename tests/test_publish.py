@@ -211,3 +211,23 @@ def test_an_interrupted_build_leaves_no_half_written_file(project_dir):
     outcome = build(Project.open(project_dir))
     assert outcome.ok
     assert not list(outputs.rglob("*.crebis-tmp"))
+
+
+def test_warnings_are_reported_and_kept_for_up_to_date_targets(tmp_path):
+    from pipeline.build import Rendered, Target, run_build
+
+    source = tmp_path / "source.md"
+    source.write_text("x")
+
+    def targets():
+        return [Target(output="a.txt", kind="site", source=source, inputs=(source,),
+                       render=lambda: Rendered(b"a", ("a.txt is long",)),
+                       copies=("site/a-copy.txt",))]
+
+    first = run_build(targets(), tmp_path / "out", tmp_path, {})
+    assert [w for _, w in first.warnings] == ["a.txt is long"]
+    assert (tmp_path / "out/site/a-copy.txt").read_bytes() == b"a"
+    second = run_build(targets(), tmp_path / "out", tmp_path, {})
+    assert second.built == [] and [w for _, w in second.warnings] == ["a.txt is long"]
+    (tmp_path / "out/site/a-copy.txt").unlink()  # a missing copy makes the target out of date
+    assert [t.output for t in run_build(targets(), tmp_path / "out", tmp_path, {}).built] == ["a.txt"]

@@ -74,6 +74,10 @@ def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs:
     finally:
         progress.finish()
     click.echo(_summary(project, outcome))
+    if outcome.report.warnings:
+        click.secho(f"\n{len(outcome.report.warnings)} warning(s):", fg="yellow", bold=True, err=True)
+        for _target, warning in outcome.report.warnings:
+            click.secho(f"  ! {warning}", fg="yellow", err=True)
     problems = [f"{project.relative(e.path)}{f':{e.line}' if e.line else ''}: {e.message}"
                 for e in outcome.content_errors]
     problems += [f.message for f in outcome.report.failed]
