@@ -109,6 +109,9 @@ class BriefOptions:
     csl: str = option("layouts/csl/apa.csl", "CSL citation style, relative to the project root.")
     bibliography: str = option("content/references.bib",
                                "Shared bibliography (BibTeX or CSL JSON), relative to the project root.")
+    docx_font: str = option("Arial", "Font of DOCX briefs: one every Word installation has, since a DOCX is edited.")
+    pdf: bool = option(True, "Build the PDF edition of each brief.")
+    docx: bool = option(True, "Build the DOCX edition of each brief.")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,104 @@ class WatchOptions:
     recency_days: float = option(14.0, "Half-life of an item's recency in its score, in days.", _positive)
 
 
+def _utm_value(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z0-9._{}\-]*", value):
+        return None
+    return f"use letters, digits, '.', '_', '-' and the placeholders {{issue}}, {{lang}}; got {value!r}"
+
+
+@dataclass(frozen=True)
+class NewsletterOptions:
+    sender_name: str = option("CREBIS", "Name in the From line of newsletters.")
+    sender_address: str = option("newsletter@crebis.example.org", "Address in the From line of newsletters.")
+    reply_to: str = option("", "Reply-To address of newsletters; empty for none.")
+    logo: str = option("layouts/newsletter/logo.png", "Logo in the email header, relative to the project root "
+                       "(PNG or JPEG: mail clients do not show SVG).")
+    logo_width: int = option(165, "Display width of the email logo in pixels (ship the file at twice that).",
+                             _positive)
+    utm_source: str = option("", "utm_source added to links to the centre's own site; empty adds no UTM "
+                             "parameters.", _utm_value)
+    utm_medium: str = option("email", "utm_medium of those links.", _utm_value)
+    utm_campaign: str = option("newsletter-{issue}-{lang}", "utm_campaign of those links; {issue} and {lang} "
+                               "are filled in.", _utm_value)
+
+
+def _severity(value: str) -> str | None:
+    return None if value in ("error", "warning", "info") else f"expected error, warning or info, got {value!r}"
+
+
+@dataclass(frozen=True)
+class ReadabilityCheck:
+    enabled: bool = option(True, "Score each text with its language's formulas (Kandel & Moles, Flesch–Douma, "
+                           "Flesch Reading Ease and Flesch–Kincaid, LIX).")
+    severity: str = option("warning", "Severity of a score that misses its target.", _severity)
+    summary_min_score: float = option(60.0, "Lowest Flesch-scale score (0–100, higher is easier) of a "
+                                      "plain-language summary.")
+    brief_min_score: float = option(25.0, "Lowest Flesch-scale score of a whole study (brief, web page).")
+    summary_max_lix: float = option(45.0, "Highest LIX of a summary (below 40 is plain, above 50 hard).")
+    brief_max_lix: float = option(62.0, "Highest LIX of a whole study.")
+    hardest_sentences: int = option(3, "How many of the hardest sentences a missed target names.", _not_negative)
+
+
+@dataclass(frozen=True)
+class LengthCheck:
+    enabled: bool = option(True, "Flag long sentences and paragraphs.")
+    severity: str = option("warning", "Severity of a sentence or paragraph over its limit.", _severity)
+    summary_max_sentence_words: int = option(20, "Most words in one sentence of a summary.", _positive)
+    brief_max_sentence_words: int = option(40, "Most words in one sentence of a whole study.", _positive)
+    summary_max_paragraph_words: int = option(90, "Most words in one paragraph of a summary.", _positive)
+    brief_max_paragraph_words: int = option(160, "Most words in one paragraph of a whole study.", _positive)
+
+
+@dataclass(frozen=True)
+class JargonCheck:
+    enabled: bool = option(True, "Suggest plain words for glossary terms found in summaries.")
+    severity: str = option("warning", "Severity of a glossary term in a summary.", _severity)
+    glossary: str = option("content/glossary", "Folder of <lang>.yaml glossaries (term: plain alternative), "
+                           "relative to the project root.")
+
+
+@dataclass(frozen=True)
+class AcronymCheck:
+    enabled: bool = option(True, "Flag acronyms not spelled out at their first use in a text.")
+    severity: str = option("warning", "Severity of an acronym used before it is spelled out.", _severity)
+    known: list[str] = option(["EU", "UE", "PDF", "OK"], "Acronyms every reader knows, never flagged.")
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    enabled: bool = option(True, "In summaries, suggest saying a percentage as a proportion too "
+                           "(\"one person in three\").")
+    severity: str = option("info", "Severity of a bare percentage in a summary.", _severity)
+
+
+@dataclass(frozen=True)
+class TranslationCheck:
+    enabled: bool = option(True, "Flag missing language editions and editions older than their siblings.")
+    severity: str = option("warning", "Severity of a missing or possibly outdated edition.", _severity)
+    stale_days: float = option(30.0, "An edition last changed this many days before all its siblings may be "
+                               "out of date.", _not_negative)
+
+
+@dataclass(frozen=True)
+class AccessibilityCheck:
+    enabled: bool = option(True, "Flag vague link text and brand colours below WCAG 2.1 AA contrast (missing alt "
+                           "text and skipped headings are always errors: the build refuses them).")
+    severity: str = option("error", "Severity of vague link text and insufficient contrast.", _severity)
+    min_contrast: float = option(4.5, "Lowest contrast ratio of text colours (WCAG 2.1 AA: 4.5).", _positive)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    readability: ReadabilityCheck = section(ReadabilityCheck, "Readability scores against targets.")
+    length: LengthCheck = section(LengthCheck, "Sentence and paragraph length.")
+    jargon: JargonCheck = section(JargonCheck, "Jargon in summaries.")
+    acronyms: AcronymCheck = section(AcronymCheck, "Acronyms at first use.")
+    numbers: NumberCheck = section(NumberCheck, "Percentages in summaries.")
+    translations: TranslationCheck = section(TranslationCheck, "Missing and outdated translations.")
+    accessibility: AccessibilityCheck = section(AccessibilityCheck, "Link text and colour contrast.")
+
+
 @dataclass(frozen=True)
 class Config:
     languages: list[str] = option(list(SUPPORTED_LANGUAGES),
@@ -141,6 +242,9 @@ class Config:
     page: PageOptions = section(PageOptions, "Web pages of results.")
     brief: BriefOptions = section(BriefOptions, "Policy briefs (PDF, DOCX).")
     watch: WatchOptions = section(WatchOptions, "Innovation watch: feeds, fetching, ranking.")
+    newsletter: NewsletterOptions = section(NewsletterOptions, "Monthly newsletter: sender, logo, link tracking.")
+
+    check: CheckOptions = section(CheckOptions, "What `crebis check` (and `crebis build` before it) reports.")
 
     def as_dict(self) -> dict[str, Any]:
         """The effective configuration as plain data."""
@@ -265,17 +369,26 @@ def _toml_value(value: Any) -> str:
     return f'"{escaped}"'
 
 
+def _toml_tables(name: str, value: dict[str, Any], docs: dict[str, str]) -> list[str]:
+    """A table's keys, then its nested tables ([check] then [check.readability])."""
+    lines = [f"\n[{name}]"]
+    nested = []
+    for key, inner in value.items():
+        if isinstance(inner, dict):
+            nested.extend(_toml_tables(f"{name}.{key}", inner, docs))
+        else:
+            lines.append(f"# {docs[f'{name}.{key}']}")
+            lines.append(f"{key} = {_toml_value(inner)}")
+    return (["\n".join(lines)] if len(lines) > 1 else []) + nested
+
+
 def dump_config(config: Config) -> str:
     """The effective configuration as commented TOML."""
     docs = {key: doc for key, doc, _ in describe()}
     top, tables = [], []
     for name, value in config.as_dict().items():
         if isinstance(value, dict):
-            lines = [f"\n[{name}]"]
-            for key, inner in value.items():
-                lines.append(f"# {docs[f'{name}.{key}']}")
-                lines.append(f"{key} = {_toml_value(inner)}")
-            tables.append("\n".join(lines))
+            tables.extend(_toml_tables(name, value, docs))
         else:
             top.append(f"# {docs[name]}\n{name} = {_toml_value(value)}")
     return "\n".join(top) + "\n" + "\n".join(tables) + "\n"

@@ -13,16 +13,20 @@ from pipeline.build import Report, Scope, Target, run_build
 from pipeline.content.load import load_results, load_themes
 from pipeline.errors import ContentError, CrebisError
 from pipeline.project import Project
+from pipeline.render.brief import brief_targets
 from pipeline.render.context import RenderContext
 from pipeline.render.pandoc import pandoc_version
 from pipeline.render.site import site_targets
+from pipeline.render.typst import typst_version
 
 KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
     "site": site_targets,
+    "brief": brief_targets,
 }
 
 TOOLS: dict[str, Callable[[], str]] = {
     "pandoc": pandoc_version,
+    "typst": typst_version,
 }
 
 

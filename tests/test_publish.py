@@ -15,6 +15,12 @@ from pipeline.publish import build
 PAGES = {f"site/{lang}/results/housing-first/index.html" for lang in ("fr", "nl", "en")}
 
 
+def edition_outputs(lang: str, slug: str = "housing-first") -> set[str]:
+    """Everything made from one edition: its page, and its PDF and DOCX briefs."""
+    return {f"site/{lang}/results/{slug}/index.html", f"briefs/{slug}/{slug}-{lang}.pdf",
+            f"briefs/{slug}/{slug}-{lang}.docx"}
+
+
 def built(outcome) -> set[str]:
     return {t.output for t in outcome.report.built}
 
@@ -38,7 +44,7 @@ def test_editing_one_body_rebuilds_only_that_page(project_dir):
     build(Project.open(project_dir))
     (directory / "nl.md").write_text(edition_text("nl") + "\nEen extra zin.\n", encoding="utf-8")
     outcome = build(Project.open(project_dir))
-    assert built(outcome) == {"site/nl/results/housing-first/index.html"}
+    assert built(outcome) == edition_outputs("nl")
     assert "Een extra zin." in (project_dir / "outputs/site/nl/results/housing-first/index.html").read_text()
 
 
@@ -48,7 +54,7 @@ def test_editing_a_title_also_rebuilds_the_pages_that_show_it(project_dir):
     (directory / "en.md").write_text(edition_text("en", title='"Housing First, revisited"'), encoding="utf-8")
     outcome = build(Project.open(project_dir))
     # the English page and index show the title; the other editions name it in their language links
-    assert built(outcome) == PAGES | {"site/en/index.html"}
+    assert built(outcome) == PAGES | edition_outputs("en") | {"site/en/index.html"}
 
 
 def test_layout_change_rebuilds_the_site(project_dir):
@@ -68,7 +74,7 @@ def test_label_change_rebuilds_only_that_language(project_dir):
     labels = project_dir / "layouts/i18n/nl.yaml"
     labels.write_text(labels.read_text().replace("Aanbevelingen", "Wat moet er gebeuren"), encoding="utf-8")
     outcome = build(Project.open(project_dir))
-    assert built(outcome) == {"site/nl/results/housing-first/index.html", "site/nl/index.html", "site/index.html"}
+    assert built(outcome) == edition_outputs("nl") | {"site/nl/index.html", "site/index.html"}
 
 
 def test_config_change_rebuilds_what_reads_it(project_dir):
@@ -96,10 +102,13 @@ def test_deleting_a_result_removes_its_outputs(project_dir):
     assert (project_dir / "outputs/site/fr/results/second-study/index.html").exists()
     shutil.rmtree(directory)
     outcome = build(Project.open(project_dir))
+    copies = {f"site/{lang}/results/second-study/second-study-{lang}.{ext}"
+              for lang in ("fr", "nl", "en") for ext in ("pdf", "docx")}
     assert set(outcome.report.removed) == {
-        "site/fr/results/second-study/index.html", "site/nl/results/second-study/index.html",
-        "site/en/results/second-study/index.html", "site/media/second-study/chart.png",
+        "site/media/second-study/chart.png", *copies,
+        *(o for lang in ("fr", "nl", "en") for o in edition_outputs(lang, "second-study")),
     }
+    assert not (project_dir / "outputs/briefs/second-study").exists()
     assert not (project_dir / "outputs/site/fr/results/second-study").exists()
     assert not (project_dir / "outputs/site/media/second-study").exists()
     assert (project_dir / "outputs/site/fr/results/housing-first/index.html").exists()
@@ -110,7 +119,8 @@ def test_deleting_one_language_removes_that_page(project_dir):
     build(Project.open(project_dir))
     (directory / "en.md").unlink()
     outcome = build(Project.open(project_dir))
-    assert outcome.report.removed == ["site/en/results/housing-first/index.html"]
+    assert set(outcome.report.removed) == edition_outputs("en") | {
+        "site/en/results/housing-first/housing-first-en.pdf", "site/en/results/housing-first/housing-first-en.docx"}
 
 
 def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project_dir):
@@ -137,13 +147,14 @@ def test_a_failing_target_leaves_the_others_built(project_dir):
     (project_dir / "content/references.bib").write_text(
         "@book{real2020, author={Doe, Jane}, title={Real}, year={2020}, publisher={P}}\n", encoding="utf-8")
     outcome = build(Project.open(project_dir))
-    (failure,) = outcome.report.failed
-    assert failure.target.output == "site/fr/results/bad-citation/index.html"
-    assert failure.message.startswith("content/results/bad-citation/fr.md: unknown citation key(s) nobody2020")
+    failed = {f.target.output for f in outcome.report.failed}
+    assert failed == edition_outputs("fr", "bad-citation")
+    for failure in outcome.report.failed:
+        assert failure.message.startswith("content/results/bad-citation/fr.md: unknown citation key(s) nobody2020")
     assert PAGES <= built(outcome)
     # a failed target is retried by the next build, not recorded as up to date
     again = build(Project.open(project_dir))
-    assert [f.target.output for f in again.report.failed] == [failure.target.output]
+    assert {f.target.output for f in again.report.failed} == failed
 
 
 def test_only_and_lang_narrow_the_build_without_removing_the_rest(project_dir):

@@ -130,11 +130,29 @@ def _date(reader: _Reader, value: Any) -> datetime.date | None:
         return None
 
 
-def _check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
+@dataclass(frozen=True)
+class BodyProblem:
+    """A problem in a Markdown body that the loader refuses and `crebis check` reports."""
+
+    rule: str
+    """heading-h1, heading-order, image-missing or alt-text."""
+    line: int
+    column: int
+    message: str
+
+
+def useless_alt(alt: str, file: str) -> bool:
+    """Whether alt text says nothing: empty, a file name, or a word like "image"."""
+    alt = alt.strip()
+    return not alt or alt.lower() in _USELESS_ALT or alt == file or alt == Path(file).name
+
+
+def body_problems(path: Path, doc: Document, declared: set[str]) -> list[BodyProblem]:
     """Headings in order below the title's h1, and every body image present with alt text.
 
     Images named in `declared` (the front matter's figures) get their alt text there.
     """
+    problems: list[BodyProblem] = []
     level, fenced = 1, False
     for offset, line in enumerate(doc.body.split("\n")):
         number = doc.body_line + offset
@@ -146,22 +164,28 @@ def _check_body(path: Path, doc: Document, declared: set[str], errors: list[Cont
         if heading:
             depth = len(heading.group(1))
             if depth == 1:
-                errors.append(ContentError(path, "a '#' heading in the body: the title is the page's only "
-                                           "level-1 heading, start sections at '##'", line=number))
+                problems.append(BodyProblem("heading-h1", number, 1, "a '#' heading in the body: the title is the "
+                                            "page's only level-1 heading, start sections at '##'"))
             elif depth > level + 1:
-                errors.append(ContentError(path, f"heading skips from level {level} to {depth}: use "
-                                           f"{'#' * (level + 1)} here so the outline stays in order", line=number))
+                problems.append(BodyProblem("heading-order", number, 1, f"heading skips from level {level} to "
+                                            f"{depth}: use {'#' * (level + 1)} here so the outline stays in order"))
             level = depth
         for image in IMAGE.finditer(line):
             src, alt = image.group("src"), image.group("alt").strip()
             if src in declared or src.startswith(("http://", "https://")):
                 continue
+            column = image.start() + 1
             if not (path.parent / src).is_file():
-                errors.append(ContentError(path, f"image '{src}' not found next to this file: add it to "
-                                           f"{path.parent.name}/ or fix the name", line=number))
-            if not alt or alt.lower() in _USELESS_ALT or alt == Path(src).name:
-                errors.append(ContentError(path, f"image '{src}' has no useful alt text: describe what it "
-                                           "shows, or declare it under 'figures' with 'alt'", line=number))
+                problems.append(BodyProblem("image-missing", number, column, f"image '{src}' not found next to this "
+                                            f"file: add it to {path.parent.name}/ or fix the name"))
+            if useless_alt(alt, src):
+                problems.append(BodyProblem("alt-text", number, column, f"image '{src}' has no useful alt text: "
+                                            "describe what it shows, or declare it under 'figures' with 'alt'"))
+    return problems
+
+
+def _check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
+    errors.extend(ContentError(path, p.message, line=p.line) for p in body_problems(path, doc, declared))
 
 
 def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
@@ -232,7 +256,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
         if not isinstance(alt, str) or not alt.strip():
             r.error(("figures", i), f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
                     "shows for readers who cannot see it")
-        elif alt.strip().lower() in _USELESS_ALT or alt.strip() == file:
+        elif useless_alt(alt, file or ""):
             r.error(("figures", i, "alt"), f"figure '{file}' alt text '{alt}' says nothing: describe what it shows")
         caption = r.text(m.get("caption"), ("figures", i, "caption"))
         if file and isinstance(alt, str) and caption:

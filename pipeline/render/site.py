@@ -17,10 +17,12 @@ from typing import Any
 
 from pipeline.build import Target
 from pipeline.content.model import Edition, Result
+from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
 from pipeline.render.figures import place_figures
 from pipeline.render.locale import locale_of
 from pipeline.render.pandoc import run_pandoc
+from pipeline.render.templates import render_template
 
 KIND = "site"
 _TEMPLATE = Path(__file__).with_name("pandoc-html.tpl")
@@ -83,9 +85,15 @@ def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> 
     return PandocHtml(json.loads(meta_json), toc.strip(), body_html.strip(), refs.strip())
 
 
+def downloads(ctx: RenderContext, slug: str, lang: str) -> list[tuple[str, str]]:
+    """(file name, format) of the brief editions published beside a page."""
+    brief = ctx.project.config.brief
+    return [(f"{slug}-{lang}.{ext}", ext.upper()) for ext, on in (("pdf", brief.pdf), ("docx", brief.docx)) if on]
+
+
 def _page_data(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, Any]:
     return {
-        "config": ctx.config_slice("organisation", "brand", "page"),
+        "config": ctx.config_slice("organisation", "brand", "page", "brief"),
         "siblings": [(e.lang, e.title) for e in result.editions],
         "themes": {t: ctx.themes[t].label(edition.lang) for t in edition.themes},
     }
@@ -105,6 +113,8 @@ def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
         html=html,
         themes=[ctx.themes[t].label(edition.lang) for t in edition.themes],
         url=page_url(ctx, edition.lang, result.slug),
+        cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
+        downloads=downloads(ctx, result.slug, edition.lang),
         alternates=[(e.lang, e.title, page_url(ctx, e.lang, result.slug), ctx.labels[e.lang]["language_name"])
                     for e in result.editions if e.lang != edition.lang],
     ).encode("utf-8")
@@ -112,7 +122,7 @@ def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
 
 def render_index(ctx: RenderContext, lang: str, editions: list[Edition]) -> bytes:
     """The list of results in one language, newest first."""
-    return ctx.env.get_template("site/index.html").render(
+    return render_template(ctx.env, "site/index.html",
         config=ctx.project.config, lang=lang, labels=ctx.labels[lang], root="../",
         editions=editions, themes=ctx.themes, url=f"{ctx.project.config.base_url}{lang}/",
         alternates=[(other, None, f"{ctx.project.config.base_url}{other}/", ctx.labels[other]["language_name"])
@@ -122,14 +132,14 @@ def render_index(ctx: RenderContext, lang: str, editions: list[Edition]) -> byte
 
 def render_root(ctx: RenderContext) -> bytes:
     """The language chooser at the site root."""
-    return ctx.env.get_template("site/root.html").render(
+    return render_template(ctx.env, "site/root.html",
         config=ctx.project.config, lang=ctx.languages[0], labels=ctx.labels, root="",
         languages=ctx.languages,
     ).encode("utf-8")
 
 
 def render_css(ctx: RenderContext) -> bytes:
-    return ctx.env.get_template("site/site.css").render(brand=ctx.project.config.brand).encode("utf-8")
+    return render_template(ctx.env, "site/site.css", brand=ctx.project.config.brand).encode("utf-8")
 
 
 def _copy(path: Path) -> bytes:

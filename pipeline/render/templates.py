@@ -7,7 +7,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from pipeline.errors import ContentError
+from pipeline.errors import ContentError, RenderError
 from pipeline.render.locale import format_date, format_number
 
 
@@ -22,7 +22,25 @@ def make_environment(layouts_dir: Path) -> jinja2.Environment:
     )
     env.filters["date"] = format_date
     env.filters["number"] = format_number
+    env.filters["typst_str"] = typst_string
     return env
+
+
+def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
+    """Render `layouts/<name>`; a template mistake becomes a `RenderError` naming the template and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"layouts/{exc.name or name}:{exc.lineno}", f"template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"layouts/{name}", f"template error: {exc}") from None
+
+
+def typst_string(value: object) -> str:
+    """A Typst string literal (code mode): only backslash and double quote need escaping."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{text}"'
+
 
 
 def load_labels(layouts_dir: Path, languages: list[str]) -> dict[str, dict[str, str]]:

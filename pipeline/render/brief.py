@@ -1,0 +1,157 @@
+"""Policy briefs: a tagged PDF (pandoc → Typst → PDF/UA-1) and an editable DOCX per result and language.
+
+outputs/briefs/<slug>/<slug>-<lang>.pdf and .docx, each also published beside
+the edition's web page (site/<lang>/results/<slug>/), which links them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import yaml
+
+from pipeline.build import Rendered, Target
+from pipeline.content.model import Edition, Result
+from pipeline.render.citation import how_to_cite
+from pipeline.render.context import RenderContext
+from pipeline.render.figures import place_figures
+from pipeline.render.locale import format_date, locale_of
+from pipeline.render.pandoc import run_pandoc
+from pipeline.render.reference_docx import CUSTOM, reference_docx
+from pipeline.render.site import citation_args, citation_inputs, page_url
+from pipeline.render.templates import render_template
+from pipeline.render.typst import compile_typst
+
+KIND = "brief"
+_HERE = Path(__file__).parent
+_TYPST_TEMPLATE = _HERE / "pandoc-typst.tpl"
+_FIGURES_FILTER = _HERE / "filters" / "typst-figures.lua"
+_BODY_MARK = "//crebis:body"
+_REFS_MARK = "//crebis:refs"
+# Citeproc fills a #refs div where it stands; the raw mark lets us cut the references off the body.
+_REFS_PLACEHOLDER = "\n\n```{=typst}\n" + _REFS_MARK + "\n```\n\n::: {#refs}\n:::\n"
+
+
+def brief_name(slug: str, lang: str, ext: str) -> str:
+    return f"{slug}-{lang}.{ext}"
+
+
+def brief_outputs(slug: str, lang: str, ext: str) -> tuple[str, str]:
+    """Where a brief goes, and its copy beside the web page."""
+    name = brief_name(slug, lang, ext)
+    return f"briefs/{slug}/{name}", f"site/{lang}/results/{slug}/{name}"
+
+
+@dataclass(frozen=True)
+class TypstParts:
+    meta: dict[str, Any]
+    body: str
+    references: str
+
+
+def convert_to_typst(ctx: RenderContext, result: Result, edition: Edition) -> TypstParts:
+    """One pandoc run: the edition's front matter fields and body as Typst markup, references apart."""
+    labels = ctx.labels[edition.lang]
+    folder = ctx.project.relative(result.directory)
+    body = place_figures(edition, lambda f: f"/{folder}/{f}", labels["source"] + labels["colon"])
+    args = ["--to=typst", f"--template={_TYPST_TEMPLATE}", f"--lua-filter={_FIGURES_FILTER}",
+            f"--metadata=lang:{locale_of(edition.lang).replace('_', '-')}"]
+    if edition.citations:
+        body += _REFS_PLACEHOLDER
+        args += citation_args(ctx)
+    out = run_pandoc(f"---\n{edition.front_matter}\n---\n{body}", args, source=ctx.project.relative(edition.path))
+    meta_json, typst_body = out.decode("utf-8").split(_BODY_MARK, 1)
+    references = ""
+    if _REFS_MARK in typst_body:
+        typst_body, references = typst_body.split(_REFS_MARK, 1)
+    return TypstParts(json.loads(meta_json), typst_body.strip(), references.strip())
+
+
+def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
+    """The Typst document of a brief, from `layouts/brief/main.typ`."""
+    parts = convert_to_typst(ctx, result, edition)
+    config = ctx.project.config
+    return render_template(ctx.env, "brief/main.typ",
+        lang=edition.lang, labels=ctx.labels[edition.lang], edition=edition, meta=parts.meta, body=parts.body,
+        references=parts.references, brand=config.brand, organisation=config.organisation,
+        logo="/" + config.organisation.logo,
+        cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
+    )
+
+
+def render_pdf(ctx: RenderContext, result: Result, edition: Edition) -> Rendered:
+    """The PDF/UA-1 brief; a page count over `brief.max_pages` is a warning."""
+    source = ctx.project.relative(edition.path)
+    pdf = compile_typst(typst_source(ctx, result, edition), ctx.project.root, source, date=edition.date)
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    budget = ctx.project.config.brief.max_pages
+    warnings = ()
+    if pages > budget:
+        warnings = (f"{source}: the {edition.lang} brief of '{result.slug}' has {pages} pages, over the budget of "
+                    f"{budget} (brief.max_pages): shorten the body or move detail to the full report",)
+    return Rendered(pdf, warnings)
+
+
+def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
+    """The Markdown that pandoc turns into the DOCX brief, from `layouts/brief/docx.md`."""
+    labels = ctx.labels[edition.lang]
+    config = ctx.project.config
+    meta = {"title": edition.title, "author": [a.name for a in edition.authors],
+            "date": format_date(edition.date, edition.lang), "lang": locale_of(edition.lang).replace("_", "-")}
+    if edition.subtitle:
+        meta["subtitle"] = edition.subtitle
+    body = place_figures(edition, lambda f: f, labels["source"] + labels["colon"])
+    return render_template(ctx.env, "brief/docx.md",
+        front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), edition=edition, labels=labels,
+        body=body, organisation=config.organisation,
+        cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
+    )
+
+
+def render_docx(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
+    """The editable DOCX brief, styled by the branded reference document."""
+    project = ctx.project
+    reference = reference_docx(project.root, project.state_dir, project.config.brand, project.config.brief)
+    args = ["--to=docx", f"--reference-doc={reference}", f"--resource-path={result.directory}", "--output=-"]
+    if edition.citations:
+        args += citation_args(ctx)
+    return run_pandoc(docx_markdown(ctx, result, edition), args, source=project.relative(edition.path))
+
+
+def _data(ctx: RenderContext, edition: Edition) -> dict[str, Any]:
+    return {"config": ctx.config_slice("organisation", "brand", "brief"), "edition": edition.lang}
+
+
+def brief_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
+    """A PDF and a DOCX for every published edition of every result."""
+    options = ctx.project.config.brief
+    layouts = ctx.layout_files("brief")
+    logo = ctx.project.path(ctx.project.config.organisation.logo)
+    custom_reference = ctx.project.path(CUSTOM)
+    targets = []
+    for result in ctx.results:
+        figures = tuple(result.directory / f.file for f in result.editions[0].figures)
+        for edition in result.editions:
+            if edition.status != "published" and not drafts:
+                continue
+            inputs = (edition.path, *layouts, ctx.label_file(edition.lang), *figures, *citation_inputs(ctx, edition))
+            if options.pdf:
+                output, copy = brief_outputs(result.slug, edition.lang, "pdf")
+                targets.append(Target(
+                    output=output, copies=(copy,), kind=KIND, lang=edition.lang, source=edition.path,
+                    render=lambda r=result, e=edition: render_pdf(ctx, r, e), inputs=(*inputs, logo),
+                    data=_data(ctx, edition), tools=("pandoc", "typst"),
+                ))
+            if options.docx:
+                output, copy = brief_outputs(result.slug, edition.lang, "docx")
+                targets.append(Target(
+                    output=output, copies=(copy,), kind=KIND, lang=edition.lang, source=edition.path,
+                    render=lambda r=result, e=edition: render_docx(ctx, r, e),
+                    inputs=(*inputs, custom_reference), data=_data(ctx, edition), tools=("pandoc",),
+                ))
+    return targets

@@ -1,0 +1,3 @@
+$meta-json$
+//crebis:body
+$body$

@@ -1,0 +1,153 @@
+"""Policy briefs opened as their readers' tools open them: pypdf for the PDF, python-docx for the DOCX."""
+
+from pathlib import Path
+
+import docx
+import pypdf
+import pytest
+from docx.oxml.ns import qn
+from projects import edition_text, write_result
+
+from pipeline.project import Project
+from pipeline.publish import build
+
+BIB = """\
+@book{doe2020, author={Doe, Jane and Roe, Rick}, title={Housing and Health}, year={2020}, publisher={Presses}}
+@misc{undated, author={Poe, Ann}, title={An Undated Leaflet}, publisher={Asbl}}
+"""
+
+
+@pytest.fixture
+def briefs(project_dir: Path) -> Path:
+    directory = write_result(project_dir)
+    (project_dir / "content/references.bib").write_text(BIB, encoding="utf-8")
+    for lang in ("fr", "nl", "en"):
+        (directory / f"{lang}.md").write_text(edition_text(lang) + "\nSee [@doe2020; @undated].\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    return project_dir / "outputs" / "briefs" / "housing-first"
+
+
+def pdf(briefs: Path, lang: str) -> pypdf.PdfReader:
+    return pypdf.PdfReader(briefs / f"housing-first-{lang}.pdf")
+
+
+def text_of(reader: pypdf.PdfReader) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_pdf_is_tagged_with_language_title_and_structure(briefs, lang):
+    reader = pdf(briefs, lang)
+    root = reader.trailer["/Root"]
+    assert 1 <= len(reader.pages) <= 4
+    assert root["/Lang"].startswith(lang)
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert reader.metadata.title == {"fr": "Le logement d'abord à Bruxelles", "nl": "Housing First in Brussel",
+                                     "en": "Housing First in Brussels"}[lang]
+    assert reader.metadata.author == "Lea Janssens"
+
+
+def _fonts(reader: pypdf.PdfReader) -> dict[str, bool]:
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font["/BaseFont"])] = embedded
+    return fonts
+
+
+def test_pdf_fonts_are_the_shipped_sans_and_embedded(briefs):
+    fonts = _fonts(pdf(briefs, "fr"))
+    assert fonts and all(fonts.values()), fonts
+    assert any("SourceSansPro" in name for name in fonts)
+
+
+def test_pdf_figure_carries_its_alt_text_in_the_structure_tree(briefs):
+    reader = pdf(briefs, "nl")
+    alts = []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure" and "/Alt" in node:
+                alts.append(str(node["/Alt"]))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+                if hasattr(kid, "get_object"):
+                    walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert "Een staafdiagram." in alts
+
+
+@pytest.mark.parametrize(("lang", "labels", "undated"), [
+    ("fr", ("Constats clés", "Recommandations", "Destinataire", "Références", "Comment citer"), "s. d."),
+    ("nl", ("Belangrijkste bevindingen", "Aanbevelingen", "Voor", "Referenties", "Zo citeert u dit"), "z.d."),
+    ("en", ("Key findings", "Recommendations", "For", "References", "How to cite"), "n.d."),
+])
+def test_pdf_content_is_in_the_edition_language(briefs, lang, labels, undated):
+    text = text_of(pdf(briefs, lang))
+    for label in labels:
+        assert label in text, f"{label!r} missing from the {lang} brief"
+    assert "Finding one (34 %)." in text and "Do this." in text
+    # citeproc formats in the edition's language: "no date" is s.d. / z.d. / n.d.
+    assert f"(Doe & Roe, 2020; Poe, {undated})" in text
+
+
+def test_docx_has_title_headings_lists_and_figure_alt(briefs):
+    document = docx.Document(briefs / "housing-first-en.docx")
+    styled = [(p.style.name, p.text) for p in document.paragraphs if p.text.strip()]
+    assert ("Title", "Housing First in Brussels") in styled
+    headings = [text for style, text in styled if style.startswith("Heading")]
+    assert headings[:2] == ["Key findings", "Housing"]
+    assert {"Recommendations", "References", "How to cite"} <= set(headings)
+    numbered = [p.text for p in document.paragraphs if p._p.pPr is not None and p._p.pPr.numPr is not None]
+    assert "Finding one (34 %)." in numbered and "Finding two." in numbered
+    assert any(text.startswith("Do this.") for text in numbered)
+    alts = [el.get("descr") for el in document.element.body.iter(qn("wp:docPr"))]
+    assert alts == ["A bar chart."]
+
+
+def test_docx_uses_the_branded_reference_document(briefs):
+    document = docx.Document(briefs / "housing-first-fr.docx")
+    heading = document.styles["Heading 2"]
+    assert str(heading.font.color.rgb) == "1D4E89"
+    assert document.styles["Normal"].font.name == "Arial"
+
+
+def test_briefs_are_published_beside_the_web_page_and_linked(briefs):
+    project_dir = briefs.parent.parent.parent
+    build(Project.open(project_dir), only={"site"})
+    page_dir = project_dir / "outputs/site/fr/results/housing-first"
+    assert (page_dir / "housing-first-fr.pdf").read_bytes() == (briefs / "housing-first-fr.pdf").read_bytes()
+    html = (page_dir / "index.html").read_text()
+    assert 'href="housing-first-fr.pdf"' in html and 'href="housing-first-fr.docx"' in html
+
+
+def test_over_budget_brief_is_a_warning_naming_result_and_pages(project_dir):
+    directory = write_result(project_dir, langs=("en",))
+    long_body = "\n\n".join(["A paragraph of the body that goes on for a while to fill the page."] * 60)
+    (directory / "en.md").write_text(edition_text("en") + long_body + "\n", encoding="utf-8")
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text() + "\n[brief]\nmax_pages = 1\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok
+    (warning,) = [w for _, w in outcome.report.warnings]
+    assert warning.startswith("content/results/housing-first/en.md: the en brief of 'housing-first' has 3 pages, "
+                              "over the budget of 1 (brief.max_pages)")
+
+
+def test_typst_special_characters_in_plain_fields_are_escaped(project_dir):
+    write_result(project_dir, langs=("en",), title='"Costs in $ and #1 [draft] // *not bold*"',
+                 authors='\n  - name: "Ann \\\\ \\"Q\\" O\'Neil"')
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    reader = pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-en.pdf")
+    assert reader.metadata.title == "Costs in $ and #1 [draft] // *not bold*"
+    assert "Costs in $ and #1 [draft] // *not bold*" in text_of(reader)
