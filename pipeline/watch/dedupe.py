@@ -32,7 +32,7 @@ class Story:
     id: str
     title: str
     published: datetime
-    feeds: frozenset[str]
+    feeds: frozenset[int | str]
 
 
 def title_words(title: str) -> frozenset[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from urllib.parse import urljoin
 
 import nh3
 
@@ -18,27 +20,39 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "q"
 URL_SCHEMES = {"http", "https", "mailto"}
 # Removed with their content, not just their tags.
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript"}
+_URL_ATTRIBUTES = {"href", "cite"}
 _SPACE = re.compile(r"\s+")
 
 
-def sanitize_html(fragment: str) -> str:
-    """Keep only allow-listed tags, attributes and URL schemes of an HTML fragment."""
-    cleaned = nh3.clean(
-        fragment,
+def sanitize_html(fragment: str, base: str = "") -> str:
+    """Keep only allow-listed tags, attributes and URL schemes; resolve links against `base`."""
+    return _cleaner(base).clean(fragment).strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _cleaner(base: str) -> nh3.Cleaner:
+    def resolve(tag: str, attribute: str, value: str) -> str:
+        # Runs before nh3's URL scheme check, which still drops javascript: and the like.
+        return urljoin(base, value.strip()) if attribute in _URL_ATTRIBUTES else value
+
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=resolve if base else None,
     )
-    return cleaned.strip()
 
 
 def html_to_text(fragment: str) -> str:
     """The text of an HTML fragment, entities decoded and whitespace collapsed."""
-    text = nh3.clean(fragment, tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
+    text = _TEXT_CLEANER.clean(fragment)
     return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
 
 
 def text_to_html(text: str) -> str:

@@ -216,50 +216,76 @@ class Store:
         becomes a second source of that item.
         """
         now = iso(fetched_at)
-        new = updated = 0
+        pairs = list(zip(entries, matches, strict=True))
+        updated = 0
         with self.db:
-            for entry, match in zip(entries, matches, strict=True):
+            known = self._known_entries(state.id, [e.key for e, _ in pairs])
+            fresh = []
+            for entry, match in pairs:
                 digest = _content_hash(entry)
-                row = self.db.execute(
-                    "SELECT i.id, i.content_hash, i.first_seen FROM sources s"
-                    " JOIN items i ON i.id = s.item_id WHERE s.feed_id=? AND s.entry_key=?",
-                    (state.id, entry.key),
-                ).fetchone()
-                if row is not None:
-                    item_id, old_digest, first_seen = row
+                if entry.key in known:
+                    item_id, old_digest, first_seen = known[entry.key]
                     if old_digest != digest:
                         self._update_item(item_id, entry, match, digest, first_seen, now)
                         updated += 1
-                    continue
-                item_id = None
-                if entry.link:
-                    found = self.db.execute("SELECT id FROM items WHERE link=?", (entry.link,))
-                    item_id = (found.fetchone() or (None,))[0]
-                if item_id is None:
-                    item_id = self._insert_item(state.url, entry, match, digest, now)
-                    new += 1
-                self.db.execute(
-                    "INSERT INTO sources (feed_id, entry_key, item_id, first_seen) VALUES (?,?,?,?)",
-                    (state.id, entry.key, item_id, now),
-                )
+                else:
+                    fresh.append((entry, match, digest))
+            new = self._insert_entries(state, fresh, now)
         return new, updated
 
-    def _insert_item(
-        self, feed_url: str, entry: Entry, match: ThemeMatch, digest: str, now: str
-    ) -> str:
-        seed = entry.link or f"{feed_url}\n{entry.key}"
-        item_id = _short_hash(seed)
-        if self.db.execute("SELECT 1 FROM items WHERE id=?", (item_id,)).fetchone():
-            item_id = _short_hash(f"{seed}\n{feed_url}\n{entry.key}\n{now}")
-        self.db.execute(
+    def _known_entries(self, feed_id: int, keys: list[str]) -> dict[str, tuple[str, str, str]]:
+        """entry key -> (item id, content hash, first seen) for the keys this feed already brought."""
+        known = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT s.entry_key, i.id, i.content_hash, i.first_seen FROM sources s"
+                f" JOIN items i ON i.id = s.item_id WHERE s.feed_id=? AND s.entry_key IN ({marks})",
+                (feed_id, *chunk),
+            )
+            known.update((key, (item_id, digest, seen)) for key, item_id, digest, seen in rows)
+        return known
+
+    def _insert_entries(self, state: FeedState, fresh: list[tuple[Entry, ThemeMatch, str]], now: str) -> int:
+        """New items for entries never seen from this feed, or new sources for known links."""
+        by_link = self._lookup(
+            "SELECT link, id FROM items WHERE link IN ({})", [e.link for e, _, _ in fresh if e.link]
+        )
+        seeds = {e.key: e.link or f"{state.url}\n{e.key}" for e, _, _ in fresh}
+        taken = set(self._lookup("SELECT id, id FROM items WHERE id IN ({})", [_short_hash(s) for s in seeds.values()]))
+        items, sources = [], []
+        for entry, match, digest in fresh:
+            item_id = by_link.get(entry.link) if entry.link else None
+            if item_id is None:
+                item_id = _short_hash(seeds[entry.key])
+                if item_id in taken:
+                    item_id = _short_hash(f"{seeds[entry.key]}\n{state.url}\n{entry.key}\n{now}")
+                taken.add(item_id)
+                if entry.link:
+                    by_link[entry.link] = item_id
+                items.append(
+                    (item_id, entry.link, entry.title, entry.summary, _published(entry, now, now), now,
+                     now, entry.author, entry.language, json.dumps(match.themes), match.relevance,
+                     item_id, _entry_date(entry), digest)
+                )  # fmt: skip
+            sources.append((state.id, entry.key, item_id, now))
+        self.db.executemany(
             "INSERT INTO items (id, link, title, summary, published, first_seen, updated, author,"
             " language, themes, relevance, cluster, entry_date, content_hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (item_id, entry.link, entry.title, entry.summary, _published(entry, now, now), now,
-             now, entry.author, entry.language, json.dumps(match.themes), match.relevance,
-             item_id, _entry_date(entry), digest),
-        )  # fmt: skip
-        return item_id
+            items,
+        )
+        self.db.executemany(
+            "INSERT INTO sources (feed_id, entry_key, item_id, first_seen) VALUES (?, ?, ?, ?)", sources
+        )
+        return len(items)
+
+    def _lookup(self, sql: str, values: list[str]) -> dict[str, str]:
+        """Run a two-column `... IN ({})` query over `values` in chunks; first column -> second."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(values):
+            found.update(self.db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall())
+        return found
 
     def _update_item(
         self, item_id: str, entry: Entry, match: ThemeMatch, digest: str, first_seen: str, now: str
@@ -320,6 +346,23 @@ class Store:
             by_item[item_id].append(Source(feed=url, entry_key=key, first_seen=first_seen))
         return by_item
 
+    def stories(self, seen_since: str) -> list[tuple[str, str, str, str, frozenset[int]]]:
+        """(id, title, published, cluster, feed ids) of the items first seen since `seen_since`."""
+        rows = self.db.execute(
+            "SELECT i.id, i.title, i.published, i.cluster, group_concat(s.feed_id) FROM items i"
+            " JOIN sources s ON s.item_id = i.id WHERE i.first_seen >= ? GROUP BY i.id",
+            (seen_since,),
+        )
+        return [(i, t, p, c, frozenset(int(f) for f in feeds.split(","))) for i, t, p, c, feeds in rows]
+
+    def count_clusters(self, seen_since: str) -> int:
+        """How many clusters of several items there are among items first seen since `seen_since`."""
+        return self.db.execute(
+            "SELECT count(*) FROM (SELECT cluster FROM items WHERE first_seen >= ?"
+            " GROUP BY cluster HAVING count(*) > 1)",
+            (seen_since,),
+        ).fetchone()[0]
+
     def set_clusters(self, clusters: dict[str, str]) -> None:
         """Record the cluster of each item id given."""
         with self.db:
@@ -344,6 +387,10 @@ def open_store(state_dir: Path) -> Store:
 def body_hash(body: bytes) -> str:
     """The fingerprint of a feed body: the same body twice costs no parsing."""
     return hashlib.sha256(body).hexdigest()
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _short_hash(text: str) -> str:

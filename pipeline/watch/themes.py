@@ -52,7 +52,10 @@ class Taxonomy:
 
 def fold(text: str) -> str:
     """Lower-case `text` and strip its accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    text = text.casefold()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -70,9 +73,26 @@ def stem(word: str) -> str:
     return word
 
 
+_STEMS: dict[str, str] = {}  # word -> stem, filled as words are met
+_MAX_STEMS = 200_000
+
+
 def stems(text: str) -> list[str]:
-    """The stems of the words of `text`, in order."""
-    return [stem(w) for w in _WORD.findall(fold(text))]
+    """The stems of the words of `text` (case and accents folded), in order."""
+    text = text.casefold()
+    if not text.isascii():  # decomposed accents would split words
+        text = unicodedata.normalize("NFC", text)
+    words = _WORD.findall(text)
+    cache = _STEMS
+    out = []
+    for word in words:
+        stemmed = cache.get(word)
+        if stemmed is None:
+            stemmed = stem(fold(word))
+            if len(cache) < _MAX_STEMS:
+                cache[word] = stemmed
+        out.append(stemmed)
+    return out
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
@@ -140,6 +160,8 @@ def match_themes(
 
 
 def _count_hits(index: dict, words: list[str], weight: float, hits: dict[str, float]) -> None:
+    if index.keys().isdisjoint(words):  # the usual case, decided without a Python loop
+        return
     for i, word in enumerate(words):
         for theme_id, keyword in index.get(word, ()):
             if tuple(words[i : i + len(keyword)]) == keyword:

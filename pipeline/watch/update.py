@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 
 from pipeline.errors import FeedError
 from pipeline.project import Project
@@ -30,10 +30,10 @@ from pipeline.watch.models import (
     UpdateSummary,
 )
 from pipeline.watch.opml import move_outline, read_opml
-from pipeline.watch.parse import parse_feed
+from pipeline.watch.prepare import prepare_feed, warm_up
 from pipeline.watch.sources import feed_problems, feeds_path, load_taxonomy_of
 from pipeline.watch.store import Store, body_hash, iso, open_store
-from pipeline.watch.themes import Taxonomy, match_themes
+from pipeline.watch.themes import Taxonomy
 
 log = logging.getLogger(__name__)
 Progress = Callable[[FeedReport, int, int], None]
@@ -55,22 +55,34 @@ def update_feeds(project: Project, progress: Progress | None = None) -> UpdateSu
             feeds.append(feed)
     options = FetchOptions.from_config(project.config)
     workers = project.config.watch.parse_workers or os.cpu_count() or 1
-    with open_store(project.state_dir) as store:
-        reports = asyncio.run(ingest_feeds(store, tuple(feeds), options, taxonomy, workers, progress))
+    with open_store(project.state_dir) as store, make_parser_pool(workers) as pool:
+        reports = asyncio.run(ingest_feeds(store, tuple(feeds), options, taxonomy, pool, progress))
         reports += refused
         for report in reports:
             if report.moved_to:
                 move_outline(feeds_path(project), report.url, report.moved_to)
         watch = project.config.watch
-        clusters = recluster(store, watch.cluster_threshold, watch.cluster_days)
+        changed = any(r.new or r.updated for r in reports)
+        clusters = (
+            recluster(store, watch.cluster_threshold, watch.cluster_days) if changed else count_clusters(store)
+        )
     return UpdateSummary(reports=tuple(reports), clusters=clusters)
 
 
 def make_parser_pool(workers: int) -> Executor:
-    """Processes for parsing (a thread when `workers` is 1), started fresh, not forked."""
+    """Worker processes for parsing, started now (a thread when `workers` is 1).
+
+    Workers are forked where the platform allows, before the event loop and its threads
+    exist: they start in milliseconds with everything imported. Elsewhere they are
+    spawned, importing only the parsing modules.
+    """
     if workers <= 1:
         return ThreadPoolExecutor(1, thread_name_prefix="crebis-parse")
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    methods = get_all_start_methods()
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork" if "fork" in methods else "spawn"))
+    for _ in range(workers):
+        pool.submit(warm_up)
+    return pool
 
 
 async def ingest_feeds(
@@ -78,10 +90,10 @@ async def ingest_feeds(
     feeds: tuple[Feed, ...],
     options: FetchOptions,
     taxonomy: Taxonomy,
-    workers: int,
+    pool: Executor,
     progress: Progress | None = None,
 ) -> list[FeedReport]:
-    """Fetch, parse and store `feeds`; one report per feed, in the order given."""
+    """Fetch, parse (in `pool`) and store `feeds`; one report per feed, in the order given."""
     states = store.feed_states(f.url for f in feeds)
     limits = Limits(options.concurrency, options.per_host)
     done = 0
@@ -102,9 +114,8 @@ async def ingest_feeds(
             progress(report, done, len(feeds))
         return report
 
-    with make_parser_pool(workers) as pool:
-        async with open_client(options) as client:
-            return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+    async with open_client(options) as client:
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
 
 async def _fetch_and_parse(
@@ -144,34 +155,17 @@ def _unparsed(fetched: Fetched) -> Fetched:
     return replace(fetched, status="failed", etag=None, last_modified=None, body=b"")
 
 
-def prepare_feed(
-    body: bytes,
-    headers: dict[str, str],
-    url: str,
-    language: str,
-    feed_themes: tuple[str, ...],
-    taxonomy: Taxonomy,
-) -> tuple[ParsedFeed, tuple[ThemeMatch, ...]]:
-    """Parse a body and match each entry's themes (runs in a worker process)."""
-    parsed = parse_feed(body, headers, url, language)
-    matches = tuple(
-        match_themes(taxonomy, e.title, e.summary, e.language, feed_themes) for e in parsed.entries
-    )
-    return parsed, matches
-
-
 def recluster(store: Store, threshold: float, max_days: float, now: datetime | None = None) -> int:
     """Recompute the clusters of recent items; the number of clusters with several items."""
-    since = (now or datetime.now(UTC)) - timedelta(days=RECLUSTER_DAYS)
-    items = store.items(seen_since=iso(since))
-    stories = [
-        Story(i.id, i.title, datetime.fromisoformat(i.published), frozenset(s.feed for s in i.sources))
-        for i in items
-    ]
+    since = iso((now or datetime.now(UTC)) - timedelta(days=RECLUSTER_DAYS))
+    rows = store.stories(since)
+    stories = [Story(i, title, datetime.fromisoformat(published), feeds) for i, title, published, _, feeds in rows]
     clusters = cluster_stories(stories, threshold, max_days)
-    current = {i.id: i.cluster for i in items}
+    current = {row[0]: row[3] for row in rows}
     store.set_clusters({k: v for k, v in clusters.items() if current.get(k) != v})
-    sizes: dict[str, int] = {}
-    for cluster in clusters.values():
-        sizes[cluster] = sizes.get(cluster, 0) + 1
-    return sum(1 for n in sizes.values() if n > 1)
+    return store.count_clusters(since)
+
+
+def count_clusters(store: Store, now: datetime | None = None) -> int:
+    """The number of recent clusters with several items, as they stand."""
+    return store.count_clusters(iso((now or datetime.now(UTC)) - timedelta(days=RECLUSTER_DAYS)))
