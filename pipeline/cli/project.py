@@ -11,6 +11,7 @@ import click
 from pipeline.build import Report
 from pipeline.cli import handle_errors, main, open_project
 from pipeline.config import describe, dump_config
+from pipeline.content.docx_import import import_docx
 from pipeline.project import Project
 from pipeline.publish import KINDS, Outcome, build
 from pipeline.scaffold import init_project, new_result
@@ -126,3 +127,23 @@ def new_result_command(ctx: click.Context, slug: str) -> None:
     project = open_project(ctx)
     for path in new_result(project, slug):
         click.echo(f"created {project.relative(path)}")
+
+
+@main.command("import")
+@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--slug", required=True, help="Result folder to write into: content/results/SLUG/.")
+@click.option("--lang", required=True, help="Language of the report: fr, nl or en.")
+@click.option("--force", is_flag=True, help="Replace an existing language file.")
+@click.pass_context
+@handle_errors
+def import_command(ctx: click.Context, report: Path, slug: str, lang: str, force: bool) -> None:
+    """Turn a Word report (.docx) into content/results/SLUG/LANG.md with its images."""
+    project = open_project(ctx)
+    result = import_docx(project, report, slug, lang, force=force)
+    click.echo(f"wrote {project.relative(result.written)}")
+    for image in result.images:
+        click.echo(f"  image {project.relative(image)}")
+    for lost in result.dropped:
+        click.secho(f"  ! {lost}", fg="yellow")
+    click.echo(f"Still to write (marked TODO): {', '.join(result.todo)}. The edition is a draft until you "
+               "set status: published.")

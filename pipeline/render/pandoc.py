@@ -27,17 +27,19 @@ def pandoc_version() -> str:
 _MISSING_CITATION = re.compile(r"Citeproc: citation (\S+) not found")
 
 
-def run_pandoc(text: str, args: list[str], source: Path | str | None = None, cwd: Path | None = None) -> bytes:
+def run_pandoc(text: str | None, args: list[str], source: Path | str | None = None, cwd: Path | None = None,
+               from_format: str = "markdown") -> bytes:
     """Run pandoc on Markdown `text` with `args`; pandoc's complaint becomes a `RenderError` on `source`.
 
     An unknown citation key, only a warning for pandoc, is an error here: a brief
-    must not go out with "(?)" where a reference should be.
+    must not go out with "(?)" where a reference should be. With `text` None,
+    pandoc reads the files named in `args`.
     """
     # pypandoc's convert_text adds temp files and version probes per call; a direct
     # subprocess keeps crebis within a few percent of bare pandoc.
     proc = subprocess.run(
-        [pandoc_path(), "--from=markdown", *args],
-        input=text.encode("utf-8"),
+        [pandoc_path(), f"--from={from_format}", *args],
+        input=text.encode("utf-8") if text is not None else None,
         capture_output=True,
         cwd=cwd,
         check=False,
