@@ -65,7 +65,7 @@ def test_never_overwrites_without_force(project_dir, tmp_path):
     source = make_report(tmp_path / "r.docx")
     written = import_docx(project, source, "study", "nl").written
     written.write_text("edited by hand", encoding="utf-8")
-    with pytest.raises(CrebisError, match="content/results/study/nl.md already exists: use --force"):
+    with pytest.raises(CrebisError, match=r"content/results/study/nl.md already exists: use --force"):
         import_docx(project, source, "study", "nl")
     assert written.read_text() == "edited by hand"
     import_docx(project, source, "study", "nl", force=True)
@@ -93,8 +93,9 @@ def test_tracked_changes_and_charts_are_reported(project_dir, tmp_path):
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "word/document.xml":
-                data = data.replace(b"<w:body>", b'<w:body><w:p><w:ins w:id="90" w:author="A" w:date="2026-01-01T00:00:00Z">'
-                                    b"<w:r><w:t>Inserted.</w:t></w:r></w:ins></w:p>", 1)
+                insertion = (b'<w:p><w:ins w:id="90" w:author="A" w:date="2026-01-01T00:00:00Z">'
+                             b"<w:r><w:t>Inserted.</w:t></w:r></w:ins></w:p>")
+                data = data.replace(b"<w:body>", b"<w:body>" + insertion, 1)
             out.writestr(item, data)
         out.writestr("word/charts/chart1.xml", "<c:chartSpace/>")
     report = import_docx(Project.open(project_dir), patched, "study", "fr")
