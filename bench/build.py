@@ -7,7 +7,8 @@ sample content, citations and figures included) and measures, in one run:
 
   (a) the floor: one bare `pandoc -s` per document (with --citeproc and the same
       bibliography where the document cites), on the same number of workers;
-  (b) crebis cold build;
+  (b) crebis cold build of the web edition (`--only site`: one pandoc run per
+      document, as in the floor; briefs are measured by bench/briefs.py);
   (c) no-op rebuild;
   (d) rebuild after editing one file (which targets were rebuilt).
 
@@ -21,8 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,44 +29,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from sample_project import REPO, make_project
 
-from pipeline.render.pandoc import pandoc_path  # noqa: E402
-from pipeline.scaffold import init_project  # noqa: E402
+from pipeline.render.pandoc import pandoc_path
 
 _CRERIS_RUN = """
 import json, resource, sys, time
 from pipeline.project import Project
 from pipeline.publish import build
 start = time.perf_counter()
-outcome = build(Project.open(sys.argv[1]), jobs=int(sys.argv[2]))
+outcome = build(Project.open(sys.argv[1]), jobs=int(sys.argv[2]), only=set(sys.argv[3].split(",")))
 elapsed = time.perf_counter() - start
 print(json.dumps({"seconds": elapsed, "built": sorted(t.output for t in outcome.report.built),
                   "fresh": len(outcome.report.fresh), "failed": len(outcome.report.failed),
                   "ok": outcome.ok, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def make_project(root: Path, count: int) -> list[Path]:
-    """A project with `count` results cloned from the samples; returns every Markdown file."""
-    init_project(root)
-    staging = root / "samples"
-    shutil.move(root / "content/results", staging)
-    samples = sorted(p for p in staging.iterdir() if p.is_dir())
-    (root / "content/results").mkdir()
-    files = []
-    for i in range(count):
-        sample = samples[i % len(samples)]
-        target = root / "content/results" / f"{sample.name}-{i:03d}"
-        shutil.copytree(sample, target)
-        for md in sorted(target.glob("*.md")):
-            text = md.read_text(encoding="utf-8")
-            text = re.sub(r'^title: "(.*)"$', rf'title: "\1 ({i})"', text, count=1, flags=re.M)
-            md.write_text(text, encoding="utf-8")
-            files.append(md)
-    shutil.rmtree(staging)
-    return files
 
 
 def bare_pandoc(files: list[Path], root: Path, jobs: int) -> float:
@@ -85,8 +61,9 @@ def bare_pandoc(files: list[Path], root: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
-def crebis_build(root: Path, jobs: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs)], capture_output=True,
+def crebis_build(root: Path, jobs: int, kinds: str = "site") -> dict:
+    """One `crebis build` in a fresh process (the web edition: one pandoc run per document, like the floor)."""
+    proc = subprocess.run([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs), kinds], capture_output=True,
                           text=True, check=True, cwd=REPO)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
