@@ -1,0 +1,77 @@
+"""What `crebis check` reports: findings with their place, and readability figures per checked document."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem or hint at a place in a file."""
+
+    file: str
+    """Path relative to the project root, with forward slashes."""
+    line: int | None
+    column: int | None
+    severity: str
+    rule: str
+    message: str
+    suggestion: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.file, self.line or 0, self.column or 0, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class DocumentStats:
+    """Readability of one text of a file as one output kind (its summary, or the whole study as a brief)."""
+
+    path: str
+    language: str
+    kind: str
+    words: int
+    sentences: int
+    syllables: int
+    readability: dict[str, float]
+
+
+@dataclass
+class CheckReport:
+    """Every finding of a check run and the readability of every document checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    documents: list[DocumentStats] = field(default_factory=list)
+
+    def sorted(self) -> CheckReport:
+        return CheckReport(sorted(self.findings, key=Finding.sort_key),
+                           sorted(self.documents, key=lambda d: (d.path, d.kind)))
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def failed(self, strict: bool = False) -> bool:
+        """Whether the run should fail: any error, or with `strict` any warning."""
+        return bool(self.count("error") or (strict and self.count("warning")))
+
+    def files_with_errors(self, root: Path) -> set[Path]:
+        """Absolute paths of the files that have an error (their outputs are not built)."""
+        return {root / f.file for f in self.findings if f.severity == "error"}
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON form (see the README): stable key order, sorted findings and documents."""
+        report = self.sorted()
+        return {
+            "version": SCHEMA_VERSION,
+            "summary": {s: report.count(s) for s in SEVERITIES},
+            "findings": [asdict(f) for f in report.findings],
+            "documents": [asdict(d) for d in report.documents],
+        }

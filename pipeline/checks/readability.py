@@ -1,0 +1,100 @@
+"""Readability formulas, each as published for its language, over counts of words, sentences and syllables.
+
+Words are runs of letters (hyphenated words and French elisions count once:
+"non-recours", "l'aide"); numbers are not words. Syllables come from
+`pipeline.checks.syllables`.
+
+- Flesch Reading Ease (English). Flesch, R. (1948). A new readability yardstick.
+  Journal of Applied Psychology 32(3), 221–233:
+  206.835 − 1.015 × words/sentences − 84.6 × syllables/words.
+  0–100, higher is easier; 60–70 is "plain English".
+- Flesch–Kincaid grade (English). Kincaid, J. P., Fishburne, R. P., Rogers, R. L.
+  & Chissom, B. S. (1975). Derivation of new readability formulas for Navy enlisted
+  personnel. Research Branch Report 8-75, Naval Technical Training Command:
+  0.39 × words/sentences + 11.8 × syllables/words − 15.59 (a US school grade).
+- Kandel & Moles (French). Kandel, L. & Moles, A. (1958). Application de l'indice
+  de Flesch à la langue française. Cahiers Études de Radio-Télévision 19, 253–274:
+  207 − 1.015 × words/sentences − 73.6 × syllables/words (Flesch's scale).
+- Flesch–Douma (Dutch). Douma, W. H. (1960). De leesbaarheid van landbouwbladen.
+  Bulletin 17, Afdeling Sociologie en Sociografie, Landbouwhogeschool Wageningen:
+  206.84 − 0.93 × words/sentences − 77 × syllables/words (Flesch's scale).
+- LIX (all languages). Björnsson, C. H. (1968). Läsbarhet. Stockholm: Liber:
+  words/sentences + 100 × long words/words, a long word having more than six
+  letters. Below 30 very easy, 40 plain, above 50 hard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What every formula reads from a text."""
+
+    words: int
+    sentences: int
+    syllables: int
+    long_words: int
+    """Words of more than six letters (for LIX)."""
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.words + other.words, self.sentences + other.sentences,
+                      self.syllables + other.syllables, self.long_words + other.long_words)
+
+    @property
+    def words_per_sentence(self) -> float:
+        return self.words / self.sentences if self.sentences else 0.0
+
+    @property
+    def syllables_per_word(self) -> float:
+        return self.syllables / self.words if self.words else 0.0
+
+
+class Formula(NamedTuple):
+    name: str
+    higher_is_easier: bool
+    compute: object
+
+
+def flesch_reading_ease(c: Counts) -> float:
+    return 206.835 - 1.015 * c.words_per_sentence - 84.6 * c.syllables_per_word
+
+
+def flesch_kincaid_grade(c: Counts) -> float:
+    return 0.39 * c.words_per_sentence + 11.8 * c.syllables_per_word - 15.59
+
+
+def kandel_moles(c: Counts) -> float:
+    return 207 - 1.015 * c.words_per_sentence - 73.6 * c.syllables_per_word
+
+
+def flesch_douma(c: Counts) -> float:
+    return 206.84 - 0.93 * c.words_per_sentence - 77 * c.syllables_per_word
+
+
+def lix(c: Counts) -> float:
+    return c.words_per_sentence + (100 * c.long_words / c.words if c.words else 0.0)
+
+
+# The formulas reported for each language; the first is the language's Flesch score, the one targets apply to.
+FORMULAS: dict[str, dict[str, Formula]] = {
+    "fr": {"kandel-moles": Formula("Kandel & Moles", True, kandel_moles), "lix": Formula("LIX", False, lix)},
+    "nl": {"flesch-douma": Formula("Flesch–Douma", True, flesch_douma), "lix": Formula("LIX", False, lix)},
+    "en": {"flesch-reading-ease": Formula("Flesch Reading Ease", True, flesch_reading_ease),
+           "flesch-kincaid-grade": Formula("Flesch–Kincaid grade", False, flesch_kincaid_grade),
+           "lix": Formula("LIX", False, lix)},
+}
+
+
+def flesch_formula(lang: str) -> str:
+    """The id of the language's Flesch-scale formula."""
+    return next(iter(FORMULAS[lang]))
+
+
+def scores(lang: str, counts: Counts) -> dict[str, float]:
+    """Every formula of the language, by id, rounded to one decimal."""
+    if not counts.words or not counts.sentences:
+        return {}
+    return {key: round(f.compute(counts), 1) for key, f in FORMULAS[lang].items()}

@@ -1,0 +1,173 @@
+"""Rules on the prose of a file: readability, sentence and paragraph length, jargon, acronyms, percentages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+
+from pipeline.checks.document import CheckedFile, Text
+from pipeline.checks.findings import DocumentStats, Finding
+from pipeline.checks.glossary import Glossary
+from pipeline.checks.readability import FORMULAS, Counts, flesch_formula, scores
+from pipeline.config import CheckOptions
+
+LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English"}
+
+
+def finding(file: CheckedFile, offset: int | None, severity: str, rule: str, message: str,
+            suggestion: str | None = None) -> Finding:
+    line, column = file.position(offset) if offset is not None else (None, None)
+    return Finding(file.relative, line, column, severity, rule, message, suggestion)
+
+
+def document_stats(file: CheckedFile, text: Text) -> tuple[DocumentStats, Counts]:
+    counts = file.counts(text.sentences)
+    stats = DocumentStats(file.relative, file.lang, text.kind, counts.words, counts.sentences, counts.syllables,
+                          scores(file.lang, counts))
+    return stats, counts
+
+
+def readability(file: CheckedFile, text: Text, stats: DocumentStats, options: CheckOptions) -> Iterator[Finding]:
+    """The text's Flesch-scale score and LIX against the targets of its kind; the hardest sentences named."""
+    rule = options.readability
+    if not rule.enabled or not stats.readability or not text.paragraphs:
+        return
+    flesch = flesch_formula(file.lang)
+    minimum = getattr(rule, f"{text.kind}_min_score")
+    maximum_lix = getattr(rule, f"{text.kind}_max_lix")
+    score, lix = stats.readability[flesch], stats.readability["lix"]
+    misses = []
+    if score < minimum:
+        misses.append(f"{FORMULAS[file.lang][flesch].name} score {score:g} is below the {text.kind} target "
+                      f"{minimum:g}")
+    if lix > maximum_lix:
+        misses.append(f"LIX {lix:g} is above the {text.kind} target {maximum_lix:g}")
+    if not misses:
+        return
+    hardest = sorted(text.sentences, key=lambda s: scores(file.lang, file.counts([s]))[flesch])
+    named = [f"line {file.position(s.start)[0]} ({len(s.words)} words: “{_clip(s.text)}”)"
+             for s in hardest[:rule.hardest_sentences]]
+    suggestion = "Use shorter sentences and shorter words"
+    if named:
+        suggestion += "; the hardest sentences are at " + "; ".join(named)
+    yield finding(file, text.paragraphs[0][0].offset(0), rule.severity, "readability",
+                  f"{LANGUAGE_NAMES[file.lang]} {text.kind}: " + " and ".join(misses)
+                  + f" ({stats.words} words, {stats.sentences} sentences, {stats.syllables} syllables)",
+                  suggestion)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def length(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
+    """Sentences and paragraphs over the word limits of the text's kind."""
+    rule = options.length
+    if not rule.enabled:
+        return
+    max_sentence = getattr(rule, f"{text.kind}_max_sentence_words")
+    max_paragraph = getattr(rule, f"{text.kind}_max_paragraph_words")
+    for segment, sentences in text.paragraphs:
+        words = sum(len(s.words) for s in sentences)
+        if words > max_paragraph and len(sentences) > 1:
+            yield finding(file, segment.offset(0), rule.severity, "paragraph-length",
+                          f"paragraph of {words} words ({text.kind} limit {max_paragraph})",
+                          "Cut it into shorter paragraphs, one idea each")
+        for sentence in sentences:
+            if len(sentence.words) > max_sentence:
+                yield finding(file, sentence.start, rule.severity, "sentence-length",
+                              f"sentence of {len(sentence.words)} words ({text.kind} limit {max_sentence}): "
+                              f"“{_clip(sentence.text)}”", "Split it into shorter sentences")
+
+
+# --- jargon ---------------------------------------------------------------------------------------------------
+
+
+def jargon(file: CheckedFile, text: Text, glossary: Glossary, options: CheckOptions) -> Iterator[Finding]:
+    """Glossary terms in a summary, each with its plain alternative (first use of each term)."""
+    rule = options.jargon
+    if not rule.enabled or text.kind != "summary":
+        return
+    seen: set[str] = set()
+    for segment, _ in text.paragraphs:
+        for index, headword, alternative in glossary.find(segment.text):
+            if headword in seen:
+                continue
+            seen.add(headword)
+            yield finding(file, segment.offset(index), rule.severity, "jargon",
+                          f"“{headword}” is jargon for a summary's readers", f"Say: {alternative}")
+
+
+# --- acronyms -------------------------------------------------------------------------------------------------
+
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*[A-Z](?:['’]?s)?(?![\w-])")
+_ROMAN = re.compile(r"^[IVXLCDM]+$")
+
+
+def acronyms(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
+    """An acronym whose first use in the text is not spelled out: "Full name (ACR)" or "ACR (full name)"."""
+    rule = options.acronyms
+    if not rule.enabled:
+        return
+    known = set(rule.known)
+    seen: set[str] = set()
+    for segment, _ in text.paragraphs:
+        for match in _ACRONYM.finditer(segment.text):
+            acronym = re.sub(r"['’]?s$", "", match.group(0))
+            if acronym in seen or acronym in known or _ROMAN.match(acronym) or len(acronym) < 2:
+                continue
+            seen.add(acronym)
+            before = segment.text[:match.start()].rstrip()
+            after = segment.text[match.end():].lstrip()
+            if before.endswith(("(", "/")) or after.startswith("("):
+                continue
+            yield finding(file, segment.offset(match.start()), rule.severity, "acronym",
+                          f"acronym {acronym} is not spelled out at its first use in the {text.kind}",
+                          f"Write the full name first, then “({acronym})”, or add {acronym} to "
+                          "check.acronyms.known in crebis.toml if every reader knows it")
+
+
+# --- numbers --------------------------------------------------------------------------------------------------
+
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|pour ?cent\b|procent\b|per ?cent\b)", re.IGNORECASE)
+_NUMBER_WORDS = {
+    "fr": "un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix",
+    "nl": "een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien",
+    "en": "one|two|three|four|five|six|seven|eight|nine|ten",
+}
+_PROPORTION = {
+    "fr": r"\b(?:\d+|{w})\b[^.;]{{0,40}}\bsur\s+(?:\d+|{w})\b|\bla moitié\b|\bun quart\b|\bun tiers\b",
+    "nl": r"\b(?:\d+|{w})\s+op\s+(?:de\s+)?(?:\d+|{w})\b|\bde helft\b|\been kwart\b|\been derde\b",
+    "en": r"\b(?:\d+|{w})\b[^.;]{{0,30}}\b(?:in|out of)\s+(?:\d+|{w})\b|\bhalf\b|\ba quarter\b|\ba third\b",
+}
+_SAY = {"fr": "environ {n} sur {d}", "nl": "ongeveer {n} op de {d}", "en": "about {n} in {d}"}
+
+
+def proportion(percent: float) -> tuple[int, int]:
+    """The plainest "n in d" close to a percentage: 34 → (1, 3), 38 → (2, 5), 47 → (1, 2), 3 → (3, 100)."""
+    value = Fraction(round(percent * 10), 1000)
+    candidates = {(1, d) for d in range(2, 11)} | {(n, d) for d in (3, 4, 5, 10) for n in range(1, d)}
+    n, d = min(candidates, key=lambda nd: (abs(Fraction(*nd) - value), nd[1]))
+    if abs(Fraction(n, d) - value) > value / 8:
+        return round(percent), 100  # no plain fraction is close: "3 in 100"
+    return n, d
+
+
+def numbers(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
+    """A percentage in a summary sentence that does not also say it as a proportion."""
+    rule = options.numbers
+    if not rule.enabled or text.kind != "summary":
+        return
+    said = re.compile(_PROPORTION[file.lang].format(w=_NUMBER_WORDS[file.lang]), re.IGNORECASE)
+    for segment, sentences in text.paragraphs:
+        for match in _PERCENT.finditer(segment.text):
+            offset = segment.offset(match.start())
+            sentence = next((s for s in reversed(sentences) if s.start <= offset), None)
+            value = float(match.group(1).replace(",", "."))
+            if (sentence and said.search(sentence.text)) or not 0 < value < 100:
+                continue
+            n, d = proportion(value)
+            yield finding(file, offset, rule.severity, "percentage",
+                          f"{match.group(0)} in a summary: not every reader pictures a percentage",
+                          f"Say it as a proportion too: “{_SAY[file.lang].format(n=n, d=d)}”")

@@ -1,0 +1,170 @@
+"""Plain text out of a content file, cut into paragraphs, sentences and words, each traceable to its line and column.
+
+A `Segment` is one stretch of prose (a front matter text, a key finding, a body
+paragraph, a list item) with its Markdown markup dropped; every character of its
+plain text keeps the offset it came from, so a finding names the exact place.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+# Markup dropped from prose: citations, images, link targets, emphasis, code ticks, HTML comments and tags.
+_DROP = re.compile(
+    r"<!--.*?-->"                      # HTML comments
+    r"|\[-?@[^\]]*\]"                  # pandoc citations [@key, p. 3]
+    r"|!\[[^\]]*\]\([^)]*\)(?:\{[^}]*\})?"  # images (their alt text is checked on its own)
+    r"|\]\([^)]*\)"                    # the target half of a link: [text](url)
+    r"|(?<!\\)\["                      # the opening bracket of a link
+    r"|\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)"  # emphasis markers
+    r"|`|<[^>\n]+>",
+    re.DOTALL,
+)
+# A word: letters, possibly joined by hyphens or apostrophes (non-recours, aujourd'hui, OCMW's).
+WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_SENTENCE_END = re.compile(r"([.!?…]+)([\"'»”’)\]]*)(\s+|$)")
+# Abbreviations after which a full stop does not end a sentence.
+ABBREVIATIONS = {
+    "fr": {"p", "pp", "ex", "cf", "etc", "env", "m", "mm", "mme", "dr", "art", "av", "vol", "n°", "no", "éd", "coll"},
+    "nl": {"bv", "bijv", "o.a", "a", "dhr", "mevr", "mw", "dr", "nr", "art", "enz", "etc", "vgl", "blz", "p", "pp",
+           "e.a"},
+    "en": {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "no", "vs", "cf", "p", "pp", "fig", "vol", "al"},
+}
+_HEADING = re.compile(r"^(#{1,6})\s+")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    """Offset of the sentence's first character in the file."""
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One paragraph-like stretch of prose with its plain text and where each character came from."""
+
+    text: str
+    offsets: tuple[int, ...]
+    """File offset of each character of `text`."""
+    part: str
+    """Which part of the file: summary, key_findings, recommendations, body, heading."""
+
+    def offset(self, index: int) -> int:
+        if not self.offsets:
+            return 0
+        return self.offsets[min(index, len(self.offsets) - 1)]
+
+
+def strip_markup(raw: str, base: int) -> tuple[str, tuple[int, ...]]:
+    """Drop Markdown markup from `raw` (found at file offset `base`); keep each kept character's offset."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in _DROP.finditer(raw):
+        for i in range(position, match.start()):
+            chars.append(raw[i])
+            offsets.append(base + i)
+        position = match.end()
+    for i in range(position, len(raw)):
+        chars.append(raw[i])
+        offsets.append(base + i)
+    return "".join(chars), tuple(offsets)
+
+
+def make_segment(raw: str, base: int, part: str) -> Segment:
+    text, offsets = strip_markup(raw, base)
+    return Segment(text, offsets, part)
+
+
+def sentences(segment: Segment, lang: str) -> list[Sentence]:
+    """The sentences of a segment; a segment without final punctuation is one sentence (a list item, a title)."""
+    abbreviations = ABBREVIATIONS.get(lang, set())
+    text, out, start = segment.text, [], 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end(2)
+        before = text[start:match.start()].split()
+        last = before[-1].lower().rstrip(".") if before else ""
+        if match.group(1) == "." and (last in abbreviations or (len(last) == 1 and last.isalpha())):
+            continue  # "p. ex.", "M. Dupont", initials
+        following = text[match.end():match.end() + 1]
+        if match.group(3) and following and following.islower():
+            continue  # "etc. et", a full stop inside a sentence
+        _add(out, segment, text, start, end)
+        start = match.end()
+    _add(out, segment, text, start, len(text))
+    return out
+
+
+def _add(out: list[Sentence], segment: Segment, text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.lstrip(" \t\n\"'«“>")
+    words = tuple(WORD.findall(chunk))
+    if words:
+        first = start + len(chunk) - len(stripped)
+        out.append(Sentence(" ".join(stripped.split()), segment.offset(first), words))
+
+
+def body_segments(body: str, base: int) -> list[Segment]:
+    """Paragraphs, list items and headings of a Markdown body starting at file offset `base`."""
+    segments: list[Segment] = []
+    block: list[tuple[str, int]] = []
+    fenced = False
+    offset = base
+
+    def flush() -> None:
+        if block:
+            first = block[0][1]
+            raw = body[first - base:block[-1][1] - base + len(block[-1][0])]
+            segments.append(make_segment(raw, first, "body"))
+            block.clear()
+
+    for line in body.split("\n"):
+        here, offset = offset, offset + len(line) + 1
+        if _FENCE.match(line):
+            flush()
+            fenced = not fenced
+            continue
+        if fenced or line.lstrip().startswith(("|", "<!--", ":::")) or line.startswith("    "):
+            flush()
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            flush()
+            cut = heading.end()
+            segments.append(make_segment(line[cut:].rstrip("# "), here + cut, "heading"))
+            continue
+        item = _LIST_ITEM.match(line)
+        if item:
+            flush()
+            block.append((line[item.end():], here + item.end()))
+            continue
+        if not line.strip():
+            flush()
+            continue
+        if block:
+            block.append((line, here))
+        else:
+            lead = len(line) - len(line.lstrip(" >"))
+            block.append((line[lead:], here + lead))
+    flush()
+    return segments
+
+
+class Lines:
+    """Offsets to (line, column), both 1-based, for one file's text."""
+
+    def __init__(self, text: str):
+        self.starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self.starts.append(index + 1)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1

@@ -1,0 +1,52 @@
+"""`crebis check`: readability, plain-language and accessibility findings on content."""
+
+from __future__ import annotations
+
+import json
+import sys
+from itertools import groupby
+from pathlib import Path
+
+import click
+
+from pipeline.checks import CheckReport, check_project
+from pipeline.cli import handle_errors, open_project
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def format_text(report: CheckReport, colour: bool) -> str:
+    """Findings grouped by file, one per line with its place, then a one-line total."""
+    lines: list[str] = []
+    for file, findings in groupby(report.findings, key=lambda f: f.file):
+        lines.append(click.style(file, bold=True) if colour else file)
+        for f in findings:
+            where = f"{f.line or '-'}:{f.column or '-'}"
+            severity = click.style(f"{f.severity:<7}", fg=_COLOURS[f.severity]) if colour else f"{f.severity:<7}"
+            lines.append(f"  {where:>8}  {severity}  {f.message}  [{f.rule}]")
+            if f.suggestion:
+                lines.append(f"  {'':>8}  {'':<7}  → {f.suggestion}")
+        lines.append("")
+    counts = {s: report.count(s) for s in ("error", "warning", "info")}
+    total = (f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+             f"in {len({d.path for d in report.documents})} file(s)")
+    lines.append(click.style(total, fg="red" if counts["error"] else "green", bold=True) if colour else total)
+    return "\n".join(lines)
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for CI and other tools (schema in the README).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@click.pass_context
+@handle_errors
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check content (all of it, or PATHs) for readability, plain language and accessibility."""
+    project = open_project(ctx)
+    report = check_project(project, [p.resolve() for p in paths] or None)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_text(report, colour=sys.stdout.isatty()))
+    sys.exit(1 if report.failed(strict) else 0)

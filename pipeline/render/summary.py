@@ -1,0 +1,169 @@
+"""Plain-language summaries: one per result and language, as a web page, a tagged PDF and plain text.
+
+outputs/summaries/<slug>-<lang>.html   self-contained page (no external CSS)
+outputs/summaries/<slug>-<lang>.pdf    PDF/UA-1 through typst, 15 pt type
+outputs/summaries/<slug>-<lang>.txt    short lines, for email and screen readers
+
+They follow the European easy-to-read guidelines (Inclusion Europe, "Information
+for all", 2009): large type, left-aligned short lines, one sentence per line, key
+findings as a plain list, no hyphenation, high contrast. The summary's text is the
+front matter's `summary` (one sentence a line) and `key_findings`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup
+
+from pipeline.build import Target
+from pipeline.checks.text import make_segment, sentences
+from pipeline.content.model import Edition, Result
+from pipeline.render.context import RenderContext
+from pipeline.render.locale import format_date
+from pipeline.render.site import page_url
+from pipeline.render.typst import compile_typst
+
+KIND = "summary"
+WIDTH = 60
+"""Characters per line of the plain-text summary."""
+
+# Inline Markdown that summaries use: strong, emphasis, links; citations are dropped.
+_INLINE = re.compile(
+    r"\*\*(?P<strong>.+?)\*\*|__(?P<strong2>.+?)__|(?<![\w*])\*(?P<em>[^*]+?)\*(?!\w)|(?<!\w)_(?P<em2>[^_]+?)_(?!\w)"
+    r"|\[(?P<link>[^\]]+)\]\((?P<url>[^)\s]+)\)|\s?\[-?@[^\]]*\]"
+)
+# Characters with a meaning in Typst markup; a backslash makes each literal.
+_TYPST_SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-])")
+
+
+def typst_escape(text: str) -> str:
+    """Plain text as Typst markup that shows exactly that text."""
+    return _TYPST_SPECIAL.sub(r"\\\1", text)
+
+
+def typst_string(text: str) -> str:
+    """Plain text as a Typst string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def inline(text: str, plain: Callable[[str], str], strong: Callable[[str], str], em: Callable[[str], str],
+           link: Callable[[str, str], str]) -> str:
+    """Render the inline Markdown of `text` with one function per kind of piece."""
+    out, position = [], 0
+    for match in _INLINE.finditer(text):
+        out.append(plain(text[position:match.start()]))
+        if match.group("strong") or match.group("strong2"):
+            out.append(strong(plain(match.group("strong") or match.group("strong2"))))
+        elif match.group("em") or match.group("em2"):
+            out.append(em(plain(match.group("em") or match.group("em2"))))
+        elif match.group("link"):
+            out.append(link(plain(match.group("link")), match.group("url")))
+        position = match.end()
+    out.append(plain(text[position:]))
+    return "".join(out)
+
+
+def to_html(text: str) -> Markup:
+    return Markup(inline(text, html.escape, lambda s: f"<strong>{s}</strong>", lambda s: f"<em>{s}</em>",
+                         lambda s, url: f'<a href="{html.escape(url)}">{s}</a>'))
+
+
+def to_typst(text: str) -> str:
+    return inline(text, typst_escape, lambda s: f"#strong[{s}]", lambda s: f"#emph[{s}]",
+                  lambda s, url: f"#link({typst_string(url)})[{s}]")
+
+
+def to_plain(text: str) -> str:
+    return inline(text, str, str, str, lambda s, url: f"{s} ({url})")
+
+
+def summary_sentences(edition: Edition) -> list[str]:
+    """The summary cut into sentences, one idea per line."""
+    segment = make_segment(edition.summary, 0, "summary")
+    return [s.text for s in sentences(segment, edition.lang)] or [edition.summary]
+
+
+def _values(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, Any]:
+    return {
+        "config": ctx.project.config, "lang": edition.lang, "labels": ctx.labels[edition.lang],
+        "illustrative": edition.illustrative, "url": page_url(ctx, edition.lang, result.slug),
+        "date": format_date(edition.date, edition.lang),
+    }
+
+
+def render_html(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
+    return ctx.env.get_template("summary/summary.html").render(
+        **_values(ctx, result, edition), title=to_html(edition.title),
+        sentences=[to_html(s) for s in summary_sentences(edition)],
+        findings=[to_html(f) for f in edition.key_findings],
+    ).encode("utf-8")
+
+
+def _wrap(text: str, first: str = "", rest: str = "") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False,
+                         break_long_words=False)
+
+
+def render_text(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
+    text = ctx.env.get_template("summary/summary.txt").render(
+        **_values(ctx, result, edition), title=to_plain(edition.title),
+        sentences=[_wrap(to_plain(s)) for s in summary_sentences(edition)],
+        findings=[_wrap(to_plain(f), rest="  ") for f in edition.key_findings],
+        notice=_wrap(ctx.labels[edition.lang]["illustrative_notice"]),
+        signature=_wrap(f"{ctx.project.config.organisation.name}, {format_date(edition.date, edition.lang)}"),
+    )
+    return (text.strip() + "\n").encode("utf-8")
+
+
+def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
+    """The Typst document of one summary."""
+    config, labels = ctx.project.config, ctx.labels[edition.lang]
+    values = _values(ctx, result, edition)
+    return ctx.env.get_template("summary/summary.typ").render(
+        title_str=typst_string(to_plain(edition.title)), title=to_typst(edition.title),
+        authors=", ".join(typst_string(a.name) for a in edition.authors) + ",",
+        year=edition.date.year, month=edition.date.month, day=edition.date.day,
+        lang_str=typst_string(edition.lang), region_str=typst_string("GB" if edition.lang == "en" else "BE"),
+        text_colour=typst_string(config.brand.text), primary_colour=typst_string(config.brand.primary),
+        org_short=typst_escape(config.organisation.short_name), org_name=typst_escape(config.organisation.name),
+        kicker=typst_escape(labels["summary_kicker"]), summary_heading=typst_escape(labels["summary"]),
+        findings_heading=typst_escape(labels["summary_findings"]), more_heading=typst_escape(labels["summary_more"]),
+        more_text=typst_escape(labels["summary_more_text"]), questions=typst_escape(labels["summary_questions"]),
+        sentences=[to_typst(s) for s in summary_sentences(edition)],
+        findings=[to_typst(f) for f in edition.key_findings],
+        notice=typst_escape(labels["illustrative_notice"]) if edition.illustrative else "",
+        url=typst_escape(values["url"]), url_str=typst_string(values["url"]),
+        contact=typst_escape(config.organisation.contact),
+        mailto_str=typst_string(f"mailto:{config.organisation.contact}"), date=typst_escape(values["date"]),
+    )
+
+
+def render_pdf(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
+    return compile_typst(typst_source(ctx, result, edition), ctx.project.root, edition.path, date=edition.date)
+
+
+_RENDERERS = {"html": render_html, "pdf": render_pdf, "txt": render_text}
+
+
+def summary_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
+    """The summary of every result edition, in HTML, PDF and plain text."""
+    layouts = ctx.layout_files("summary")
+    targets = []
+    for result in ctx.results:
+        for edition in result.editions:
+            if not drafts and edition.status != "published":
+                continue
+            for extension, render in _RENDERERS.items():
+                targets.append(Target(
+                    output=f"summaries/{result.slug}-{edition.lang}.{extension}", kind=KIND, lang=edition.lang,
+                    source=edition.path, render=lambda r=result, e=edition, f=render: f(ctx, r, e),
+                    inputs=(edition.path, *layouts, ctx.label_file(edition.lang)),
+                    data=ctx.config_slice("organisation", "brand"),
+                    tools=("typst",) if extension == "pdf" else (),
+                ))
+    return targets
