@@ -118,7 +118,7 @@ class BriefOptions:
 class WatchOptions:
     feeds: str = option("content/watch/feeds.opml", "OPML file listing the watched feeds.")
     themes: str = option("content/themes.yaml", "Theme taxonomy (labels and keywords per language).")
-    concurrency: int = option(64, "Feeds fetched at the same time, in all.", _positive)
+    concurrency: int = option(100, "Feeds fetched at the same time, in all.", _positive)
     per_host: int = option(2, "Feeds fetched at the same time from one host.", _positive)
     connect_timeout: float = option(10.0, "Seconds to open a connection.", _positive)
     read_timeout: float = option(20.0, "Seconds to wait for data on an open connection.", _positive)

@@ -40,7 +40,7 @@ class FetchOptions:
     """How feeds are fetched: identity, limits and timeouts."""
 
     user_agent: str
-    concurrency: int = 64
+    concurrency: int = 100
     per_host: int = 2
     connect_timeout: float = 10.0
     read_timeout: float = 20.0

@@ -83,6 +83,8 @@ def move_outline(path: Path, old_url: str, new_url: str) -> bool:
 def _feed(outline: ET.Element, problems: list[str]) -> Feed | None:
     url = (outline.get("xmlUrl") or "").strip()
     name = outline.get("title") or outline.get("text") or ""
+    if name.strip() == url:
+        name = ""
     where = f"feed {url or name or '(no xmlUrl)'}"
     if not url:
         problems.append(f"{where}: empty xmlUrl")

@@ -22,7 +22,7 @@ SUMMARY_WEIGHT = 1.0
 FEED_THEME_WEIGHT = 0.5
 # Endings stripped (at most twice, longest first) to catch plurals and simple inflections
 # in French, Dutch and English; a stem keeps at least four letters.
-_SUFFIXES = ("ements", "ement", "ingen", "ing", "ies", "es", "en", "ed", "er", "e", "s", "x")
+_SUFFIXES = ("ements", "ement", "ingen", "ing", "es", "en", "ed", "er", "e", "s", "x")
 _MIN_STEM = 4
 _WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]*>")
