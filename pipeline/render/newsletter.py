@@ -257,6 +257,7 @@ def email_styles(ctx: RenderContext) -> dict[str, str]:
     brand = ctx.project.config.brand
     heading = f"font-family:{brand.font_heading.replace(chr(34), chr(39))};color:{brand.primary};line-height:1.3;"
     return {
+        "heading": heading,
         "p": "margin:0 0 16px;",
         "a": f"color:{brand.primary};text-decoration:underline;",
         "h2": heading + "font-size:22px;margin:28px 0 10px;",
@@ -572,7 +573,8 @@ def _error_targets(ctx: RenderContext, loaded: LoadedNewsletters) -> list[Target
         outputs = [f"newsletters/{issue}/{lang}.{ext}" for ext in ("html", "txt", "eml")]
         if lang in ctx.languages:
             outputs.append(f"site/{archive_path(lang, issue)}")
-        skipped = RenderError(ctx.project.relative(path), "not built: this newsletter has errors (listed above)")
+        skipped = RenderError(ctx.project.relative(path),
+                              "not built: fix the errors of this file (reported for its .html)")
         for i, output in enumerate(outputs):
             targets.append(Target(output=output, kind=KIND, source=path, lang=lang if lang in ctx.languages else None,
                                   render=_fail(ContentErrors(relative) if i == 0 else skipped),

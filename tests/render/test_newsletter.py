@@ -1,0 +1,313 @@
+"""The newsletter email: golden MJML, the quality rules on the real HTML (each one broken once), the text
+part, the .eml preview, and how content errors reach the build report."""
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import pytest
+from projects import write_result
+
+from pipeline.content.load import load_results, load_themes
+from pipeline.content.newsletter import load_newsletters
+from pipeline.project import Project
+from pipeline.publish import build
+from pipeline.render.context import RenderContext
+from pipeline.render.email_quality import EmailRules, check_email
+from pipeline.render.newsletter import MERGE_FIELDS, convert, render_mjml_source
+from pipeline.render.plaintext import LinkRefs, TextWriter, typography, wrap
+
+LANGS = ("fr", "nl", "en")
+SUBJECTS = {"fr": "Énergie, droits : ce qui a changé à Bruxelles", "nl": "Energie, rechten: wat er veranderde",
+            "en": "Energy, rights: what changed in Brussels"}
+
+
+def issue_text(lang: str, body: str = "", **overrides: str) -> str:
+    fields = {
+        "subject": f'"{SUBJECTS[lang]}"',
+        "preheader": f'"Preheader in {lang}: one study, one event."',
+        "date": "2026-04-16",
+        "featured": "\n  - slug: housing-first\n    finding: 2",
+        "events": ('\n  - title: "Lunch debate"\n    date: 2026-04-23\n    time: "12:30–14:00"'
+                   '\n    place: "1000 Brussels"\n    link: https://crebis.example.org/events/lunch/'),
+        "watch": ('\n  - title: "A single desk"\n    source: "Example city"\n    link: https://example.org/desk'
+                  '\n    note: "Rights opened without an application."'),
+        "cta": '\n  text: "Tell us what you see."\n  label: "Take the survey"\n  link: https://crebis.example.org/survey/',
+    }
+    fields.update(overrides)
+    front = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
+    body = body or (f"Editorial in {lang} with a [link to a partner](https://example.org/partner) and **bold** "
+                    "text, long enough to need wrapping at seventy-two columns in the text part.\n\n"
+                    "## What is new\n\n- first point\n- second point: it matters\n")
+    return f"---\n{front}\n---\n\n{body}"
+
+
+def write_issue(project: Path, langs: tuple[str, ...] = LANGS, **overrides: str) -> Path:
+    directory = project / "content" / "newsletters" / "2026-04"
+    directory.mkdir(parents=True, exist_ok=True)
+    for lang in langs:
+        (directory / f"{lang}.md").write_text(issue_text(lang, **overrides), encoding="utf-8")
+    return directory
+
+
+def out(project_dir: Path, path: str) -> str:
+    return (project_dir / "outputs" / path).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def built(project_dir: Path) -> Path:
+    write_result(project_dir)
+    write_issue(project_dir)
+    outcome = build(Project.open(project_dir), only={"newsletter"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    return project_dir
+
+
+def rules(lang: str = "fr", **kwargs) -> EmailRules:
+    kwargs.setdefault("preheader", f"Preheader in {lang}: one study, one event.")
+    return EmailRules(lang=lang, merge_fields=tuple(MERGE_FIELDS.values()), **kwargs)
+
+
+# ---------------------------------------------------------------- outputs and golden MJML
+
+
+def test_every_output_of_an_issue(built):
+    outputs = {p.relative_to(built / "outputs").as_posix() for p in (built / "outputs").rglob("*") if p.is_file()}
+    for lang in LANGS:
+        assert {f"newsletters/2026-04/{lang}.{ext}" for ext in ("html", "txt", "eml")} <= outputs
+        assert {f"site/{lang}/newsletters/2026-04/index.html", f"site/{lang}/newsletters/index.html",
+                f"site/{lang}/newsletters/feed.xml"} <= outputs
+    assert "site/assets/newsletter/logo.png" in outputs
+
+
+def test_second_build_does_nothing_and_a_result_title_rebuilds_its_emails(built):
+    project = Project.open(built)
+    assert not build(project, only={"newsletter"}).report.built
+    en = built / "content/results/housing-first/en.md"
+    en.write_text(en.read_text().replace("Housing First in Brussels", "Housing First, one year on"), encoding="utf-8")
+    rebuilt = {t.output for t in build(project, only={"newsletter"}).report.built}
+    assert {"newsletters/2026-04/en.html", "newsletters/2026-04/en.txt", "newsletters/2026-04/en.eml",
+            "site/en/newsletters/2026-04/index.html", "site/en/newsletters/feed.xml"} == rebuilt
+    assert "Housing First, one year on" in out(built, "newsletters/2026-04/en.html")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_mjml_matches_golden(project_dir, golden, lang):
+    write_result(project_dir)
+    write_issue(project_dir)
+    project = Project.open(project_dir)
+    themes = load_themes(project_dir / "content/themes.yaml")
+    results = load_results(project.results_dir, project.config.languages, themes).results
+    ctx = RenderContext.create(project, results, themes)
+    loaded = load_newsletters(project.content_dir / "newsletters", ctx.languages, results, project.results_dir)
+    edition = loaded.newsletters[0].edition(lang)
+    golden(f"newsletter/issue-{lang}.mjml", render_mjml_source(ctx, edition, convert(ctx, edition)))
+
+
+# ---------------------------------------------------------------- the quality rules, on the real HTML
+
+
+def test_the_built_email_passes_every_rule_and_shows_the_content(built):
+    html = out(built, "newsletters/2026-04/fr.html")
+    text = out(built, "newsletters/2026-04/fr.txt")
+    assert check_email(html, text, rules()) == []
+    assert '<html lang="fr"' in html
+    assert "Le logement d’abord à Bruxelles" in html  # the featured result's French title, from the model
+    assert "Finding two." in html and "Une phrase simple. Deux phrases." in html
+    assert 'href="https://crebis.example.org/fr/results/housing-first/"' in html
+    assert 'src="https://crebis.example.org/assets/newsletter/logo.png"' in html
+    assert "[[recipient_name]]" in html and 'href="[[unsubscribe_url]]"' in html
+    assert "Énergie, droits\u202f: ce qui a changé à Bruxelles" in html  # French spacing in the title
+    assert "jeudi 23 avril 2026" in html
+
+
+def break_rule(html: str, rule: str) -> str:
+    """The real email with exactly one rule broken."""
+    body_tag = re.search(r"<body[^>]*>", html).group(0)
+    edits = {
+        "lang": lambda h: h.replace('<html lang="fr"', "<html", 1),
+        "alt": lambda h: re.sub(r'<img alt="[^"]*"', '<img alt=""', h, count=1),
+        "image url": lambda h: h.replace("https://crebis.example.org/assets/newsletter/logo.png", "assets/logo.png"),
+        "presentation": lambda h: h.replace('role="presentation"', ""),
+        "preheader": lambda h: h.replace("Preheader in fr: one study, one event.", ""),
+        "size": lambda h: h.replace("</body>", f"<!-- {'x' * 110_000} --></body>"),
+        "link": lambda h: h.replace('href="https://example.org/partner"', 'href="/partner"'),
+        "dark mode": lambda h: h.replace(body_tag, body_tag + '<div style="color:#333333">Hi</div>'),
+        "merge field": lambda h: h.replace('href="[[unsubscribe_url]]"', 'href="https://example.org/unsubscribe"'),
+    }
+    return edits[rule](html)
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("lang", "<html> has no lang attribute"),
+    ("alt", "has no alt text"),
+    ("image url", "image src 'assets/logo.png' is not an absolute URL"),
+    ("presentation", 'a layout <table> lacks role="presentation"'),
+    ("preheader", "the preheader is missing"),
+    ("size", "Gmail clips messages above 102 KB"),
+    ("link", "link '/partner' is not absolute"),
+    ("dark mode", "text colour without a background colour in <div style=\"color:#333333\">"),
+    ("merge field", "the merge field [[unsubscribe_url]] is missing from the HTML part"),
+])
+def test_each_rule_catches_its_breakage(built, rule, message):
+    html = out(built, "newsletters/2026-04/fr.html")
+    text = out(built, "newsletters/2026-04/fr.txt")
+    problems = check_email(break_rule(html, rule), text, rules())
+    assert len(problems) >= 1 and all(message in p for p in problems), problems
+
+
+def test_rules_on_lang_mismatch_missing_preheader_and_text_part():
+    html = ('<html lang="nl"><body style="background:#fff"><div style="background-color:#fff">'
+            '<p style="color:#111">Hi [[recipient_name]] <a href="[[unsubscribe_url]]">x</a></p></div></body></html>')
+    problems = check_email(html, "Hi [[recipient_name]]", rules(preheader=""))
+    assert problems == [
+        "<html lang=\"nl\"> but this edition is in 'fr'",
+        "the preheader is empty: inboxes would show the first words of the body instead",
+        "the merge field [[unsubscribe_url]] is missing from the text part",
+    ]
+
+
+def test_utm_parameters_from_config_on_own_links_only(project_dir):
+    write_result(project_dir)
+    write_issue(project_dir, langs=("en",))
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text() + '\n[newsletter]\nutm_source = "newsletter"\n', encoding="utf-8")
+    assert build(Project.open(project_dir), only={"newsletter"}).ok
+    html = out(project_dir, "newsletters/2026-04/en.html")
+    utm = "utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=newsletter-2026-04-en"
+    assert f'href="https://crebis.example.org/en/results/housing-first/?{utm}"' in html
+    assert f'href="https://crebis.example.org/survey/?{utm}"' in html
+    assert 'href="https://example.org/partner"' in html  # other sites are not tagged
+    assert 'href="[[unsubscribe_url]]"' in html
+    text = out(project_dir, "newsletters/2026-04/en.txt")
+    assert "https://crebis.example.org/survey/?utm_source=newsletter&utm_medium=email" in text
+    # and the rule notices an own link that lost its tags
+    broken = html.replace(f"https://crebis.example.org/survey/?{utm}", "https://crebis.example.org/survey/")
+    problems = check_email(broken, text, rules("en", utm={"utm_source": "newsletter", "utm_medium": "email",
+                                                         "utm_campaign": "newsletter-2026-04-en"},
+                                               own_hosts=("crebis.example.org",)))
+    assert problems == ["link https://crebis.example.org/survey/ lacks the UTM parameters {'utm_source': "
+                        "'newsletter', 'utm_medium': 'email', 'utm_campaign': 'newsletter-2026-04-en'}"]
+
+
+def test_an_email_over_the_gmail_limit_fails_the_build_and_writes_nothing(project_dir):
+    write_result(project_dir)
+    directory = write_issue(project_dir, langs=("fr", "en"))
+    long_body = "\n\n".join(f"Paragraphe {i} : " + "du texte " * 60 for i in range(250))
+    (directory / "fr.md").write_text(issue_text("fr", body=long_body), encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"newsletter"})
+    failures = {f.target.output: f.message for f in outcome.report.failed}
+    assert set(failures) == {"newsletters/2026-04/fr.html", "newsletters/2026-04/fr.txt",
+                             "newsletters/2026-04/fr.eml"}
+    message = failures["newsletters/2026-04/fr.html"]
+    assert message.startswith("content/newsletters/2026-04/fr.md: the email breaks 1 rule(s):")
+    assert "Gmail clips messages above 102 KB" in message
+    assert not (project_dir / "outputs/newsletters/2026-04/fr.html").exists()
+    assert (project_dir / "outputs/newsletters/2026-04/en.html").exists()
+
+
+def test_a_broken_layout_rule_fails_the_build(project_dir):
+    write_result(project_dir)
+    write_issue(project_dir, langs=("en",))
+    layout = project_dir / "layouts/newsletter/issue.mjml"
+    layout.write_text(layout.read_text().replace('alt="{{ config.organisation.short_name }} – '
+                                                 '{{ config.organisation.name }}"', 'alt=""'), encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"newsletter"})
+    assert not outcome.ok
+    assert "has no alt text" in outcome.report.failed[0].message
+
+
+# ---------------------------------------------------------------- content errors reach the build report
+
+
+def test_a_content_error_fails_that_edition_keeps_its_outputs_and_builds_the_others(built):
+    before = out(built, "newsletters/2026-04/fr.html")
+    fr = built / "content/newsletters/2026-04/fr.md"
+    fr.write_text(issue_text("fr", featured="\n  - slug: no-such-study"), encoding="utf-8")
+    en = built / "content/newsletters/2026-04/en.md"
+    en.write_text(issue_text("en", cta='\n  text: "Changed."\n  label: "Go"\n  link: https://example.org/x'),
+                  encoding="utf-8")
+    outcome = build(Project.open(built), only={"newsletter"})
+    failures = {f.target.output: f.message for f in outcome.report.failed}
+    assert failures["newsletters/2026-04/fr.html"] == ("content/newsletters/2026-04/fr.md:6: unknown result "
+                                                       "'no-such-study'; known results: housing-first")
+    assert failures["newsletters/2026-04/fr.txt"] == ("content/newsletters/2026-04/fr.md: not built: fix the "
+                                                      "errors of this file (reported for its .html)")
+    assert {f.target.output for f in outcome.report.failed} == {
+        "newsletters/2026-04/fr.html", "newsletters/2026-04/fr.txt", "newsletters/2026-04/fr.eml",
+        "site/fr/newsletters/2026-04/index.html"}
+    assert out(built, "newsletters/2026-04/fr.html") == before  # the earlier email is kept
+    assert "Changed." in out(built, "newsletters/2026-04/en.html")
+
+
+def test_no_newsletter_no_newsletter_outputs(project_dir):
+    write_result(project_dir)
+    outcome = build(Project.open(project_dir), only={"newsletter"})
+    assert outcome.ok and outcome.report.built == []
+
+
+# ---------------------------------------------------------------- text part and .eml
+
+
+def test_text_part_is_72_columns_with_numbered_references(built):
+    text = out(built, "newsletters/2026-04/en.txt")
+    lines = text.splitlines()
+    for line in lines:
+        assert len(line) <= 72 or re.fullmatch(r"\[\d+\] https?://\S+", line), line
+    used = [int(n) for n in re.findall(r"\[(\d+)\](?!\s*https?://)", text)]
+    listed = [int(m) for m in re.findall(r"^\[(\d+)\] https?://", text, re.M)]
+    assert listed == list(range(1, len(listed) + 1)) and set(used) == set(listed)
+    assert "link to a partner [2]" in text and "[2] https://example.org/partner" in lines
+    assert "[3] https://crebis.example.org/en/results/housing-first/" in lines
+    assert "Hello [[recipient_name]]," in lines and "Unsubscribe: [[unsubscribe_url]]" in lines
+    assert "-- " in lines  # the signature separator mail clients recognise
+    assert "* Housing First in Brussels [3]" in lines
+    assert "WHAT IS NEW" not in text and "What is new" in lines  # body headings keep their case
+    assert "**" not in text and "<" not in text
+
+
+def test_text_part_in_french_has_french_quotes_and_spacing(built):
+    text = out(built, "newsletters/2026-04/fr.txt")
+    assert "Énergie, droits\u202f: ce qui a changé à Bruxelles" in text
+    assert "À retenir\u202f: Finding two." in text
+
+
+def test_plaintext_helpers():
+    assert wrap("see https://example.org/" + "a" * 80 + " now", width=20) == [
+        "see", "https://example.org/" + "a" * 80, "now"]
+    refs = LinkRefs()
+    writer = TextWriter("fr", refs, lambda url: url)
+    link = {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "ici"}], ["https://example.org/", ""]]}
+    quoted = {"t": "Quoted", "c": [{"t": "DoubleQuote"}, [{"t": "Str", "c": "oui"}]]}
+    nodes = [link, {"t": "Space"}, {"t": "Str", "c": "?"}, {"t": "Space"}, quoted, {"t": "Space"}, link]
+    assert writer.inlines(nodes) == "ici [1]\u202f? «\u00a0oui\u00a0» ici [1]"
+    assert refs.lines() == ["[1] https://example.org/"]
+    assert typography("Agenda : avril ! « Oui »", "fr") == "Agenda\u202f: avril\u202f! «\u202fOui\u202f»"
+    assert typography("Agenda: 12:30", "en") == "Agenda: 12:30"
+
+
+def test_eml_parses_back_with_both_parts_in_utf8(built):
+    raw = (built / "outputs/newsletters/2026-04/fr.eml").read_bytes()
+    raw.decode("ascii")  # every header and part is 7-bit safe
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == SUBJECTS["fr"]
+    assert re.search(rb"^Subject: .*=\?utf-8\?", raw, re.M)  # RFC 2047 encoded accents
+    assert message["From"] == "CREBIS <newsletter@crebis.example.org>"
+    assert message["Content-Language"] == "fr" and message["Message-ID"]
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = message.iter_parts()
+    assert (plain.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+    assert plain.get_content_charset() == html.get_content_charset() == "utf-8"
+    # the message has the CRLF line ends of mail; the parts are the .txt and .html files
+    assert plain.get_content().replace("\r\n", "\n") == out(built, "newsletters/2026-04/fr.txt")
+    assert html.get_content().replace("\r\n", "\n").rstrip("\n") == out(built, "newsletters/2026-04/fr.html")
+    assert "Preheader in fr: one study, one event." in html.get_content()
+    for part in (plain, html):
+        assert all(field in part.get_content() for field in MERGE_FIELDS.values())
+
+
+def test_eml_is_byte_identical_across_forced_rebuilds(built):
+    first = (built / "outputs/newsletters/2026-04/nl.eml").read_bytes()
+    assert build(Project.open(built), only={"newsletter"}, force=True).ok
+    assert (built / "outputs/newsletters/2026-04/nl.eml").read_bytes() == first
