@@ -1,0 +1,81 @@
+"""The `crebis watch` commands: thin, with help, clean errors, text and JSON output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.cli.watch import feeds, watch
+
+
+def _commands():
+    return [watch, feeds, *watch.commands.values(), *feeds.commands.values()]
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: c.name)
+def test_commands_have_help(command):
+    assert command.help, f"{command.name} is missing its help"
+
+
+def _run(project, *args):
+    result = CliRunner().invoke(main, ["-C", str(project.root), "watch", *args], catch_exceptions=False)
+    return result
+
+
+def test_feeds_add_list_remove(project):
+    added = _run(project, "feeds", "add", "https://a.example/feed", "--lang", "fr", "--theme", "housing",
+                 "--weight", "2", "--title", "A")  # fmt: skip
+    assert added.exit_code == 0 and "Added https://a.example/feed to content/watch/feeds.opml." in added.output
+    listed = _run(project, "feeds", "list")
+    assert "A [fr · weight 2 · themes housing]" in listed.output and "never fetched" in listed.output
+    [row] = json.loads(_run(project, "feeds", "list", "--format", "json").output)
+    assert row["url"] == "https://a.example/feed" and row["failures"] == 0 and row["item_count"] == 0
+    assert _run(project, "feeds", "remove", "https://a.example/feed").exit_code == 0
+    assert "No feeds yet" in _run(project, "feeds", "list").output
+
+
+def test_errors_are_messages_not_tracebacks(project):
+    result = _run(project, "feeds", "add", "https://a.example/feed", "--theme", "nope")
+    assert result.exit_code == 1
+    assert "Error: feed https://a.example/feed: unknown theme(s) nope" in result.output
+    assert "Traceback" not in result.output
+    missing = _run(project, "feeds", "remove", "https://nope.example/")
+    assert missing.exit_code == 1 and "no feed list here; add a feed with `crebis watch feeds add URL`" in missing.output
+
+
+def test_import_and_export(project, tmp_path):
+    source = tmp_path / "reader.opml"
+    source.write_text('<opml version="2.0"><head/><body><outline text="X" xmlUrl="https://x.example/rss"/>'
+                      '<outline text="X" xmlUrl="https://x.example/rss"/></body></opml>', encoding="utf-8")  # fmt: skip
+    assert "1 feed(s) added, 0 already watched." in _run(project, "feeds", "import", str(source)).output
+    again = _run(project, "feeds", "import", str(source)).output
+    assert "0 feed(s) added, 1 already watched." in again and "already watched: https://x.example/rss" in again
+    assert 'xmlUrl="https://x.example/rss"' in _run(project, "feeds", "export").output
+    out = tmp_path / "out.opml"
+    _run(project, "feeds", "export", "-o", str(out))
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_fetch_then_list(project, server, watch):
+    good = server.add_fixture("rss2.xml")
+    watch(good, server.url("/missing.xml"))
+    fetched = _run(project, "fetch")
+    assert fetched.exit_code == 0
+    assert "2 feeds: 3 new items, 0 updated, 0 not modified, 1 failed, 0 skipped" in fetched.output
+    assert f"failed: {server.url('/missing.xml')}: HTTP 404 Not Found" in fetched.output
+    assert "not modified" in _run(project, "fetch").output
+    listed = _run(project, "list", "--lang", "fr").output
+    assert "Le non-recours aux droits sociaux recule au CPAS d'Anderlecht" in listed
+    items = json.loads(_run(project, "list", "--format", "json", "--theme", "energy-poverty").output)
+    assert [i["link"] for i in items] == ["https://example.org/news/energie"]
+    assert _run(project, "list", "--since", "2030-01-01").output.startswith("No items")
+    bad = _run(project, "list", "--theme", "poverty")
+    assert bad.exit_code == 1 and "unknown theme 'poverty'" in bad.output
+
+
+def test_fetch_without_feed_list_explains(project):
+    result = _run(project, "fetch")
+    assert result.exit_code == 1 and "crebis watch feeds add URL" in result.output
