@@ -47,39 +47,43 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Segment:
-    """One paragraph-like stretch of prose with its plain text and where each character came from."""
+    """One paragraph-like stretch of prose with its plain text and where each piece of it came from."""
 
     text: str
-    offsets: tuple[int, ...]
-    """File offset of each character of `text`."""
+    spans: tuple[tuple[int, int], ...]
+    """(index in `text`, file offset) where each kept run of characters starts, in order."""
     part: str
     """Which part of the file: summary, key_findings, recommendations, body, heading."""
 
     def offset(self, index: int) -> int:
-        if not self.offsets:
+        """The file offset of the character at `index` of the plain text."""
+        if not self.spans:
             return 0
-        return self.offsets[min(index, len(self.offsets) - 1)]
+        at = bisect.bisect_right(self.spans, (index, float("inf"))) - 1
+        start, offset = self.spans[max(at, 0)]
+        return offset + index - start
 
 
-def strip_markup(raw: str, base: int) -> tuple[str, tuple[int, ...]]:
-    """Drop Markdown markup from `raw` (found at file offset `base`); keep each kept character's offset."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    position = 0
+def strip_markup(raw: str, base: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Drop Markdown markup from `raw` (found at file offset `base`); keep where each kept run came from."""
+    chunks: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = length = 0
     for match in _DROP.finditer(raw):
-        for i in range(position, match.start()):
-            chars.append(raw[i])
-            offsets.append(base + i)
+        if match.start() > position:
+            spans.append((length, base + position))
+            chunks.append(raw[position:match.start()])
+            length += match.start() - position
         position = match.end()
-    for i in range(position, len(raw)):
-        chars.append(raw[i])
-        offsets.append(base + i)
-    return "".join(chars), tuple(offsets)
+    if position < len(raw):
+        spans.append((length, base + position))
+        chunks.append(raw[position:])
+    return "".join(chunks), tuple(spans)
 
 
 def make_segment(raw: str, base: int, part: str) -> Segment:
-    text, offsets = strip_markup(raw, base)
-    return Segment(text, offsets, part)
+    text, spans = strip_markup(raw, base)
+    return Segment(text, spans, part)
 
 
 def sentences(segment: Segment, lang: str) -> list[Sentence]:

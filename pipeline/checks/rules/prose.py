@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from fractions import Fraction
@@ -144,11 +145,14 @@ _PROPORTION = {
 _SAY = {"fr": "environ {n} sur {d}", "nl": "ongeveer {n} op de {d}", "en": "about {n} in {d}"}
 
 
+_FRACTIONS = sorted({(1, d) for d in range(2, 11)} | {(n, d) for d in (3, 4, 5, 10) for n in range(1, d)})
+
+
+@functools.cache
 def proportion(percent: float) -> tuple[int, int]:
     """The plainest "n in d" close to a percentage: 34 → (1, 3), 38 → (2, 5), 47 → (1, 2), 3 → (3, 100)."""
     value = Fraction(round(percent * 10), 1000)
-    candidates = {(1, d) for d in range(2, 11)} | {(n, d) for d in (3, 4, 5, 10) for n in range(1, d)}
-    n, d = min(candidates, key=lambda nd: (abs(Fraction(*nd) - value), nd[1]))
+    n, d = min(_FRACTIONS, key=lambda nd: (abs(Fraction(*nd) - value), nd[1]))
     if abs(Fraction(n, d) - value) > value / 8:
         return round(percent), 100  # no plain fraction is close: "3 in 100"
     return n, d

@@ -1,0 +1,110 @@
+"""Benchmark `crebis check`: 600 documents (200 results × FR/NL/EN) checked in one run, target under 5 s,
+with the syllable counter's accuracy per language printed beside it.
+
+    python bench/check.py [--results 200]
+
+The results are the sample content's three studies copied under new names, each
+copy with a sentence of its own so that not every text is the same. Accuracy is
+measured two ways per language: the whole counter against the hand-checked word
+list of the sample content (tests/fixtures/syllables/<lang>.tsv, words weighted by
+their frequency in the sample content), and the spelling rules alone (what a word
+missing from the dictionary gets) against 5,000 random dictionary words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipeline.checks import check_project  # noqa: E402
+from pipeline.checks.syllables import DICTIONARIES, RULES, counter  # noqa: E402
+from pipeline.checks.text import WORD  # noqa: E402
+from pipeline.project import Project  # noqa: E402
+
+LANGS = ("fr", "nl", "en")
+EXTRA = {"fr": "Cette copie porte le numéro {i} et sert au banc d'essai.",
+         "nl": "Deze kopie draagt nummer {i} en dient voor de test.",
+         "en": "This copy is number {i} and serves the benchmark."}
+
+
+def make_project(root: Path, results: int) -> None:
+    shutil.copy(REPO / "crebis.toml", root / "crebis.toml")
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    (root / "content").mkdir()
+    shutil.copy(REPO / "content" / "themes.yaml", root / "content" / "themes.yaml")
+    shutil.copytree(REPO / "content" / "glossary", root / "content" / "glossary")
+    samples = sorted(p for p in (REPO / "content" / "results").iterdir() if p.is_dir())
+    for i in range(results):
+        target = root / "content" / "results" / f"{samples[i % len(samples)].name}-{i}"
+        shutil.copytree(samples[i % len(samples)], target)
+        for lang in LANGS:
+            md = target / f"{lang}.md"
+            md.write_text(md.read_text(encoding="utf-8") + "\n" + EXTRA[lang].format(i=i) + "\n", encoding="utf-8")
+
+
+def accuracy() -> list[str]:
+    rows = []
+    for lang in LANGS:
+        reference = {}
+        for line in (REPO / "tests/fixtures/syllables" / f"{lang}.tsv").read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, count, _ = line.split("\t")
+                reference[word] = int(count)
+        tokens = Counter()
+        for md in (REPO / "content/results").glob(f"*/{lang}.md"):
+            tokens.update(w.lower() for w in WORD.findall(md.read_text(encoding="utf-8")) if w.lower() in reference)
+        c = counter(lang)
+        right = sum(n for w, n in tokens.items() if c.count(w) == reference[w])
+        types = sum(c.count(w) == n for w, n in reference.items())
+        covered = sum(n for w, n in tokens.items() if c.source(w) == "dictionary")
+        dictionary = DICTIONARIES[lang]
+        words = sorted(w for w in dictionary.entries if w.isalpha())
+        sample = random.Random(1).sample(words, 5000)
+        rules = sum(RULES[lang](w) == dictionary.get(w) for w in sample) / len(sample)
+        rows.append(f"  {lang}: {types / len(reference):6.1%} of {len(reference)} hand-checked words, "
+                    f"{right / sum(tokens.values()):6.1%} of {sum(tokens.values())} running words "
+                    f"({covered / sum(tokens.values()):.0%} found in the dictionary); rules alone {rules:.1%} "
+                    f"of 5,000 words of the {dictionary.name}")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_project(root, args.results)
+        documents = args.results * len(LANGS)
+        # A fresh process, as a user runs it: dictionaries loaded, nothing cached.
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "-C", str(root), "check", "--format", "json"],
+                              capture_output=True, text=True, cwd=REPO)
+        cold = time.perf_counter() - start
+        assert proc.returncode in (0, 1) and json.loads(proc.stdout)["documents"], proc.stderr
+        start = time.perf_counter()
+        report = check_project(Project.open(root))
+        warm = time.perf_counter() - start
+    checked = len({d.path for d in report.documents})
+    print(f"crebis check, {documents} documents ({args.results} results × {len(LANGS)} languages), "
+          f"{len(report.findings)} findings:")
+    print(f"  full check in a fresh process: {cold:.2f} s (target < 5 s)  "
+          f"{'OK' if cold < 5 else 'SLOW'}")
+    print(f"  check_project again in the same process: {warm:.2f} s ({checked} files)")
+    print("syllable counter accuracy:")
+    print("\n".join(accuracy()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""check_project over real projects, and the `crebis check` command: text, JSON schema, exit codes."""
+
+import json
+import os
+import shutil
+import time
+
+from click.testing import CliRunner
+from projects import REPO, write_result
+
+from pipeline.checks import check_project
+from pipeline.cli import main
+from pipeline.project import Project
+
+FINDING_KEYS = ["file", "line", "column", "severity", "rule", "message", "suggestion"]
+DOCUMENT_KEYS = ["path", "language", "kind", "words", "sentences", "syllables", "readability"]
+
+
+def test_the_sample_content_has_no_errors_and_shows_warnings():
+    report = check_project(Project.open(REPO))
+    assert report.count("error") == 0, report.errors
+    assert any(f.rule == "readability" and f.severity == "warning" for f in report.findings)
+    assert {(d.language, d.kind) for d in report.documents} == {(lang, kind) for lang in ("fr", "nl", "en")
+                                                                for kind in ("summary", "brief")}
+
+
+def test_loader_errors_are_findings_once(project_dir):
+    directory = write_result(project_dir)
+    shutil.copy(directory / "chart.png", directory / "other.png")
+    text = (directory / "fr.md").read_text(encoding="utf-8").replace("### Detail", "#### Detail")
+    text += "\n![image](other.png)\n"
+    (directory / "fr.md").write_text(text, encoding="utf-8")
+    lines = text.split("\n")
+    report = check_project(Project.open(project_dir))
+    errors = [(f.file, f.line, f.rule) for f in report.errors]
+    assert errors == [("content/results/housing-first/fr.md", lines.index("#### Detail") + 1, "heading-order"),
+                      ("content/results/housing-first/fr.md", lines.index("![image](other.png)") + 1, "alt-text")]
+    assert report.files_with_errors(project_dir) == {project_dir / "content/results/housing-first/fr.md"}
+
+
+def test_a_missing_and_an_outdated_translation(project_dir):
+    directory = write_result(project_dir, langs=("fr", "nl"))
+    old = time.time() - 90 * 86400
+    os.utime(directory / "nl.md", (old, old))
+    report = check_project(Project.open(project_dir))
+    rules = {(f.file.rsplit("/", 1)[1], f.rule) for f in report.findings if f.rule.startswith("translation")}
+    assert rules == {("en.md", "translation-missing"), ("nl.md", "translation-stale")}
+    fresh = write_result(project_dir, slug="fresh-study")
+    assert not [f for f in check_project(Project.open(project_dir), [fresh]).findings
+                if f.rule.startswith("translation")]
+
+
+def test_paths_narrow_the_check(project_dir):
+    write_result(project_dir)
+    write_result(project_dir, slug="other-study")
+    report = check_project(Project.open(project_dir), [project_dir / "content/results/other-study/nl.md"])
+    assert {d.path for d in report.documents} == {"content/results/other-study/nl.md"}
+    assert {f.file for f in report.findings} <= {"content/results/other-study/nl.md"}
+
+
+def test_json_output_is_the_documented_schema(project_dir):
+    write_result(project_dir)
+    result = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["version", "summary", "findings", "documents"]
+    assert data["version"] == 1 and list(data["summary"]) == ["error", "warning", "info"]
+    assert all(list(f) == FINDING_KEYS for f in data["findings"])
+    assert all(list(d) == DOCUMENT_KEYS for d in data["documents"])
+    fr = next(d for d in data["documents"] if d["language"] == "fr" and d["kind"] == "summary")
+    assert set(fr["readability"]) == {"kandel-moles", "lix"}
+    percent = next(f for f in data["findings"] if f["rule"] == "percentage")
+    assert percent["severity"] == "info" and percent["line"] == 12  # the first key finding: "Finding **one** (34 %)."
+    again = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "json"])
+    assert again.output == result.output
+
+
+def test_exit_codes_and_strict(project_dir):
+    write_result(project_dir, summary='"' + " ".join(["Une phrase beaucoup trop longue"] * 6) + '."')
+    runner = CliRunner()
+    relaxed = runner.invoke(main, ["-C", str(project_dir), "check"])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "sentence-length" in relaxed.output and relaxed.output.rstrip().splitlines()[-1].startswith("0 error(s)")
+    assert runner.invoke(main, ["-C", str(project_dir), "check", "--strict"]).exit_code == 1
+    (project_dir / "crebis.toml").write_text(
+        (project_dir / "crebis.toml").read_text(encoding="utf-8") + '\n[brand]\nprimary = "#99bbdd"\n',
+        encoding="utf-8")
+    failing = runner.invoke(main, ["-C", str(project_dir), "check"])
+    assert failing.exit_code == 1 and "contrast of" in failing.output
+
+
+def test_rules_can_be_switched_off(project_dir):
+    write_result(project_dir)
+    (project_dir / "crebis.toml").write_text(
+        (project_dir / "crebis.toml").read_text(encoding="utf-8")
+        + "\n[check.numbers]\nenabled = false\n\n[check.readability]\nseverity = \"error\"\nsummary_min_score = 150\n",
+        encoding="utf-8")
+    report = check_project(Project.open(project_dir))
+    assert not [f for f in report.findings if f.rule == "percentage"]
+    assert {f.rule for f in report.errors} == {"readability"}
+
+
+def test_sample_project_copy_checks_the_same(tmp_path):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "layouts", tmp_path / "layouts")
+    shutil.copy(REPO / "crebis.toml", tmp_path / "crebis.toml")
+    report = check_project(Project.open(tmp_path))
+    assert report.count("error") == 0
