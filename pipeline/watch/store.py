@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -99,8 +100,10 @@ class StoredItem:
 class Store:
     """One connection to the watch database; use as a context manager."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, commit_every: float = 0.25):
         self.path = path
+        self.commit_every = commit_every
+        self._last_commit = time.monotonic()
         try:
             self.db = sqlite3.connect(path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -125,14 +128,31 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Commit what is pending and close the connection."""
+        self.db.commit()
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Commit everything done inside, or nothing."""
-        with self.db:
+    def grouped(self) -> Iterator[sqlite3.Connection]:
+        """Apply everything done inside, or nothing; commit at most every `commit_every` seconds.
+
+        A fetch writes a few rows per feed; one commit per feed would cost more than the
+        writing. What is applied but not yet committed is committed by the next group
+        after the delay, by any `with self.db` block, or by `close`.
+        """
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")  # else releasing the outermost savepoint would commit
+        self.db.execute("SAVEPOINT grouped")
+        try:
             yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK TO grouped")
+            self.db.execute("RELEASE grouped")
+            raise
+        self.db.execute("RELEASE grouped")
+        if time.monotonic() - self._last_commit >= self.commit_every:
+            self.db.commit()
+            self._last_commit = time.monotonic()
 
     # feeds
 
@@ -158,7 +178,7 @@ class Store:
         """Remember the outcome of one fetch on the feed and in the fetch log."""
         at = iso(fetched.fetched_at)
         retry = iso(fetched.retry_after) if fetched.retry_after else None
-        with self.db:
+        with self.grouped():
             if report.status == "ok":
                 self.db.execute(
                     "UPDATE feeds SET etag=?, last_modified=?, body_hash=?, last_attempt=?,"
@@ -218,7 +238,7 @@ class Store:
         now = iso(fetched_at)
         pairs = list(zip(entries, matches, strict=True))
         updated = 0
-        with self.db:
+        with self.grouped():
             known = self._known_entries(state.id, [e.key for e, _ in pairs])
             fresh = []
             for entry, match in pairs:

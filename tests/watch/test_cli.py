@@ -43,7 +43,8 @@ def test_errors_are_messages_not_tracebacks(project):
     assert "Error: feed https://a.example/feed: unknown theme(s) nope" in result.output
     assert "Traceback" not in result.output
     missing = _run(project, "feeds", "remove", "https://nope.example/")
-    assert missing.exit_code == 1 and "no feed list here; add a feed with `crebis watch feeds add URL`" in missing.output
+    assert missing.exit_code == 1
+    assert "no feed list here; add a feed with `crebis watch feeds add URL`" in missing.output
 
 
 def test_import_and_export(project, tmp_path):
