@@ -36,7 +36,7 @@ from markupsafe import Markup
 
 from pipeline.build import Target
 from pipeline.content.newsletter import LoadedNewsletters, Newsletter, NewsletterEdition, load_newsletters
-from pipeline.errors import ContentError, ContentErrors, RenderError
+from pipeline.errors import ContentError, ContentErrors, CrebisError, RenderError
 from pipeline.render.context import RenderContext
 from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.locale import format_date
@@ -322,7 +322,7 @@ class _Edition:
         self.ctx, self.edition = ctx, edition
         self._lock = threading.Lock()
         self._converted: Converted | None = None
-        self._email: Email | None = None
+        self._email: Email | CrebisError | None = None
 
     def converted(self) -> Converted:
         with self._lock:
@@ -334,8 +334,24 @@ class _Edition:
         converted = self.converted()
         with self._lock:
             if self._email is None:
-                self._email = render_email(self.ctx, self.edition, converted)
+                try:
+                    self._email = render_email(self.ctx, self.edition, converted)
+                except CrebisError as exc:
+                    self._email = exc
+            if isinstance(self._email, CrebisError):
+                raise self._email
             return self._email
+
+    def part(self, name: str) -> bytes:
+        """One part of the email: `html`, `text` or `eml`; a problem is reported in full for the HTML only."""
+        try:
+            email = self.email()
+        except CrebisError:
+            if name == "html":
+                raise
+            raise RenderError(self.ctx.project.relative(self.edition.path), "not built: the email has "
+                              "problems (reported for its .html)") from None
+        return _encode(getattr(email, name))
 
 
 def _image_url(ctx: RenderContext, edition: NewsletterEdition) -> Callable[[str], str]:
@@ -601,7 +617,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             for ext, part in (("html", "html"), ("txt", "text"), ("eml", "eml")):
                 targets.append(Target(
                     output=f"{base}.{ext}", kind=KIND, lang=edition.lang, source=edition.path,
-                    render=lambda m=memo, p=part: _encode(getattr(m.email(), p)),
+                    render=lambda m=memo, p=part: m.part(p),
                     inputs=(*inputs, *layouts), data=data, tools=("pandoc",),
                 ))
             targets.append(Target(
