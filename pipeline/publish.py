@@ -10,18 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.build import Report, Scope, Target, run_build
+from pipeline.checks.findings import CheckReport, Finding
+from pipeline.checks.runner import check_project
 from pipeline.content.load import load_results, load_themes
 from pipeline.errors import ContentError, CrebisError
 from pipeline.project import Project
 from pipeline.render.brief import brief_targets
 from pipeline.render.context import RenderContext
+from pipeline.render.newsletter import newsletter_targets
 from pipeline.render.pandoc import pandoc_version
 from pipeline.render.site import site_targets
+from pipeline.render.summary import summary_targets
 from pipeline.render.typst import typst_version
 
 KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
     "site": site_targets,
     "brief": brief_targets,
+    "newsletter": newsletter_targets,
+    "summary": summary_targets,
 }
 
 TOOLS: dict[str, Callable[[], str]] = {
@@ -32,14 +38,23 @@ TOOLS: dict[str, Callable[[], str]] = {
 
 @dataclass
 class Outcome:
-    """What `build` did: the build report and the content errors that kept results out of it."""
+    """What `build` did: the build report, and the check findings (content errors among them)."""
 
     report: Report
-    content_errors: list[ContentError] = field(default_factory=list)
+    checks: CheckReport = field(default_factory=CheckReport)
+
+    @property
+    def content_errors(self) -> list[Finding]:
+        """Check errors: each kept its file's outputs from being built."""
+        return self.checks.errors
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.checks.findings if f.severity == "warning"]
 
     @property
     def ok(self) -> bool:
-        return self.report.ok and not self.content_errors
+        return self.report.ok and not self.checks.errors
 
 
 def plan(project: Project, drafts: bool | None = None) -> tuple[list[Target], list[ContentError], tuple[str, ...]]:
@@ -71,12 +86,27 @@ def build(
         if lang not in project.config.languages:
             raise CrebisError(f"language '{lang}' is not in crebis.toml's languages {project.config.languages}")
     targets, errors, failed = plan(project, drafts)
+    checks = _checks(project, errors)
+    # A file with a check error builds nothing, and its previous outputs stay as they were.
+    blocked = tuple(sorted({f.file for f in checks.errors}))
+    targets = [t for t in targets if project.relative(t.source) not in blocked]
     tools = {name: version() for name, version in TOOLS.items() if any(name in t.tools for t in targets)}
     scope = Scope(kinds=frozenset(only) if only else None, langs=frozenset(langs) if langs else None,
-                  keep_sources=failed)
+                  keep_sources=failed + blocked)
     report = run_build(
         targets, project.outputs_dir, project.state_dir, tools, scope=scope, force=force,
         jobs=project.config.build.jobs if jobs is None else jobs, relative=lambda p: project.relative(p),
         progress=progress, on_plan=on_plan,
     )
-    return Outcome(report, errors)
+    return Outcome(report, checks)
+
+
+def _checks(project: Project, load_errors: list[ContentError]) -> CheckReport:
+    """`crebis check` over the project (cached per result folder), with every loading error in it once."""
+    checks = check_project(project, cached=True)
+    seen = {(f.file, f.line, f.message) for f in checks.findings}
+    for error in load_errors:
+        finding = Finding(project.relative(error.path), error.line, None, "error", "content", error.message)
+        if (finding.file, finding.line, finding.message) not in seen:
+            checks.findings.append(finding)
+    return checks.sorted()

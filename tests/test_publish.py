@@ -135,10 +135,39 @@ def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project
         edition_text("fr") + "\nNouveau.\n", encoding="utf-8")
     outcome = build(Project.open(project_dir))
     assert not outcome.ok
-    assert [e.path.name for e in outcome.content_errors] == ["fr.md"]
+    assert [(e.file, e.line) for e in outcome.content_errors] == [("content/results/broken-study/fr.md", 2)]
     assert outcome.report.removed == []
     assert page.read_bytes() == before
     assert "site/fr/results/housing-first/index.html" in built(outcome)
+
+
+def test_a_check_error_blocks_only_the_outputs_of_its_file(project_dir):
+    directory = write_result(project_dir)
+    build(Project.open(project_dir))
+    en_page = project_dir / "outputs/site/en/results/housing-first/index.html"
+    before = en_page.read_bytes()
+    # link text that says nothing is an accessibility error of `crebis check`, not of the loader
+    (directory / "en.md").write_text(edition_text("en") + "\nFor the data, [click here](https://example.org/d).\n",
+                                     encoding="utf-8")
+    (directory / "nl.md").write_text(edition_text("nl") + "\nNieuw.\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert not outcome.ok
+    assert [(f.file, f.rule) for f in outcome.content_errors] == [("content/results/housing-first/en.md",
+                                                                      "link-text")]
+    assert not [t for t in outcome.report.built if t.lang == "en"]
+    assert en_page.read_bytes() == before and outcome.report.removed == []
+    assert edition_outputs("nl") <= built(outcome)
+
+
+def test_check_warnings_reach_the_build_and_are_cached(project_dir):
+    long = " ".join(["word"] * 30) + "."
+    write_result(project_dir, langs=("en",), summary=f'"{long}"')
+    first = build(Project.open(project_dir))
+    assert first.ok
+    assert [(f.rule, f.severity) for f in first.warnings if f.rule == "sentence-length"] == [
+        ("sentence-length", "warning")]
+    second = build(Project.open(project_dir))
+    assert [f.message for f in second.warnings] == [f.message for f in first.warnings]
 
 
 def test_a_failing_target_leaves_the_others_built(project_dir):

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import read_file
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.glossary import Glossary, load_glossary
@@ -28,8 +29,12 @@ def _content_finding(project: Project, error: ContentError) -> Finding:
     return Finding(project.relative(error.path), error.line, None, "error", rule, error.message)
 
 
-def check_project(project: Project, paths: Iterable[Path | str] | None = None) -> CheckReport:
-    """Check the results of `project` (only those files or folders under `paths`, if given)."""
+def check_project(project: Project, paths: Iterable[Path | str] | None = None, cached: bool = False) -> CheckReport:
+    """Check the results of `project` (only those files or folders under `paths`, if given).
+
+    With `cached`, the findings of result folders unchanged since the last cached run are reused
+    (`crebis build` checks this way, so a no-op build stays fast).
+    """
     root = project.root
     scope = None if paths is None else [Path(p).resolve() if Path(p).is_absolute() else (root / p).resolve()
                                          for p in paths]
@@ -56,8 +61,28 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None) -
         _in_scope(d.resolve(), scope) or d.resolve() in p.parents for p in scope)]
     files = [md for d in directories for md in sorted(d.glob("*.md")) if md.stem in config.languages]
     times = translations.change_times(root, files) if options.translations.enabled else {}
-    for directory in directories:
-        check_result(project, directory, glossaries, themes, times, scope, report)
+    cache = None
+    if cached:
+        shared = [project.path(config.watch.themes),
+                  *(project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages)]
+        cache = CheckCache(project.state_dir / "checks.sqlite", shared, [config.languages, config.check])
+    try:
+        for directory in directories:
+            if cache is None:
+                check_result(project, directory, glossaries, themes, times, scope, report)
+                continue
+            fingerprint = cache.fingerprint(directory, times)
+            hit = cache.get(directory, fingerprint)
+            if hit is None:
+                fresh = CheckReport()
+                check_result(project, directory, glossaries, themes, times, scope, fresh)
+                cache.put(directory, fingerprint, fresh.findings, fresh.documents)
+                hit = (fresh.findings, fresh.documents)
+            report.findings.extend(hit[0])
+            report.documents.extend(hit[1])
+    finally:
+        if cache is not None:
+            cache.close()
     return report.sorted()
 
 

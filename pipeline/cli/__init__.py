@@ -64,3 +64,11 @@ from pipeline.cli import project as _project_commands  # noqa: E402, F401
 from pipeline.cli.watch import watch  # noqa: E402
 
 main.add_command(watch)
+
+from pipeline.cli.check import check  # noqa: E402
+
+main.add_command(check)
+
+from pipeline.cli.newsletter import newsletter  # noqa: E402
+
+main.add_command(newsletter)

@@ -17,6 +17,9 @@ from pipeline.publish import KINDS, Outcome, build
 from pipeline.scaffold import init_project, new_result
 
 
+_SHOWN_WARNINGS = 10
+
+
 class _Progress:
     """A progress bar on stderr, sized once the build knows how many targets are out of date."""
 
@@ -75,12 +78,17 @@ def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs:
     finally:
         progress.finish()
     click.echo(_summary(project, outcome))
-    if outcome.report.warnings:
-        click.secho(f"\n{len(outcome.report.warnings)} warning(s):", fg="yellow", bold=True, err=True)
-        for _target, warning in outcome.report.warnings:
+    warnings = [f"{f.file}:{f.line}: {f.message} [{f.rule}]" if f.line else f"{f.file}: {f.message} [{f.rule}]"
+                for f in outcome.warnings] + [w for _, w in outcome.report.warnings]
+    if warnings:
+        click.secho(f"\n{len(warnings)} warning(s):", fg="yellow", bold=True, err=True)
+        for warning in warnings[:_SHOWN_WARNINGS]:
             click.secho(f"  ! {warning}", fg="yellow", err=True)
-    problems = [f"{project.relative(e.path)}{f':{e.line}' if e.line else ''}: {e.message}"
-                for e in outcome.content_errors]
+        if len(warnings) > _SHOWN_WARNINGS:
+            click.secho(f"  … and {len(warnings) - _SHOWN_WARNINGS} more: `crebis check` lists every finding",
+                        fg="yellow", err=True)
+    problems = [f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
+                for f in outcome.content_errors]
     problems += [f.message for f in outcome.report.failed]
     if problems:
         click.secho(f"\n{len(problems)} problem(s):", fg="red", bold=True, err=True)

@@ -40,7 +40,8 @@ def split(text: str, path: str) -> Document:
         data = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # YAML may notice a problem at the end of the block: point at its last line, not the closing '---'.
+        line = max(2, min(mark.line + 2, index)) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError(path, f"front matter is not valid YAML ({problem}); check quotes, colons "
                            "and indentation", line=line) from None
