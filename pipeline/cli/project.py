@@ -16,7 +16,6 @@ from pipeline.project import Project
 from pipeline.publish import KINDS, Outcome, build
 from pipeline.scaffold import init_project, new_result
 
-
 _SHOWN_WARNINGS = 10
 
 
