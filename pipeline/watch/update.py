@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
@@ -32,7 +33,7 @@ from pipeline.watch.models import (
 from pipeline.watch.opml import move_outline, read_opml
 from pipeline.watch.prepare import prepare_feed, warm_up
 from pipeline.watch.sources import feed_problems, feeds_path, load_taxonomy_of
-from pipeline.watch.store import Store, body_hash, iso, open_store
+from pipeline.watch.store import STORE_FILE, Store, body_hash, iso, open_store
 from pipeline.watch.themes import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -55,18 +56,25 @@ def update_feeds(project: Project, progress: Progress | None = None) -> UpdateSu
             feeds.append(feed)
     options = FetchOptions.from_config(project.config)
     workers = project.config.watch.parse_workers or os.cpu_count() or 1
-    with open_store(project.state_dir) as store, make_parser_pool(workers) as pool:
-        reports = asyncio.run(ingest_feeds(store, tuple(feeds), options, taxonomy, pool, progress))
-        reports += refused
-        for report in reports:
-            if report.moved_to:
-                move_outline(feeds_path(project), report.url, report.moved_to)
-        watch = project.config.watch
-        changed = any(r.new or r.updated for r in reports)
-        clusters = (
-            recluster(store, watch.cluster_threshold, watch.cluster_days) if changed else count_clusters(store)
-        )
-    return UpdateSummary(reports=tuple(reports), clusters=clusters)
+    watch = project.config.watch
+    try:
+        with open_store(project.state_dir) as store, make_parser_pool(workers) as pool:
+            reports = asyncio.run(ingest_feeds(store, tuple(feeds), options, taxonomy, pool, progress))
+            for report in reports:
+                if report.moved_to:
+                    move_outline(path, report.url, report.moved_to)
+            changed = any(r.new or r.updated for r in reports)
+            if changed:
+                clusters = recluster(store, watch.cluster_threshold, watch.cluster_days)
+            else:
+                clusters = count_clusters(store)
+    except sqlite3.Error as exc:
+        where = project.relative(project.state_dir / STORE_FILE)
+        raise FeedError(
+            f"{where}: the watch database failed ({exc}); what came after was not stored: "
+            "free disk space or move the file away, then run `crebis watch fetch` again"
+        ) from None
+    return UpdateSummary(reports=tuple(reports + refused), clusters=clusters)
 
 
 def make_parser_pool(workers: int) -> Executor:
@@ -130,9 +138,9 @@ async def _fetch_and_parse(
                                 error=f"the server asked to wait until {state.retry_after}")  # fmt: skip
     request = FetchRequest(feed.url, state.etag, state.last_modified)
     fetched = await fetch_feed(client, request, options, limits)
-    if fetched.status != "ok":
-        return fetched, FeedReport(feed.url, fetched.status, error=fetched.error,
-                                   moved_to=fetched.moved_to)  # fmt: skip
+    if fetched.status != "ok":  # a feed moves only where it answers
+        moved_to = fetched.moved_to if fetched.status == "not-modified" else None
+        return fetched, FeedReport(feed.url, fetched.status, error=fetched.error, moved_to=moved_to)
     if body_hash(fetched.body) == state.body_hash:  # 200 with the very same body
         return fetched, FeedReport(feed.url, "not-modified", moved_to=fetched.moved_to)
     loop = asyncio.get_running_loop()

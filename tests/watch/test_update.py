@@ -381,3 +381,12 @@ def test_parsing_in_worker_processes_gives_the_same_items(project, server, watch
     config.write_text(config.read_text().replace("parse_workers = 1", "parse_workers = 2"))
     summary = update_feeds(Project.open(project.root))
     assert summary.new == 5
+
+
+def test_a_redirect_to_a_broken_address_does_not_move_the_feed(project, server, watch):
+    old = server.add("/moved-to-nowhere.xml", status=301, headers={"Location": "/gone.xml"})
+    server.add("/gone.xml", status=410, content_type="text/plain")
+    watch(old)
+    report = update_feeds(project).reports[0]
+    assert (report.status, report.moved_to) == ("gone", None)
+    assert [f.url for f in read_opml(feeds_path(project))] == [old]
