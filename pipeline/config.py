@@ -40,6 +40,12 @@ def _colour(value: str) -> str | None:
     return None if _COLOUR.match(value) else f"expected a colour like '#1d4e89', got {value!r}"
 
 
+def _font_stack(value: str) -> str | None:
+    # The stack goes into style sheets as is: no characters that could end a declaration or a tag.
+    bad = sorted(set(value) & set("<>{};\\"))
+    return f"a font stack like 'Arial, sans-serif', without {' '.join(bad)}" if bad else None
+
+
 def _url(value: str) -> str | None:
     if value.startswith(("https://", "http://")):
         return None
@@ -87,8 +93,8 @@ class Brand:
     background: str = option("#ffffff", "Page background colour.", _colour)
     muted_background: str = option("#eef3f9", "Background of boxes such as key findings.", _colour)
     font_body: str = option(_FONT_STACK, "Body font stack (CSS syntax) for web pages; PDFs use the fonts that ship "
-                            "with crebis.")
-    font_heading: str = option(_FONT_STACK, "Heading font stack (CSS syntax) for web pages.")
+                            "with crebis.", _font_stack)
+    font_heading: str = option(_FONT_STACK, "Heading font stack (CSS syntax) for web pages.", _font_stack)
 
 
 @dataclass(frozen=True)

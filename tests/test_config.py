@@ -38,6 +38,11 @@ def test_every_problem_is_reported_at_once_with_file_and_key():
     assert str(error).startswith("site/crebis.toml: 7 problem(s) in the configuration:")
 
 
+def test_font_stacks_cannot_break_out_of_a_style_sheet():
+    with pytest.raises(ConfigError, match="a font stack like 'Arial, sans-serif', without ; <"):
+        parse_config({"brand": {"font_body": "Arial;</style><script>"}})
+
+
 def test_ints_are_accepted_where_numbers_are_expected_but_bools_are_not():
     assert parse_config({"watch": {"read_timeout": 5}}).watch.read_timeout == 5.0
     with pytest.raises(ConfigError, match="expected a whole number, got True"):

@@ -36,6 +36,8 @@ def test_html_is_accessible_and_one_sentence_a_line(built):
     assert "<li>Finding <strong>one</strong> (34 %).</li>" in page
     assert "font-size: 1.25rem" in page and "hyphens: manual" in page and "text-align: left" in page
     assert 'href="https://crebis.example.org/nl/results/housing-first/"' in page
+    # the brand's font stack reaches the style sheet as CSS, not HTML-escaped (which would drop it)
+    assert 'font-family: system-ui, "Segoe UI", Roboto' in page
 
 
 def test_text_has_short_lines(built):
