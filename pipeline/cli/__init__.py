@@ -7,6 +7,7 @@ become messages and exit codes, never tracebacks.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,11 @@ from pipeline.project import Project
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a `CrebisError` raised by the core into a clean message and exit code 1."""
+    """Turn a `CrebisError` raised by the core into a clean message and exit code 1.
+
+    Anything else is a bug in crebis: the user gets one line saying so (exit code 2);
+    CREBIS_DEBUG=1 shows the traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -29,6 +34,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except CrebisError as exc:
             click.secho(f"Error: {exc}", fg="red", err=True)
             sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("CREBIS_DEBUG"):
+                raise
+            click.secho(f"Internal error (a bug in crebis, not in your files): {type(exc).__name__}: {exc}. "
+                        "Run again with CREBIS_DEBUG=1 to see where, and report it.", fg="red", err=True)
+            sys.exit(2)
 
     return wrapper
 

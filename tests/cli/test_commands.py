@@ -83,3 +83,16 @@ def test_readme_command_reference_is_up_to_date():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split(BEGIN, 1)[1].split(END, 1)[0]
     assert block.strip() == command_reference().strip(), "run `python -m pipeline.cli.reference` and commit"
+
+
+def test_a_bug_is_one_line_not_a_traceback(monkeypatch, project_dir: Path):
+    import pipeline.cli.project as commands
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(commands, "dump_config", broken)
+    result = CliRunner().invoke(main, ["-C", str(project_dir), "config"])
+    assert result.exit_code == 2
+    assert "Internal error (a bug in crebis, not in your files): ZeroDivisionError" in result.output
+    assert "Traceback" not in result.output
