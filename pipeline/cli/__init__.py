@@ -72,8 +72,6 @@ def main(ctx: click.Context, root: Path) -> None:
 
 # Commands register themselves on `main` when their module is imported.
 from pipeline.cli import project as _project_commands  # noqa: E402, F401
-
-
 from pipeline.cli.watch import watch  # noqa: E402
 
 main.add_command(watch)
