@@ -70,16 +70,11 @@ def main(ctx: click.Context, root: Path) -> None:
     ctx.obj["root"] = root
 
 
-# Commands register themselves on `main` when their module is imported.
+# Commands defined with @main.command register when their module is imported; the others are added here.
 from pipeline.cli import project as _project_commands  # noqa: E402, F401
+from pipeline.cli.check import check  # noqa: E402
+from pipeline.cli.newsletter import newsletter  # noqa: E402
 from pipeline.cli.watch import watch  # noqa: E402
 
-main.add_command(watch)
-
-from pipeline.cli.check import check  # noqa: E402
-
-main.add_command(check)
-
-from pipeline.cli.newsletter import newsletter  # noqa: E402
-
-main.add_command(newsletter)
+for _command in (check, newsletter, watch):
+    main.add_command(_command)
