@@ -21,9 +21,9 @@ from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
 from pipeline.render.figures import place_figures
 from pipeline.render.locale import format_date, locale_of
-from pipeline.render.pandoc import run_pandoc
+from pipeline.render.pandoc import convert
 from pipeline.render.reference_docx import CUSTOM, reference_docx
-from pipeline.render.site import citation_args, citation_inputs, page_url
+from pipeline.render.site import citation_inputs, citations, page_url
 from pipeline.render.templates import render_template
 from pipeline.render.typst import compile_typst
 
@@ -59,12 +59,12 @@ def convert_to_typst(ctx: RenderContext, result: Result, edition: Edition) -> Ty
     labels = ctx.labels[edition.lang]
     folder = ctx.project.relative(result.directory)
     body = place_figures(edition, lambda f: f"/{folder}/{f}", labels["source"] + labels["colon"])
-    args = ["--to=typst", f"--template={_TYPST_TEMPLATE}", f"--lua-filter={_FIGURES_FILTER}",
-            f"--metadata=lang:{locale_of(edition.lang).replace('_', '-')}"]
     if edition.citations:
         body += _REFS_PLACEHOLDER
-        args += citation_args(ctx)
-    out = run_pandoc(f"---\n{edition.front_matter}\n---\n{body}", args, source=ctx.project.relative(edition.path))
+    # -citations: write the references citeproc formatted, not Typst's own #cite
+    out = convert(f"---\n{edition.front_matter}\n---\n{body}", "typst-citations", ctx.project.relative(edition.path),
+                  template=_TYPST_TEMPLATE, filters=(_FIGURES_FILTER,),
+                  metadata={"lang": locale_of(edition.lang).replace("_", "-")}, citations=citations(ctx, edition))
     meta_json, typst_body = out.decode("utf-8").split(_BODY_MARK, 1)
     references = ""
     if _REFS_MARK in typst_body:
@@ -105,7 +105,8 @@ def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
             "date": format_date(edition.date, edition.lang), "lang": locale_of(edition.lang).replace("_", "-")}
     if edition.subtitle:
         meta["subtitle"] = edition.subtitle
-    body = place_figures(edition, lambda f: f, labels["source"] + labels["colon"])
+    # absolute paths: the DOCX writer embeds each figure from its file
+    body = place_figures(edition, lambda f: str(result.directory / f), labels["source"] + labels["colon"])
     return render_template(ctx.env, "brief/docx.md",
         front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), edition=edition, labels=labels,
         body=body, organisation=config.organisation,
@@ -117,10 +118,8 @@ def render_docx(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     """The editable DOCX brief, styled by the branded reference document."""
     project = ctx.project
     reference = reference_docx(project.root, project.state_dir, project.config.brand, project.config.brief)
-    args = ["--to=docx", f"--reference-doc={reference}", f"--resource-path={result.directory}", "--output=-"]
-    if edition.citations:
-        args += citation_args(ctx)
-    return run_pandoc(docx_markdown(ctx, result, edition), args, source=project.relative(edition.path))
+    return convert(docx_markdown(ctx, result, edition), "docx", project.relative(edition.path),
+                   reference_doc=reference, citations=citations(ctx, edition))
 
 
 def _data(ctx: RenderContext, edition: Edition) -> dict[str, Any]:

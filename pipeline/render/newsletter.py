@@ -41,7 +41,7 @@ from pipeline.render.context import RenderContext
 from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.locale import format_date
 from pipeline.render.mjml import mjml_version, render_mjml
-from pipeline.render.pandoc import run_pandoc
+from pipeline.render.pandoc import convert as pandoc_convert
 from pipeline.render.plaintext import QUOTES, LinkRefs, TextWriter, french_spacing, typography, underline, wrap
 from pipeline.render.site import page_url
 
@@ -146,7 +146,7 @@ def convert(ctx: RenderContext, edition: NewsletterEdition) -> Converted:
     fields = _markdown_fields(edition)
     front = yaml.safe_dump(fields, allow_unicode=True, width=10_000) if fields else ""
     text = f"---\n{front}---\n\n{edition.body}" if fields else edition.body
-    out = run_pandoc(text, ["--from=markdown-implicit_figures", "--to=json"], source=ctx.project.relative(edition.path))
+    out = pandoc_convert(text, "json", ctx.project.relative(edition.path), from_format="markdown-implicit_figures")
     ast = json.loads(out)
     return Converted(ast["blocks"], ast.get("meta", {}))
 

@@ -1,10 +1,18 @@
-"""The pandoc adapter: one subprocess call per conversion, with the binary from pypandoc-binary."""
+"""The pandoc adapter, with the binary from pypandoc-binary.
+
+Renderers call `convert`, served by one long-lived pandoc process per build
+thread (`pandoc-worker.lua`); `run_pandoc` runs a one-off pandoc command (Word import).
+"""
 
 from __future__ import annotations
 
+import atexit
 import functools
+import json
 import re
 import subprocess
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypandoc
@@ -53,3 +61,91 @@ def run_pandoc(text: str | None, args: list[str], source: Path | str | None = No
         raise RenderError(source, f"unknown citation key(s) {keys}: add them to the bibliography "
                           "(content/references.bib) or fix the key after '@'")
     return proc.stdout
+
+
+_WORKER_SCRIPT = Path(__file__).with_name("pandoc-worker.lua")
+
+
+@dataclass(frozen=True)
+class Citations:
+    """Bibliography and CSL style for citeproc."""
+
+    bibliography: Path
+    csl: Path | None = None
+
+
+class _Worker:
+    """One `pandoc lua` process answering conversion requests over its stdin and stdout."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([pandoc_path(), "lua", str(_WORKER_SCRIPT)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def ask(self, request: dict) -> tuple[bool, bytes]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline().decode("ascii").split()
+        if len(header) != 2:
+            raise BrokenPipeError("the pandoc worker stopped")
+        return header[0] == "OK", self.proc.stdout.read(int(header[1]))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+_local = threading.local()
+_workers: list[_Worker] = []
+_workers_lock = threading.Lock()
+
+
+def _worker() -> _Worker:
+    worker = getattr(_local, "worker", None)
+    if worker is None or worker.proc.poll() is not None:
+        worker = _local.worker = _Worker()
+        with _workers_lock:
+            _workers.append(worker)
+    return worker
+
+
+@atexit.register
+def close_workers() -> None:
+    """Stop every pandoc worker (they also stop by themselves when crebis exits)."""
+    with _workers_lock:
+        for worker in _workers:
+            worker.close()
+        _workers.clear()
+
+
+def convert(text: str, to: str, source: Path | str | None = None, *, from_format: str = "markdown",
+            template: Path | None = None, toc: bool = False, toc_depth: int = 3, section_divs: bool = False,
+            wrap: str | None = None, metadata: dict | None = None, citations: Citations | None = None,
+            filters: tuple[Path, ...] = (), reference_doc: Path | None = None) -> bytes:
+    """Convert `text` with pandoc; a problem (an unknown citation key among them) is a `RenderError` on `source`."""
+    request: dict = {"text": text, "from": from_format, "to": to, "toc": toc, "toc_depth": toc_depth,
+                     "section_divs": section_divs, "metadata": metadata or {},
+                     "filters": [str(f) for f in filters]}
+    if template:
+        request["template"] = str(template)
+    if wrap:
+        request["wrap"] = wrap
+    if citations:
+        request["bibliography"] = str(citations.bibliography)
+        if citations.csl:
+            request["csl"] = str(citations.csl)
+    if reference_doc:
+        request["reference_doc"] = str(reference_doc)
+    try:
+        ok, out = _worker().ask(request)
+    except (BrokenPipeError, OSError, ValueError) as exc:
+        _local.worker = None
+        raise RenderError(source, f"pandoc stopped unexpectedly ({exc}); run the build again") from None
+    if not ok:
+        message = out.decode("utf-8", "replace")
+        raise RenderError(source, message if message.startswith("unknown citation") else f"pandoc failed: {message}")
+    return out

@@ -21,7 +21,7 @@ from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
 from pipeline.render.figures import place_figures
 from pipeline.render.locale import locale_of
-from pipeline.render.pandoc import run_pandoc
+from pipeline.render.pandoc import Citations, convert
 from pipeline.render.templates import render_template
 
 KIND = "site"
@@ -47,14 +47,13 @@ def page_url(ctx: RenderContext, lang: str, slug: str) -> str:
     return f"{ctx.project.config.base_url}{lang}/results/{slug}/"
 
 
-def citation_args(ctx: RenderContext) -> list[str]:
-    """Pandoc options for citeproc with the project's bibliography and style."""
+def citations(ctx: RenderContext, edition: Edition) -> Citations | None:
+    """The project's bibliography and style, for an edition that cites anything."""
+    if not edition.citations:
+        return None
     brief = ctx.project.config.brief
-    args = ["--citeproc", f"--bibliography={ctx.project.path(brief.bibliography)}"]
     csl = ctx.project.path(brief.csl)
-    if csl.is_file():
-        args.append(f"--csl={csl}")
-    return args
+    return Citations(ctx.project.path(brief.bibliography), csl if csl.is_file() else None)
 
 
 def citation_inputs(ctx: RenderContext, edition: Edition) -> tuple[Path, ...]:
@@ -68,13 +67,10 @@ def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> 
     """Run pandoc once on an edition: body, table of contents and every front matter field in HTML."""
     labels = ctx.labels[edition.lang]
     body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"] + labels["colon"])
-    args = ["--to=html5", f"--template={_TEMPLATE}", "--wrap=none", "--section-divs",
-            f"--metadata=lang:{locale_of(edition.lang).replace('_', '-')}"]
-    if ctx.project.config.page.toc:
-        args += ["--toc", "--toc-depth=2"]
-    if edition.citations:
-        args += [*citation_args(ctx), "--metadata=link-citations:true"]
-    out = run_pandoc(f"---\n{edition.front_matter}\n---\n{body}", args, source=ctx.project.relative(edition.path))
+    out = convert(f"---\n{edition.front_matter}\n---\n{body}", "html5", ctx.project.relative(edition.path),
+                  template=_TEMPLATE, wrap="none", section_divs=True, toc=ctx.project.config.page.toc, toc_depth=2,
+                  metadata={"lang": locale_of(edition.lang).replace("_", "-"), "link-citations": True},
+                  citations=citations(ctx, edition))
     text = out.decode("utf-8")
     meta_json, rest = text.split("<!--crebis:toc-->", 1)
     toc, body_html = rest.split("<!--crebis:body-->", 1)
