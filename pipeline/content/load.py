@@ -69,7 +69,7 @@ def load_themes(path: Path) -> dict[str, Theme]:
     return themes
 
 
-class _Reader:
+class FrontMatterReader:
     """Reads one file's front matter, turning each problem into a located error."""
 
     def __init__(self, path: Path, doc: Document, errors: list[ContentError]):
@@ -102,7 +102,7 @@ class _Reader:
             return {}
         for key in value:
             if key not in allowed:
-                self.error((*keys, key), f"unknown key '{key}' in '{_dotted(keys)}'{_did_you_mean(key, allowed)}")
+                self.error((*keys, key), f"unknown key '{key}' in '{_dotted(keys)}'{did_you_mean(key, allowed)}")
         return value
 
 
@@ -113,12 +113,12 @@ def _dotted(keys: tuple[str | int, ...]) -> str:
     return out
 
 
-def _did_you_mean(key: str, known: tuple[str, ...], what: str = "known keys") -> str:
+def did_you_mean(key: str, known: tuple[str, ...], what: str = "known keys") -> str:
     close = difflib.get_close_matches(key, known, n=1)
     return f" (did you mean '{close[0]}'?)" if close else f"; {what}: {', '.join(known)}"
 
 
-def _date(reader: _Reader, value: Any) -> datetime.date | None:
+def _date(reader: FrontMatterReader, value: Any) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -184,30 +184,44 @@ def body_problems(path: Path, doc: Document, declared: set[str]) -> list[BodyPro
     return problems
 
 
-def _check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
+def check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
+    """The body problems the loader refuses, as errors."""
     errors.extend(ContentError(path, p.message, line=p.line) for p in body_problems(path, doc, declared))
+
+
+def read_document(path: Path, errors: list[ContentError]) -> tuple[bytes, Document] | None:
+    """Read a UTF-8 Markdown file and split its front matter; a problem is appended to `errors`."""
+    raw = path.read_bytes()
+    try:
+        return raw, split(raw.decode("utf-8"), str(path))
+    except UnicodeDecodeError as exc:
+        errors.append(ContentError(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"))
+    except ContentError as exc:
+        errors.append(exc)
+    return None
+
+
+def check_keys(reader: FrontMatterReader, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """Unknown keys (with the likely intended one) and missing required keys of a front matter."""
+    known = required + optional
+    for key in reader.doc.data:
+        if key not in known:
+            reader.error((key,), f"unknown front matter key '{key}'{did_you_mean(str(key), known)}")
+    for key in required:
+        if key not in reader.doc.data:
+            reader.errors.append(ContentError(reader.path, f"missing '{key}' in the front matter", line=2))
 
 
 def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
                  errors: list[ContentError]) -> Edition | None:
     """Read and validate one language file; append problems to `errors` and return None if any."""
-    raw = path.read_bytes()
     before = len(errors)
-    try:
-        doc = split(raw.decode("utf-8"), str(path))
-    except UnicodeDecodeError as exc:
-        errors.append(ContentError(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"))
+    document = read_document(path, errors)
+    if document is None:
         return None
-    except ContentError as exc:
-        errors.append(exc)
-        return None
-    r, d = _Reader(path, doc, errors), doc.data
-    for key in d:
-        if key not in REQUIRED + OPTIONAL:
-            r.error((key,), f"unknown front matter key '{key}'{_did_you_mean(str(key), REQUIRED + OPTIONAL)}")
-    for key in REQUIRED:
-        if key not in d:
-            errors.append(ContentError(path, f"missing '{key}' in the front matter", line=2))
+    raw, doc = document
+    r, d = FrontMatterReader(path, doc, errors), doc.data
+    check_keys(r, REQUIRED, OPTIONAL)
 
     authors = []
     for i, item in enumerate(r.items(d.get("authors"), ("authors",))):
@@ -223,7 +237,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     theme_ids = []
     for i, item in enumerate(r.items(d.get("themes"), ("themes",))):
         if str(item) not in themes:
-            r.error(("themes", i), f"unknown theme '{item}'{_did_you_mean(str(item), tuple(themes), 'known themes')} "
+            r.error(("themes", i), f"unknown theme '{item}'{did_you_mean(str(item), tuple(themes), 'known themes')} "
                     "(themes are declared in content/themes.yaml)")
         else:
             theme_ids.append(str(item))
@@ -273,7 +287,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     doi = r.text(d.get("doi"), ("doi",), required=False)
     url = r.text(d.get("url"), ("url",), required=False)
     declared = {str(f.get("file")) for f in r.items(d.get("figures"), ("figures",)) if isinstance(f, dict)}
-    _check_body(path, doc, declared, errors)
+    check_body(path, doc, declared, errors)
     if len(errors) > before:
         return None
     assert title and date and summary and status  # guaranteed by the checks above

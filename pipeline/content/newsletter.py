@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import split
-from pipeline.content.load import IMAGE, _check_body, _did_you_mean, _Reader
+from pipeline.content.load import IMAGE, FrontMatterReader, check_body, check_keys, did_you_mean, read_document
 from pipeline.content.model import STATUSES, Edition, Result
 from pipeline.errors import ContentError, CrebisError
 
@@ -125,7 +125,7 @@ def _issue_start(issue: str) -> datetime.date:
     return datetime.date(int(year), int(month), 1)
 
 
-class _Issue(_Reader):
+class _Issue(FrontMatterReader):
     """Reads one newsletter file's front matter into model parts, reporting problems with their line."""
 
     def url(self, value: Any, keys: tuple[str | int, ...], required: bool = True) -> str | None:
@@ -162,7 +162,7 @@ class _Issue(_Reader):
                     self.error(("featured", i), f"result '{slug}' has errors and was not loaded: fix them first")
                 else:
                     self.error(("featured", i), f"unknown result '{slug}'"
-                               f"{_did_you_mean(slug, tuple(results), 'known results')}")
+                               f"{did_you_mean(slug, tuple(results), 'known results')}")
                 continue
             edition = result.edition(lang)
             if edition is None:
@@ -226,23 +226,13 @@ class _Issue(_Reader):
 def load_newsletter_edition(path: Path, issue: str, lang: str, results: dict[str, Result], results_dir: Path,
                             errors: list[ContentError], drafts: bool = False) -> NewsletterEdition | None:
     """Read and validate one newsletter file; append problems to `errors` and return None if any."""
-    raw = path.read_bytes()
     before = len(errors)
-    try:
-        doc = split(raw.decode("utf-8"), str(path))
-    except UnicodeDecodeError as exc:
-        errors.append(ContentError(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"))
+    document = read_document(path, errors)
+    if document is None:
         return None
-    except ContentError as exc:
-        errors.append(exc)
-        return None
+    raw, doc = document
     r, d = _Issue(path, doc, errors), doc.data
-    for key in d:
-        if key not in REQUIRED + OPTIONAL:
-            r.error((key,), f"unknown front matter key '{key}'{_did_you_mean(str(key), REQUIRED + OPTIONAL)}")
-    for key in REQUIRED:
-        if key not in d:
-            errors.append(ContentError(path, f"missing '{key}' in the front matter", line=2))
+    check_keys(r, REQUIRED, OPTIONAL)
     subject = r.text(d.get("subject"), ("subject",)) if "subject" in d else None
     preheader = r.text(d.get("preheader"), ("preheader",)) if "preheader" in d else None
     if preheader and len(preheader) > PREHEADER_MAX:
@@ -261,7 +251,7 @@ def load_newsletter_edition(path: Path, issue: str, lang: str, results: dict[str
     events = r.events(d.get("events"))
     highlights = r.highlights(d.get("watch"))
     cta = r.cta(d.get("cta"))
-    _check_body(path, doc, set(), errors)
+    check_body(path, doc, set(), errors)
     if len(errors) > before:
         return None
     assert subject and preheader and date  # guaranteed by the checks above
