@@ -15,6 +15,12 @@ from pipeline.publish import build
 PAGES = {f"site/{lang}/results/housing-first/index.html" for lang in ("fr", "nl", "en")}
 
 
+def site_copies(lang: str, slug: str = "housing-first") -> set[str]:
+    """The briefs and summaries also published beside the edition's web page."""
+    return {f"site/{lang}/results/{slug}/{slug}-{lang}.{ext}" for ext in ("pdf", "docx")} | {
+        f"site/{lang}/results/{slug}/{slug}-{lang}-summary.{ext}" for ext in ("html", "pdf")}
+
+
 def edition_outputs(lang: str, slug: str = "housing-first") -> set[str]:
     """Everything made from one edition: its page, its PDF and DOCX briefs and its summaries."""
     return {f"site/{lang}/results/{slug}/index.html", f"briefs/{slug}/{slug}-{lang}.pdf",
@@ -103,8 +109,7 @@ def test_deleting_a_result_removes_its_outputs(project_dir):
     assert (project_dir / "outputs/site/fr/results/second-study/index.html").exists()
     shutil.rmtree(directory)
     outcome = build(Project.open(project_dir))
-    copies = {f"site/{lang}/results/second-study/second-study-{lang}.{ext}"
-              for lang in ("fr", "nl", "en") for ext in ("pdf", "docx")}
+    copies = {c for lang in ("fr", "nl", "en") for c in site_copies(lang, "second-study")}
     assert set(outcome.report.removed) == {
         "site/media/second-study/chart.png", *copies,
         *(o for lang in ("fr", "nl", "en") for o in edition_outputs(lang, "second-study")),
@@ -120,8 +125,7 @@ def test_deleting_one_language_removes_that_page(project_dir):
     build(Project.open(project_dir))
     (directory / "en.md").unlink()
     outcome = build(Project.open(project_dir))
-    assert set(outcome.report.removed) == edition_outputs("en") | {
-        "site/en/results/housing-first/housing-first-en.pdf", "site/en/results/housing-first/housing-first-en.docx"}
+    assert set(outcome.report.removed) == edition_outputs("en") | site_copies("en")
 
 
 def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project_dir):

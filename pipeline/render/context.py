@@ -29,7 +29,14 @@ class RenderContext:
         layouts = project.layouts_dir
         env = make_environment(layouts)
         env.globals["logo_file"] = "logo" + Path(project.config.organisation.logo).suffix
-        return cls(project, tuple(results), themes, load_labels(layouts, project.config.languages), env)
+        context = cls(project, tuple(results), themes, load_labels(layouts, project.config.languages), env)
+        env.globals["has_newsletters"] = context.has_newsletters
+        return context
+
+    @property
+    def has_newsletters(self) -> bool:
+        """Whether the project has newsletter issues, so that the site links their archive."""
+        return any((self.project.content_dir / "newsletters").glob("*/*.md"))
 
     @property
     def languages(self) -> list[str]:

@@ -631,7 +631,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             path = newsletter.directory / image
             targets.append(Target(output=f"site/media/newsletters/{newsletter.issue}/{image}", kind=KIND,
                                   source=path, render=lambda p=path: p.read_bytes(), inputs=(path,)))
-    if not any(published.values()):
+    if not ctx.has_newsletters:
         return targets  # no issue yet: no archive, no feed, no logo
     for lang, editions in published.items():
         editions.sort(key=lambda pair: (pair[0].date, pair[0].issue), reverse=True)
@@ -643,6 +643,8 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             render=lambda lang=lang, eds=listed: render_archive_index(ctx, lang, eds),
             inputs=(*site_layouts, ctx.label_file(lang)), data={"config": config, "issues": summary},
         ))
+        if not listed:
+            continue  # an archive that says "no issue yet", but no empty feed
         targets.append(Target(
             output=f"site/{lang}/newsletters/feed.xml", kind=KIND, lang=lang, source=newsletters_dir(ctx),
             render=lambda lang=lang, eds=editions: render_feed(ctx, lang, eds),

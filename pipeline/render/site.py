@@ -90,6 +90,7 @@ def downloads(ctx: RenderContext, slug: str, lang: str) -> list[tuple[str, str]]
 def _page_data(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, Any]:
     return {
         "config": ctx.config_slice("organisation", "brand", "page", "brief"),
+        "has_newsletters": ctx.has_newsletters,
         "siblings": [(e.lang, e.title) for e in result.editions],
         "themes": {t: ctx.themes[t].label(edition.lang) for t in edition.themes},
     }
@@ -111,6 +112,7 @@ def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
         url=page_url(ctx, edition.lang, result.slug),
         cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
         downloads=downloads(ctx, result.slug, edition.lang),
+        easy_read=[(f"{result.slug}-{edition.lang}-summary.{ext}", ext.upper()) for ext in ("html", "pdf")],
         alternates=[(e.lang, e.title, page_url(ctx, e.lang, result.slug), ctx.labels[e.lang]["language_name"])
                     for e in result.editions if e.lang != edition.lang],
     ).encode("utf-8")
@@ -172,7 +174,7 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             render=lambda lang=lang, eds=editions: render_index(ctx, lang, eds),
             inputs=(*layouts, ctx.label_file(lang)),
             # The index shows these fields only: editing a body does not rebuild it.
-            data={"config": ctx.config_slice("organisation", "brand"),
+            data={"config": ctx.config_slice("organisation", "brand"), "has_newsletters": ctx.has_newsletters,
                   "editions": [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions],
                   "themes": {t.id: t.label(lang) for t in ctx.themes.values()}},
         ))

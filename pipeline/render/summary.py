@@ -150,6 +150,11 @@ def render_pdf(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
 _RENDERERS = {"html": render_html, "pdf": render_pdf, "txt": render_text}
 
 
+def site_copy(slug: str, lang: str, extension: str) -> str:
+    """Where the summary is also published, beside the result's web page (which links it)."""
+    return f"{lang}/results/{slug}/{slug}-{lang}-summary.{extension}"
+
+
 def summary_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     """The summary of every result edition, in HTML, PDF and plain text."""
     layouts = ctx.layout_files("summary")
@@ -161,6 +166,7 @@ def summary_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             for extension, render in _RENDERERS.items():
                 targets.append(Target(
                     output=f"summaries/{result.slug}-{edition.lang}.{extension}", kind=KIND, lang=edition.lang,
+                    copies=(f"site/{site_copy(result.slug, edition.lang, extension)}",) if extension != "txt" else (),
                     source=edition.path, render=lambda r=result, e=edition, f=render: f(ctx, r, e),
                     inputs=(edition.path, *layouts, ctx.label_file(edition.lang)),
                     data=ctx.config_slice("organisation", "brand"),
