@@ -88,11 +88,13 @@ def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs:
                         fg="yellow", err=True)
     problems = [f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
                 for f in outcome.content_errors]
-    problems += [f.message for f in outcome.report.failed]
+    problems += sorted(f.message for f in outcome.report.failed)
+    # One failure can stop several outputs of a file (an email's .html, .txt, .eml): say it once.
+    problems = list(dict.fromkeys(problems))
     if problems:
         click.secho(f"\n{len(problems)} problem(s):", fg="red", bold=True, err=True)
         for problem in problems:
-            click.secho(f"  ✗ {problem}", fg="red", err=True)
+            click.secho("  ✗ " + problem.replace("\n", "\n    "), fg="red", err=True)
         sys.exit(1)
     click.secho(f"Outputs in {project.relative(project.outputs_dir)}/", fg="green")
 
