@@ -64,7 +64,8 @@ def plan(project: Project, drafts: bool | None = None) -> tuple[list[Target], li
     ctx = RenderContext.create(project, loaded.results, themes)
     with_drafts = project.config.build.drafts if drafts is None else drafts
     targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
-    failed = tuple(f"{project.relative(project.results_dir / slug)}/" for slug in sorted(loaded.failed))
+    failed = tuple(sorted({f"{project.relative(project.results_dir / slug)}/" for slug in loaded.failed}
+                          | {project.relative(path) for path in loaded.failed_files}))
     return targets, loaded.errors, failed
 
 

@@ -143,6 +143,9 @@ def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project
     assert outcome.report.removed == []
     assert page.read_bytes() == before
     assert "site/fr/results/housing-first/index.html" in built(outcome)
+    # the broken file stops only its own outputs: the study's other languages still build
+    assert edition_outputs("nl", "broken-study") <= built(outcome) | {t.output for t in outcome.report.fresh}
+    assert (project_dir / "outputs/briefs/broken-study/broken-study-fr.pdf").exists()
 
 
 def test_a_check_error_blocks_only_the_outputs_of_its_file(project_dir):

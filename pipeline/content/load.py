@@ -40,7 +40,12 @@ class Loaded:
     results: list[Result] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
-    """Slugs of results left out because of errors."""
+    """Slugs of results left out whole because of errors."""
+
+    @property
+    def failed_files(self) -> set[Path]:
+        """Files (or folders) with an error: their outputs are not built, nor removed."""
+        return {e.path for e in self.errors}
 
 
 def load_themes(path: Path) -> dict[str, Theme]:
@@ -324,7 +329,11 @@ def _check_agreement(editions: list[Edition], errors: list[ContentError]) -> boo
 
 def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                 errors: list[ContentError]) -> Result | None:
-    """Load one result folder; None (with errors appended) if any edition is invalid."""
+    """Load one result folder with its valid editions; None (with errors appended) if none is usable.
+
+    An edition with errors is left out and the others go on: an error blocks only the
+    outputs of its own file.
+    """
     slug = directory.name
     before = len(errors)
     if not SLUG.match(slug):
@@ -342,7 +351,7 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
         edition = load_edition(md, slug, md.stem, themes, errors)
         if edition:
             editions.append(edition)
-    if len(errors) > before:
+    if not editions and len(errors) > before:
         return None
     if not editions:
         errors.append(ContentError(directory, "no language file: add one of "

@@ -51,7 +51,9 @@ def test_bad_yaml_names_file_and_line(project_dir, themes):
     text = edition_text("fr").replace('status: published', 'status: "published')
     (directory / "fr.md").write_text(text, encoding="utf-8")
     loaded = load(project_dir, themes)
-    assert loaded.results == [] and loaded.failed == {"housing-first"}
+    # the broken edition is left out; the others go on
+    assert [r.languages for r in loaded.results] == [("nl", "en")] and loaded.failed == set()
+    assert loaded.failed_files == {directory / "fr.md"}
     (message,) = messages(loaded, project_dir)
     assert message.startswith("content/results/housing-first/fr.md:")
     assert "front matter is not valid YAML" in message
