@@ -66,6 +66,8 @@ def format_import(report: ImportReport) -> str:
     """What an OPML import added and skipped."""
     lines = [f"{len(report.added)} feed(s) added, {len(report.duplicates)} already watched."]
     lines += [f"  already watched: {url}" for url in report.duplicates]
+    lines += [f"  theme '{theme}' of {url} is not in the taxonomy (content/themes.yaml): left out"
+              for url, theme in report.dropped_themes]
     return "\n".join(lines)
 
 

@@ -19,10 +19,12 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What `import_feeds` did: feeds added, and URLs skipped because already watched."""
+    """What `import_feeds` did: feeds added, URLs skipped because already watched, theme ids dropped."""
 
     added: tuple[Feed, ...]
     duplicates: tuple[str, ...]
+    dropped_themes: tuple[tuple[str, str], ...] = ()
+    """(feed URL, theme id) pairs not in the project's taxonomy, left out of the import."""
 
 
 def feeds_path(project: Project) -> Path:
@@ -103,7 +105,8 @@ def import_feeds(project: Project, source: Path) -> ImportReport:
     """Merge the feeds of another OPML file into feeds.opml; already watched URLs are reported."""
     incoming = read_opml(source)
     taxonomy = load_taxonomy_of(project)
-    # Themes unknown here are dropped rather than refusing the whole file.
+    # Themes unknown here are dropped (and reported) rather than refusing the whole file.
+    dropped = tuple((f.url, t) for f in incoming for t in f.themes if t not in taxonomy.ids)
     incoming = tuple(
         Feed(**{**f.__dict__, "themes": tuple(t for t in f.themes if t in taxonomy.ids)})
         for f in incoming
@@ -119,7 +122,7 @@ def import_feeds(project: Project, source: Path) -> ImportReport:
         added.append(feed)
     if added:
         add_outlines(feeds_path(project), added)
-    return ImportReport(added=tuple(added), duplicates=tuple(duplicates))
+    return ImportReport(added=tuple(added), duplicates=tuple(duplicates), dropped_themes=dropped)
 
 
 def export_feeds(project: Project) -> str:

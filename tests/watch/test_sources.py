@@ -7,6 +7,7 @@ import pytest
 from pipeline.errors import FeedError
 from pipeline.watch.models import Feed
 from pipeline.watch.opml import read_opml
+from pipeline.watch.report import format_import
 from pipeline.watch.sources import (
     add_feed,
     export_feeds,
@@ -60,6 +61,8 @@ def test_import_merges_and_reports_duplicates(project, tmp_path):
     report = import_feeds(project, other)
     assert [f.url for f in report.added] == ["https://b.example/feed", "https://c.example/feed"]
     assert report.duplicates == ("https://a.example/feed",)
+    assert report.dropped_themes == (("https://b.example/feed", "unknown-theme"),)
+    assert "theme 'unknown-theme' of https://b.example/feed is not in the taxonomy" in format_import(report)
     feeds = {f.url: f for f in load_feeds(project)}
     assert feeds["https://b.example/feed"].themes == ("housing",)
     assert feeds["https://c.example/feed"].language == "nl"
