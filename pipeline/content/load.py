@@ -110,6 +110,17 @@ class FrontMatterReader:
                 self.error((*keys, key), f"unknown key '{key}' in '{_dotted(keys)}'{did_you_mean(key, allowed)}")
         return value
 
+    def date(self, value: Any, keys: tuple[str | int, ...]) -> datetime.date | None:
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            self.error(keys, f"'{keys[-1]}' must be a date written YYYY-MM-DD, got {value!r}")
+            return None
+
 
 def _dotted(keys: tuple[str | int, ...]) -> str:
     out = ""
@@ -121,18 +132,6 @@ def _dotted(keys: tuple[str | int, ...]) -> str:
 def did_you_mean(key: str, known: tuple[str, ...], what: str = "known keys") -> str:
     close = difflib.get_close_matches(key, known, n=1)
     return f" (did you mean '{close[0]}'?)" if close else f"; {what}: {', '.join(known)}"
-
-
-def _date(reader: FrontMatterReader, value: Any) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        reader.error(("date",), f"'date' must be a date written YYYY-MM-DD, got {value!r}")
-        return None
 
 
 @dataclass(frozen=True)
@@ -284,7 +283,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     illustrative = d.get("illustrative", False)
     if not isinstance(illustrative, bool):
         r.error(("illustrative",), "'illustrative' must be true or false")
-    date = _date(r, d["date"]) if "date" in d else None
+    date = r.date(d["date"], ("date",)) if "date" in d else None
     title = r.text(d.get("title"), ("title",)) if "title" in d else None
     summary = r.text(d.get("summary"), ("summary",)) if "summary" in d else None
     subtitle = r.text(d.get("subtitle"), ("subtitle",), required=False)

@@ -135,17 +135,6 @@ class _Issue(FrontMatterReader):
             return None
         return text
 
-    def date(self, value: Any, keys: tuple[str | int, ...]) -> datetime.date | None:
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return datetime.date.fromisoformat(str(value))
-        except ValueError:
-            self.error(keys, f"'{keys[-1]}' must be a date written YYYY-MM-DD, got {value!r}")
-            return None
-
     def featured(self, value: Any, lang: str, results: dict[str, Result], results_dir: Path,
                  drafts: bool) -> list[Featured]:
         out = []
