@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from pipeline.content.load import read_yaml
 from pipeline.errors import ContentError
 
 
@@ -53,13 +52,9 @@ def make_glossary(entries: dict[str, tuple[tuple[str, ...], str]]) -> Glossary:
 def load_glossary(path: Path) -> Glossary:
     """Read one language's glossary; an absent file is an empty glossary."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
     except FileNotFoundError:
         return make_glossary({})
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                           line=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise ContentError(path, "expected 'term: plain alternative' lines")
     entries: dict[str, tuple[tuple[str, ...], str]] = {}

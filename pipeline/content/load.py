@@ -48,24 +48,32 @@ class Loaded:
         return {e.path for e in self.errors}
 
 
-def load_themes(path: Path) -> dict[str, Theme]:
-    """Read the theme taxonomy (`content/themes.yaml`): id → label and keywords per language."""
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; a syntax error is a `ContentError` with its line (FileNotFoundError passes)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ContentError(path, "theme list not found: create it (see `crebis init`) or set "
-                           "watch.themes in crebis.toml") from None
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ContentError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
                            line=mark.line + 1 if mark else None) from None
+
+
+def load_themes(path: Path) -> dict[str, Theme]:
+    """Read the theme taxonomy (`content/themes.yaml`): id → label and keywords per language."""
+    try:
+        data = read_yaml(path) or {}
+    except FileNotFoundError:
+        raise ContentError(path, "theme file not found: create it (see `crebis init`) or set "
+                           "watch.themes in crebis.toml") from None
     if not isinstance(data, dict):
         raise ContentError(path, "expected a mapping of theme ids to {label: …, keywords: …}")
     themes = {}
     for theme_id, entry in data.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("label"), dict):
-            raise ContentError(path, f"theme '{theme_id}' needs a 'label' with one text per language")
+            raise ContentError(path, f"theme '{theme_id}': needs a 'label' table by language")
         keywords = entry.get("keywords") or {}
+        if not isinstance(keywords, dict) or not all(isinstance(v, list) for v in keywords.values()):
+            raise ContentError(path, f"theme '{theme_id}': 'keywords' must list words by language")
         themes[str(theme_id)] = Theme(
             id=str(theme_id),
             labels={str(k): str(v) for k, v in entry["label"].items()},

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-import yaml
 
+from pipeline.content.load import read_yaml
 from pipeline.errors import ContentError, RenderError
 from pipeline.render.locale import format_date, format_number
 
@@ -49,12 +49,10 @@ def load_labels(layouts_dir: Path, languages: list[str]) -> dict[str, dict[str, 
     for lang in languages:
         path = layouts_dir / "i18n" / f"{lang}.yaml"
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = read_yaml(path)
         except FileNotFoundError:
             raise ContentError(path, f"interface labels for '{lang}' not found: copy another language's "
                                "file and translate it") from None
-        except yaml.YAMLError as exc:
-            raise ContentError(path, f"not valid YAML: {exc}") from None
         if not isinstance(data, dict):
             raise ContentError(path, "expected 'key: text' lines")
         labels[lang] = {str(k): str(v) for k, v in data.items()}

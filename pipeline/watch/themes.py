@@ -12,9 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from pipeline.errors import ContentError
+from pipeline.content.load import load_themes
+from pipeline.content.model import Theme
 from pipeline.watch.models import ThemeMatch
 
 TITLE_WEIGHT = 3.0
@@ -26,15 +25,6 @@ _SUFFIXES = ("ements", "ement", "ingen", "ing", "es", "en", "ed", "er", "e", "s"
 _MIN_STEM = 4
 _WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]*>")
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A theme: labels and keywords by language."""
-
-    id: str
-    labels: dict[str, str]
-    keywords: dict[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -96,31 +86,8 @@ def stems(text: str) -> list[str]:
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
-    """Read and check the theme file, raising `ContentError` naming the file and the problem."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ContentError(path, "theme file not found; set watch.themes in crebis.toml") from None
-    except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
-        raise ContentError(path, f"not valid YAML: {exc}", line) from None
-    if not isinstance(data, dict):
-        raise ContentError(path, "expected a mapping of theme ids to {label, keywords}")
-    themes = []
-    for theme_id, spec in data.items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("label"), dict):
-            raise ContentError(path, f"theme '{theme_id}': needs a 'label' table by language")
-        keywords = spec.get("keywords") or {}
-        if not isinstance(keywords, dict) or not all(isinstance(v, list) for v in keywords.values()):
-            raise ContentError(path, f"theme '{theme_id}': 'keywords' must list words by language")
-        themes.append(
-            Theme(
-                id=str(theme_id),
-                labels={str(k): str(v) for k, v in spec["label"].items()},
-                keywords={str(k): tuple(str(w) for w in v) for k, v in keywords.items()},
-            )
-        )
-    return build_taxonomy(themes)
+    """Read the project's theme taxonomy (the one the results use) and index it for matching."""
+    return build_taxonomy(list(load_themes(path).values()))
 
 
 def build_taxonomy(themes: list[Theme]) -> Taxonomy:
