@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from pipeline.errors import FeedError
 from pipeline.project import Project
-from pipeline.watch.models import Item
+from pipeline.watch.models import Item, StoredItem
 from pipeline.watch.opml import read_opml
 from pipeline.watch.score import score_item
 from pipeline.watch.sources import feeds_path, load_taxonomy_of
-from pipeline.watch.store import StoredItem, iso, open_store
+from pipeline.watch.store import iso, open_store
 
 
 def rank_items(
@@ -24,7 +24,7 @@ def rank_items(
         weight = max((weights.get(src.feed, 1.0) for src in s.sources), default=1.0)
         published = datetime.fromisoformat(s.published)
         score = score_item(s.relevance, weight, published, now, half_life_days)
-        items.append(Item(**{**dataclasses.asdict(s), "sources": s.sources, "score": score}))
+        items.append(Item(**vars(s), score=score))
     return sorted(items, key=lambda i: (-i.score, _desc(i.published), i.id))
 
 

@@ -123,8 +123,8 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Item:
-    """A stored watch item, with its sources, cluster and current score."""
+class StoredItem:
+    """A stored watch item with its sources and cluster, before scoring."""
 
     id: str
     link: str | None
@@ -137,9 +137,15 @@ class Item:
     language: str
     themes: tuple[str, ...]
     relevance: float
-    score: float
-    sources: tuple[Source, ...]
     cluster: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Item(StoredItem):
+    """A stored item with its current score (recency moves it, so it is computed when listing)."""
+
+    score: float
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import FeedError
-from pipeline.watch.models import Entry, FeedReport, FeedState, Fetched, Source, ThemeMatch
+from pipeline.watch.models import Entry, FeedReport, FeedState, Fetched, Source, StoredItem, ThemeMatch
 
 STORE_FILE = "watch.sqlite"
 SCHEMA_VERSION = 1
@@ -76,25 +76,6 @@ CREATE TABLE IF NOT EXISTS fetch_log (
 def iso(moment: datetime) -> str:
     """A UTC timestamp as stored: ISO 8601 to the second, so that text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """An item row with its sources, before scoring."""
-
-    id: str
-    link: str | None
-    title: str
-    summary: str
-    published: str
-    first_seen: str
-    updated: str
-    author: str
-    language: str
-    themes: tuple[str, ...]
-    relevance: float
-    cluster: str
-    sources: tuple[Source, ...]
 
 
 class Store:
