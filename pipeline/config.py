@@ -11,6 +11,7 @@ import dataclasses
 import re
 import tomllib
 import typing
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,14 @@ def _not_negative(value: int | float) -> str | None:
 
 def _unit_interval(value: float) -> str | None:
     return None if 0 < value <= 1 else f"expected a number above 0 and at most 1, got {value!r}"
+
+
+def _timezone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"expected an IANA time zone such as 'Europe/Brussels', got {value!r}"
+    return None
 
 
 def _languages(value: list[str]) -> str | None:
@@ -121,6 +130,12 @@ class BriefOptions:
 
 
 @dataclass(frozen=True)
+class DigestOptions:
+    auto_top: int = option(0, "Publish the N best-scored items of a week whose worksheet nobody curated (marked as "
+                           "uncurated); 0 publishes nothing until a curator keeps items.", _not_negative)
+
+
+@dataclass(frozen=True)
 class WatchOptions:
     feeds: str = option("content/watch/feeds.opml", "OPML file listing the watched feeds.")
     themes: str = option("content/themes.yaml", "Theme taxonomy (labels and keywords per language).")
@@ -137,6 +152,9 @@ class WatchOptions:
                                       "story.", _unit_interval)
     cluster_days: float = option(7.0, "Items published at most this many days apart can form one story.", _positive)
     recency_days: float = option(14.0, "Half-life of an item's recency in its score, in days.", _positive)
+    timezone: str = option("Europe/Brussels", "Time zone of the centre: watch weeks are ISO weeks (2026-W48) from "
+                           "Monday 00:00 there.", _timezone)
+    digest: DigestOptions = section(DigestOptions, "The weekly digest built from the curation worksheets.")
 
 
 def _utm_value(value: str) -> str | None:

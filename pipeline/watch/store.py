@@ -305,13 +305,18 @@ class Store:
         )  # fmt: skip
 
     def items(
-        self, since: str | None = None, language: str | None = None, seen_since: str | None = None
+        self, since: str | None = None, language: str | None = None, seen_since: str | None = None,
+        until: str | None = None,
     ) -> list[StoredItem]:
-        """Stored items published at or after `since` (ISO), optionally in one language or first seen lately."""
+        """Stored items published at or after `since` and before `until` (ISO), optionally in one language
+        or first seen lately."""
         where, params = [], []
         if since:
             where.append("published >= ?")
             params.append(since)
+        if until:
+            where.append("published < ?")
+            params.append(until)
         if seen_since:
             where.append("first_seen >= ?")
             params.append(seen_since)
