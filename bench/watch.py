@@ -170,7 +170,8 @@ def make_project(root: Path, urls: list[str]) -> None:
 
     (root / "content").mkdir(parents=True)
     (root / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
-    (root / "crebis.toml").write_text('[organisation]\nlogo = "logo.svg"\n')
+    # The bench's feeds are on loopback addresses, which the SSRF guard refuses unless allowed.
+    (root / "crebis.toml").write_text('[organisation]\nlogo = "logo.svg"\n\n[watch]\nallow_private = ["127.0.0.0/8"]\n')
     shutil.copy(REPO / "content" / "themes.yaml", root / "content" / "themes.yaml")
     add_outlines(root / "content" / "watch" / "feeds.opml", [Feed(url=u) for u in urls])
 

@@ -8,6 +8,7 @@ together, naming the file and the key (the MkDocs model).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 import tomllib
 import typing
@@ -70,6 +71,15 @@ def _timezone(value: str) -> str | None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return f"expected an IANA time zone such as 'Europe/Brussels', got {value!r}"
+    return None
+
+
+def _networks(value: list[str]) -> str | None:
+    for network in value:
+        try:
+            ipaddress.ip_network(network.strip(), strict=False)
+        except ValueError:
+            return f"expected addresses or networks such as '127.0.0.1/32' or '10.0.0.0/8', got {network!r}"
     return None
 
 
@@ -146,6 +156,9 @@ class WatchOptions:
     total_timeout: float = option(60.0, "Seconds a whole feed download may take.", _positive)
     max_body_mb: float = option(10.0, "Largest feed body accepted, in MB, after decompression.", _positive)
     max_redirects: int = option(5, "Redirects followed for one feed before giving up.", _not_negative)
+    allow_private: list[str] = option([], "Networks the watch may fetch from although they are loopback, private or "
+                                      "link-local, e.g. [\"10.1.0.0/16\"]; by default public addresses only.",
+                                      _networks)
     parse_workers: int = option(0, "Processes parsing feeds; 0 means one per CPU core, 1 parses in the fetching "
                                 "process.", _not_negative)
     cluster_threshold: float = option(0.6, "Title similarity (0-1) above which items from different feeds form one "

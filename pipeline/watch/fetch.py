@@ -1,12 +1,15 @@
 """Conditional GETs of feeds with httpx: limits, timeouts, redirects, size caps.
 
 Every outcome is a `Fetched`; a failure is a value with its reason, never an
-exception, so one broken feed never stops the others.
+exception, so one broken feed never stops the others. Requests go straight to the
+transport (httpx's connection pool behind the SSRF guard): redirects are followed
+here, each target checked, so no malformed Location can escape as an exception.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import zlib
 from collections import defaultdict
@@ -21,8 +24,20 @@ import httpx
 
 from pipeline import __version__
 from pipeline.config import Config
+from pipeline.watch.guard import (
+    AddressPolicy,
+    ForbiddenAddress,
+    GuardedBackend,
+    GuardedTransport,
+    Resolver,
+    parse_networks,
+    system_resolver,
+    url_problem,
+)
 from pipeline.watch.links import host_of, is_web_url
 from pipeline.watch.models import Fetched
+
+log = logging.getLogger(__name__)
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9,"
@@ -47,6 +62,7 @@ class FetchOptions:
     total_timeout: float = 60.0
     max_body: int = 10_000_000
     max_redirects: int = 5
+    allow_private: tuple[str, ...] = ()  # networks the SSRF guard lets through
 
     @classmethod
     def from_config(cls, config: Config) -> FetchOptions:
@@ -61,6 +77,7 @@ class FetchOptions:
             total_timeout=watch.total_timeout,
             max_body=int(watch.max_body_mb * 1_000_000),
             max_redirects=watch.max_redirects,
+            allow_private=tuple(watch.allow_private),
         )
 
 
@@ -96,25 +113,36 @@ class Limits:
             yield
 
 
-def open_client(options: FetchOptions) -> httpx.AsyncClient:
-    """An HTTP client that follows no redirect by itself and identifies crebis."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(
+class Session:
+    """What the fetches of one run share: the guarded connection pool, headers and timeouts."""
+
+    def __init__(self, options: FetchOptions, resolver: Resolver = system_resolver):
+        policy = AddressPolicy(parse_networks(options.allow_private))
+        limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
+        self.transport = GuardedTransport(GuardedBackend(policy, resolver), limits)
+        self.headers = {"User-Agent": options.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
+        self.timeout = httpx.Timeout(
             connect=options.connect_timeout,
             read=options.read_timeout,
             write=options.read_timeout,
             pool=options.total_timeout,
-        ),
-        limits=httpx.Limits(
-            max_connections=options.concurrency, max_keepalive_connections=options.concurrency
-        ),
-        follow_redirects=False,
-        headers={
-            "User-Agent": options.user_agent,
-            "Accept": ACCEPT,
-            "Accept-Encoding": ACCEPT_ENCODING,
-        },
-    )
+        ).as_dict()
+
+    async def get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        """Send one GET; the response's body is not read yet (close it with `aclose`)."""
+        request = httpx.Request("GET", url, headers={**self.headers, **headers}, extensions={"timeout": self.timeout})
+        return await self.transport.handle_async_request(request)
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.transport.aclose()
+
+
+def open_session(options: FetchOptions, resolver: Resolver = system_resolver) -> Session:
+    """A session that follows no redirect by itself, identifies crebis and guards addresses."""
+    return Session(options, resolver)
 
 
 class _Refused(Exception):
@@ -126,22 +154,23 @@ class _Refused(Exception):
 
 
 async def fetch_feed(
-    client: httpx.AsyncClient,
+    session: Session,
     request: FetchRequest,
     options: FetchOptions,
     limits: Limits | None = None,
 ) -> Fetched:
     """GET one feed conditionally; every problem becomes a failed `Fetched` with its reason."""
     fetched_at = datetime.now(UTC)
-    if not is_web_url(request.url):
-        return Fetched(request.url, "failed", fetched_at, error="only http and https feeds are fetched")
+    problem = url_problem(request.url)
+    if problem:
+        return Fetched(request.url, "failed", fetched_at, error=problem)
     limits = limits or Limits(1, 1)
     async with limits.slot(request.url):
         fetched_at = datetime.now(UTC)
         started = time.monotonic()
         try:
             async with asyncio.timeout(options.total_timeout):
-                fetched = await _follow(client, request, options, fetched_at)
+                fetched = await _follow(session, request, options, fetched_at)
         except _Refused as exc:
             fetched = Fetched(request.url, "failed", fetched_at, error=str(exc),
                               http_status=exc.http_status)  # fmt: skip
@@ -158,8 +187,13 @@ async def fetch_feed(
             fetched = _failed(request, fetched_at, f"could not connect: {exc or 'refused'}")
         except httpx.HTTPError as exc:
             fetched = _failed(request, fetched_at, f"HTTP error: {type(exc).__name__}: {exc}")
+        except ForbiddenAddress as exc:
+            fetched = _failed(request, fetched_at, str(exc))
         except zlib.error as exc:
             fetched = _failed(request, fetched_at, f"corrupt compressed body: {exc}")
+        except Exception as exc:  # whatever else goes wrong with one feed stays that feed's error
+            log.warning("fetching %s failed", request.url, exc_info=True)
+            fetched = _failed(request, fetched_at, f"could not fetch: {type(exc).__name__}: {exc}")
     return replace(fetched, duration=time.monotonic() - started)
 
 
@@ -167,9 +201,7 @@ def _failed(request: FetchRequest, fetched_at: datetime, reason: str) -> Fetched
     return Fetched(request.url, "failed", fetched_at, error=reason)
 
 
-async def _follow(
-    client: httpx.AsyncClient, request: FetchRequest, options: FetchOptions, fetched_at: datetime
-) -> Fetched:
+async def _follow(session: Session, request: FetchRequest, options: FetchOptions, fetched_at: datetime) -> Fetched:
     url, seen, moved_to, permanent = request.url, {request.url}, None, True
     headers = {}
     if request.etag:
@@ -177,7 +209,8 @@ async def _follow(
     if request.last_modified:
         headers["If-Modified-Since"] = request.last_modified
     for _ in range(options.max_redirects + 1):
-        async with client.stream("GET", url, headers=headers) as response:
+        response = await session.get(url, headers)
+        try:
             status = response.status_code
             if status in REDIRECTS:
                 target = _redirect_target(response, url, seen)
@@ -208,6 +241,8 @@ async def _follow(
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"), **common,
             )  # fmt: skip
+        finally:
+            await response.aclose()
     raise _Refused(f"more than {options.max_redirects} redirects; check the feed address")
 
 
@@ -215,9 +250,17 @@ def _redirect_target(response: httpx.Response, url: str, seen: set[str]) -> str:
     location = response.headers.get("location")
     if not location:
         raise _Refused(f"HTTP {response.status_code} redirect without a Location", response.status_code)
-    target = urljoin(url, location.strip())
+    location = location.strip()
+    shown = location if len(location) <= 200 else location[:200] + "…"
+    try:  # resolved as browsers do: "http:feed.xml" is relative to an http page
+        target = urljoin(url, location)
+    except ValueError as exc:
+        raise _Refused(f"redirected to {shown!r}, which is not a valid address ({exc})", response.status_code) from None
     if not is_web_url(target):
-        raise _Refused(f"redirected to {target!r}, which is not http or https")
+        raise _Refused(f"redirected to {shown!r}, which is not http or https", response.status_code)
+    problem = url_problem(target)
+    if problem:
+        raise _Refused(f"redirected to {shown!r}: {problem}", response.status_code)
     if target in seen:
         raise _Refused(f"redirect loop through {target}; check the feed address")
     return target
@@ -228,13 +271,12 @@ def _retry_after(value: str | None, now: datetime) -> datetime | None:
     if not value:
         return None
     value = value.strip()
+    if value.isdigit():  # seconds; capped before timedelta, which overflows past ~2.7e11 days
+        return now + min(timedelta(seconds=min(int(value), MAX_RETRY_AFTER.total_seconds())), MAX_RETRY_AFTER)
     try:
-        moment = now + timedelta(seconds=max(0, int(value)))
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
     return min(moment, now + MAX_RETRY_AFTER)
@@ -297,8 +339,10 @@ class _Inflater:
         return out
 
 
-async def fetch_feeds(requests: list[FetchRequest], options: FetchOptions) -> list[Fetched]:
+async def fetch_feeds(
+    requests: list[FetchRequest], options: FetchOptions, resolver: Resolver = system_resolver
+) -> list[Fetched]:
     """Fetch every feed concurrently within the limits; results in the order of `requests`."""
     limits = Limits(options.concurrency, options.per_host)
-    async with open_client(options) as client:
-        return await asyncio.gather(*(fetch_feed(client, r, options, limits) for r in requests))
+    async with open_session(options, resolver) as session:
+        return await asyncio.gather(*(fetch_feed(session, r, options, limits) for r in requests))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.errors import FeedError
 from pipeline.project import Project
-from pipeline.watch.links import is_web_url
+from pipeline.watch.guard import url_problem
 from pipeline.watch.models import Feed, FeedHealth
 from pipeline.watch.opml import add_outlines, read_opml, remove_outline, render_opml
 from pipeline.watch.store import open_store
@@ -49,8 +49,9 @@ def check_feeds(feeds: tuple[Feed, ...], taxonomy: Taxonomy, where: Path | str) 
 def feed_problems(feed: Feed, taxonomy: Taxonomy) -> list[str]:
     """What is wrong with one feed's declaration, each with what to do."""
     problems = []
-    if not is_web_url(feed.url):
-        problems.append("the address must be an absolute http:// or https:// URL")
+    url = url_problem(feed.url)
+    if url:
+        problems.append(url)
     if feed.language and not _LANGUAGE.match(feed.language):
         problems.append(f"language {feed.language!r} is not a language code such as fr, nl or en")
     if feed.weight <= 0:

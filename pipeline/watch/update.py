@@ -20,7 +20,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pipeline.errors import FeedError
 from pipeline.project import Project
 from pipeline.watch.dedupe import Story, cluster_stories
-from pipeline.watch.fetch import FetchOptions, FetchRequest, Limits, fetch_feed, open_client
+from pipeline.watch.fetch import FetchOptions, FetchRequest, Limits, Session, fetch_feed, open_session
 from pipeline.watch.models import (
     Feed,
     FeedReport,
@@ -109,25 +109,48 @@ async def ingest_feeds(
     async def one(feed: Feed) -> FeedReport:
         nonlocal done
         state = states[feed.url]
-        fetched, report = await _fetch_and_parse(client, pool, feed, state, options, limits, taxonomy)
-        if fetched is not None:
-            if isinstance(report, tuple):
-                parsed, matches = report
-                new, updated = store.ingest(state, parsed.entries, matches, fetched.fetched_at)
-                report = FeedReport(feed.url, "ok", new=new, updated=updated,
-                                    warning=parsed.warning, moved_to=fetched.moved_to)  # fmt: skip
-            store.record_fetch(state, fetched, report)
+        try:
+            report = await _ingest_one(store, session, pool, feed, state, options, limits, taxonomy)
+        except sqlite3.IntegrityError as exc:  # this feed's entries, not the database: a feed error
+            report = _crashed(store, state, "storing", exc)
+        except sqlite3.Error:
+            raise  # the database itself failed: update_feeds stops and says so
+        except Exception as exc:  # one feed's fault, whatever it is, is that feed's recorded error
+            report = _crashed(store, state, "processing", exc)
         done += 1
         if progress:
             progress(report, done, len(feeds))
         return report
 
-    async with open_client(options) as client:
+    async with open_session(options) as session:
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
 
+async def _ingest_one(
+    store: Store, session: Session, pool: Executor, feed: Feed, state: FeedState, options, limits, taxonomy
+) -> FeedReport:
+    """Fetch, parse and store one feed; its report."""
+    fetched, report = await _fetch_and_parse(session, pool, feed, state, options, limits, taxonomy)
+    if fetched is not None:
+        if isinstance(report, tuple):
+            parsed, matches = report
+            new, updated = store.ingest(state, parsed.entries, matches, fetched.fetched_at)
+            report = FeedReport(feed.url, "ok", new=new, updated=updated,
+                                warning=parsed.warning, moved_to=fetched.moved_to)  # fmt: skip
+        store.record_fetch(state, fetched, report)
+    return report
+
+
+def _crashed(store: Store, state: FeedState, doing: str, exc: Exception) -> FeedReport:
+    """Record an unexpected failure on its feed (a bug in crebis or a library, logged)."""
+    log.warning("%s %s failed", doing, state.url, exc_info=True)
+    report = FeedReport(state.url, "failed", error=f"{doing} failed: {type(exc).__name__}: {exc}")
+    store.record_fetch(state, Fetched(state.url, "failed", datetime.now(UTC), error=report.error), report)
+    return report
+
+
 async def _fetch_and_parse(
-    client, pool: Executor, feed: Feed, state: FeedState, options, limits, taxonomy: Taxonomy
+    session: Session, pool: Executor, feed: Feed, state: FeedState, options, limits, taxonomy: Taxonomy
 ) -> tuple[Fetched | None, FeedReport | tuple[ParsedFeed, tuple[ThemeMatch, ...]]]:
     """The fetch and, for a new body, its parsed entries; a `FeedReport` when nothing to store."""
     now = datetime.now(UTC)
@@ -137,7 +160,7 @@ async def _fetch_and_parse(
         return None, FeedReport(feed.url, "skipped",
                                 error=f"the server asked to wait until {state.retry_after}")  # fmt: skip
     request = FetchRequest(feed.url, state.etag, state.last_modified)
-    fetched = await fetch_feed(client, request, options, limits)
+    fetched = await fetch_feed(session, request, options, limits)
     if fetched.status != "ok":  # a feed moves only where it answers
         moved_to = fetched.moved_to if fetched.status == "not-modified" else None
         return fetched, FeedReport(feed.url, fetched.status, error=fetched.error, moved_to=moved_to)

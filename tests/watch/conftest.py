@@ -35,6 +35,7 @@ read_timeout = 1.0
 total_timeout = 3.0
 max_body_mb = 1.0
 parse_workers = 1
+allow_private = ["127.0.0.1/32"]
 """
 
 
@@ -53,16 +54,16 @@ class Route:
 
 
 class FeedServer:
-    """A threaded HTTP/1.1 server on 127.0.0.1 that counts requests per path."""
+    """A threaded HTTP/1.1 server on a loopback address that counts requests per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.statuses: list[tuple[str, int]] = []
         self.request_headers: list[dict[str, str]] = []
         self.released = threading.Event()
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd = ThreadingHTTPServer((host, 0), _handler(self))
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -165,10 +166,8 @@ def _not_modified(route: Route, headers: dict[str, str]) -> bool:
     return bool(route.last_modified and headers.get("if-modified-since") == route.last_modified)
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    """A feed server on 127.0.0.1, stopped (and its hanging requests released) after the test."""
-    feed_server = FeedServer()
+def _serving(host: str) -> Iterator[FeedServer]:
+    feed_server = FeedServer(host)
     feed_server.thread.start()
     try:
         yield feed_server
@@ -180,14 +179,30 @@ def server() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """A minimal crebis project with the repository's theme taxonomy and short watch timeouts."""
-    root = tmp_path / "project"
-    (root / "content").mkdir(parents=True)
-    (root / "crebis.toml").write_text(WATCH_CONFIG, encoding="utf-8")
+def server() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1, stopped (and its hanging requests released) after the test."""
+    yield from _serving("127.0.0.1")
+
+
+@pytest.fixture
+def inside_server() -> Iterator[FeedServer]:
+    """A server on 127.0.0.2, which the tests' allow-list (127.0.0.1/32) leaves forbidden."""
+    yield from _serving("127.0.0.2")
+
+
+def make_project(root: Path, config: str = WATCH_CONFIG) -> Project:
+    """A minimal crebis project at `root` with the repository's theme taxonomy and `config`."""
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "crebis.toml").write_text(config, encoding="utf-8")
     (root / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
     shutil.copy(REPO / "content" / "themes.yaml", root / "content" / "themes.yaml")
     return Project.open(root)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A minimal crebis project with short watch timeouts that may fetch from 127.0.0.1 only."""
+    return make_project(tmp_path / "project")
 
 
 @pytest.fixture

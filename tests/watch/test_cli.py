@@ -80,3 +80,26 @@ def test_fetch_then_list(project, server, watch):
 def test_fetch_without_feed_list_explains(project):
     result = _run(project, "fetch")
     assert result.exit_code == 1 and "crebis watch feeds add URL" in result.output
+
+
+def test_hostile_feeds_never_end_the_fetch_with_an_internal_error(project, server, watch):
+    good = server.add_fixture("rss2.xml")
+    locations = ["javascript:alert(1)", "data:,x", "mailto:a@example.org", "urn:x:y"]
+    redirects = [server.add(f"/r{i}.xml", status=302, headers={"Location": loc}) for i, loc in enumerate(locations)]
+    busy = server.add("/busy.xml", status=429, content_type="text/plain", headers={"Retry-After": "9" * 15})
+    watch(*redirects, busy, "http://xn--zz.example/feed", good)
+    result = _run(project, "fetch")
+    assert "Internal error" not in result.output
+    assert result.exit_code == 0
+    assert "3 new items" in result.output and "6 failed" in result.output
+
+
+@pytest.mark.parametrize("url", ["http://xn--zz.example/feed", "http://example.org:abc/feed"])
+def test_feeds_add_and_import_check_addresses_as_httpx_does(project, tmp_path, url):
+    added = _run(project, "feeds", "add", url)
+    assert added.exit_code == 1 and "not a valid web address" in added.output
+    source = tmp_path / "reader.opml"
+    source.write_text(f'<opml version="2.0"><head/><body><outline text="X" xmlUrl="{url}"/></body></opml>',
+                      encoding="utf-8")  # fmt: skip
+    imported = _run(project, "feeds", "import", str(source))
+    assert imported.exit_code == 1 and "not a valid web address" in imported.output

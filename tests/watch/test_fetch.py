@@ -18,7 +18,8 @@ from pipeline.watch.fetch import (
 )
 
 OPTIONS = FetchOptions(user_agent=user_agent("https://crebis.example.org/", "TEST"), connect_timeout=1,
-                       read_timeout=1, total_timeout=3, max_body=1_000_000)  # fmt: skip
+                       read_timeout=1, total_timeout=3, max_body=1_000_000,
+                       allow_private=("127.0.0.1/32",))  # fmt: skip
 BODY = b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
 
 
@@ -60,7 +61,7 @@ def test_unknown_or_corrupt_compression_is_an_error(server):
 
 def test_only_http_and_https(server):
     [fetched] = _fetch(FetchRequest("file:///etc/passwd"))
-    assert (fetched.status, fetched.error) == ("failed", "only http and https feeds are fetched")
+    assert (fetched.status, fetched.error) == ("failed", "the address must be an absolute http:// or https:// URL")
 
 
 def test_retry_after_seconds_and_dates_are_capped_at_a_week():
@@ -86,7 +87,7 @@ def test_per_host_limit_is_respected(server):
 
     server.record = record
     urls = [server.add(f"/p{i}.xml", BODY) for i in range(6)]
-    options = FetchOptions(user_agent="t", concurrency=10, per_host=2, total_timeout=5)
+    options = FetchOptions(user_agent="t", concurrency=10, per_host=2, total_timeout=5, allow_private=("127.0.0.1",))
     fetched = _fetch(*(FetchRequest(u) for u in urls), options=options)
     assert all(f.status == "ok" for f in fetched)
     assert peak[0] == 2

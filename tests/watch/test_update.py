@@ -7,6 +7,7 @@ import json
 import sqlite3
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from pipeline.watch.listing import list_items
 from pipeline.watch.models import Feed
 from pipeline.watch.opml import read_opml
 from pipeline.watch.sources import feed_health, feeds_path
+from pipeline.watch.store import Store
 from pipeline.watch.update import update_feeds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -390,3 +392,67 @@ def test_a_redirect_to_a_broken_address_does_not_move_the_feed(project, server, 
     report = update_feeds(project).reports[0]
     assert (report.status, report.moved_to) == ("gone", None)
     assert [f.url for f in read_opml(feeds_path(project))] == [old]
+
+
+# One feed's fault, whatever it is, stays that feed's recorded error; the others are stored.
+
+
+@pytest.mark.parametrize(
+    "location", ["javascript:alert(1)", "data:application/rss+xml,<rss/>", "mailto:feeds@example.org",
+                 "urn:isbn:0451450523", "http://[::1/feed"],
+)  # fmt: skip
+def test_a_redirect_to_a_non_web_address_fails_that_feed_only(project, server, watch, location):
+    good = server.add_fixture("rss2.xml")
+    bad = server.add("/odd.xml", status=302, headers={"Location": location})
+    watch(bad, good)
+    reports = _by_url(update_feeds(project))
+    assert reports[good].new == 3
+    assert reports[bad].status == "failed" and reports[bad].error.startswith("redirected to ")
+    [health] = [h for h in feed_health(project) if h.url == bad]
+    assert health.failures == 1 and health.last_error == reports[bad].error
+
+
+def test_a_scheme_relative_location_is_resolved_like_a_browser_does(project, server, watch):
+    target = server.add_fixture("rss2.xml")
+    odd = server.add("/dir/odd.xml", status=302, headers={"Location": "http:../rss2.xml"})
+    watch(odd)
+    report = update_feeds(project).reports[0]
+    assert (report.status, report.new) == ("ok", 3)
+    assert server.hits[target.removeprefix(server.base)] == 1
+
+
+def test_an_enormous_retry_after_is_capped_at_a_week(project, server, watch):
+    good = server.add_fixture("rss2.xml")
+    busy = server.add("/busy.xml", status=503, content_type="text/plain", headers={"Retry-After": "250000000000"})
+    watch(busy, good)
+    reports = _by_url(update_feeds(project))
+    assert reports[good].new == 3
+    assert reports[busy].status == "failed" and "retry after" in reports[busy].error
+    [health] = [h for h in feed_health(project) if h.url == busy]
+    waited = datetime.fromisoformat(health.retry_after) - datetime.now(UTC)
+    assert timedelta(days=6) < waited <= timedelta(days=7)
+
+
+def test_an_address_httpx_refuses_is_that_feed_s_error(project, server, watch):
+    good = server.add_fixture("rss2.xml")
+    watch("http://xn--zz.example/feed", good)  # written by hand in feeds.opml: never checked by `feeds add`
+    reports = _by_url(update_feeds(project))
+    assert reports[good].new == 3
+    assert "not a valid web address" in reports["http://xn--zz.example/feed"].error
+
+
+def test_an_unexpected_crash_on_one_feed_is_recorded_on_it(project, server, watch, monkeypatch):
+    good = server.add_fixture("rss2.xml")
+    other = server.add_fixture("atom.xml")
+    watch(other, good)
+    original = Store.ingest
+
+    def ingest(self, state, entries, matches, fetched_at):
+        if state.url == other:
+            raise RuntimeError("a bug in one feed's path")
+        return original(self, state, entries, matches, fetched_at)
+
+    monkeypatch.setattr(Store, "ingest", ingest)
+    reports = _by_url(update_feeds(project))
+    assert reports[good].new == 3
+    assert reports[other].status == "failed" and "RuntimeError: a bug in one feed's path" in reports[other].error
