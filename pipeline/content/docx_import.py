@@ -9,10 +9,10 @@ embedded objects) is reported, so nothing disappears silently.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -20,19 +20,25 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import yaml
+from lxml import etree
 
 from pipeline.content.load import SLUG, load_edition, load_themes
+from pipeline.content.word_images import METAFILES, ConversionError, metafile_to_png
 from pipeline.errors import ContentError, CrebisError
 from pipeline.project import Project
 from pipeline.render.pandoc import run_pandoc
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MAX_MEMBER = 200 * 1024 * 1024
-# Plain, readable Markdown: pipe tables, no escaped apostrophes, no image sizes from Word.
-_MARKDOWN = "markdown+pipe_tables-simple_tables-multiline_tables-grid_tables-raw_attribute-smart"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_VML = "{urn:schemas-microsoft-com:vml}"
+# Plain, readable Markdown: pipe tables where cells are one line, grid tables where a cell holds
+# paragraphs or lists (never raw HTML, which the Typst and DOCX briefs cannot show), no escaped
+# apostrophes, no image sizes from Word.
+_MARKDOWN = "markdown+pipe_tables+grid_tables-simple_tables-multiline_tables-raw_attribute-smart"
 _TODO = "TODO"
-# Tracked changes accepted (they are reported); Word's Heading 1 becomes '##': the title is the page's h1.
-_DOCX_ARGS = ["--track-changes=accept", "--shift-heading-level-by=1"]
+# Tracked changes accepted (they are reported); heading levels are normalised on the AST.
+_DOCX_ARGS = ["--track-changes=accept"]
 _META_TEMPLATE = Path(__file__).parent.parent / "render" / "pandoc-meta.tpl"
 
 
@@ -131,7 +137,10 @@ def _sibling_facts(project: Project, directory: Path, lang: str) -> dict:
 
 
 def import_docx(project: Project, source: Path, slug: str, lang: str, force: bool = False) -> ImportReport:
-    """Convert `source` into `content/results/<slug>/<lang>.md` with its images; never overwrite without `force`."""
+    """Convert `source` into `content/results/<slug>/<lang>.md` with its images; never overwrite without `force`.
+
+    Nothing is written when a picture cannot be carried over (an EMF without LibreOffice, say).
+    """
     if not SLUG.match(slug):
         raise CrebisError(f"'{slug}' is not a valid slug: use lower-case letters, digits and hyphens")
     if lang not in project.config.languages:
@@ -144,27 +153,42 @@ def import_docx(project: Project, source: Path, slug: str, lang: str, force: boo
     properties = core_properties(source)
 
     with tempfile.TemporaryDirectory(prefix="crebis-import-") as tmp:
-        media = Path(tmp)
-        ast = json.loads(run_pandoc(None, [*_DOCX_ARGS, "--to=json", f"--extract-media={media}", str(source)],
+        readable, boxes = _unwrap_text_boxes(source, Path(tmp) / "unboxed.docx")
+        if boxes:
+            lost.append(f"{boxes} text box(es) moved into the body after the paragraph they were anchored to: "
+                        "check their place")
+        media = Path(tmp) / "media"
+        ast = json.loads(run_pandoc(None, [*_DOCX_ARGS, "--to=json", f"--extract-media={media}", str(readable)],
                                     source=source, from_format="docx"))
-        ast = json.dumps(_drop_image_sizes(ast))
+        tidy = _tidy(ast)
+        lost.extend(tidy.notes)
+        ast = json.dumps(ast)
         meta = json.loads(run_pandoc(ast, ["--to=markdown", f"--template={_META_TEMPLATE}"], source=source,
                                      from_format="json").decode("utf-8") or "{}")
         body = run_pandoc(ast, [f"--to={_MARKDOWN}", "--wrap=none"], source=source, from_format="json").decode("utf-8")
-        directory.mkdir(parents=True, exist_ok=True)
-        images = []
+        pictures = {}  # name beside the Markdown -> bytes; all made before anything is written
         for extracted in sorted(media.rglob("*")):
-            if extracted.is_file():
-                name = f"{lang}-{extracted.name}"
-                shutil.copyfile(extracted, directory / name)
-                body = body.replace(str(extracted), name)
-                images.append(directory / name)
+            if not extracted.is_file():
+                continue
+            name, data = f"{lang}-{extracted.name}", None
+            if extracted.suffix.lower() in METAFILES:
+                name = f"{lang}-{extracted.stem}.png"
+                data = _converted(source, extracted, body)
+                lost.append(f"{extracted.name} (a Windows drawing) converted to {name}: check it looks right")
+            body = body.replace(str(extracted), name)
+            pictures[name] = data if data is not None else extracted.read_bytes()
 
+    directory.mkdir(parents=True, exist_ok=True)
+    images = []
+    for name, data in pictures.items():
+        (directory / name).write_bytes(data)
+        images.append(directory / name)
     body, missing_alt = _mark_missing_alt(body)
     facts = _sibling_facts(project, directory, lang)
     # A Title-styled paragraph wins over File > Info, which often holds a template's leftovers.
     title = _plain(meta.get("title")) or properties.get("title") or f"{_TODO}: title"
-    names = _names(meta.get("author")) or _names(properties.get("author"))
+    found = _names(meta.get("author")) or _names(properties.get("author"))
+    names = [name for name in found if looks_like_name(name)]
     authors = (facts.get("authors") or [{"name": name, "affiliation": _TODO} for name in names]
                or [{"name": f"{_TODO}: author"}])
     front = {
@@ -187,9 +211,201 @@ def import_docx(project: Project, source: Path, slug: str, lang: str, force: boo
     todo = ["summary", "key_findings", "recommendations", "themes"]
     if title.startswith(_TODO):
         todo.insert(0, "title")
+    if not facts.get("authors") and not names:
+        rejected = [name for name in found if name not in names]
+        why = (f" (the document gives {', '.join(repr(n) for n in rejected)}, not a person's name)" if rejected
+               else " (the document names none)")
+        todo.insert(1, "authors" + why)
     if missing_alt:
         todo.append(f"alt text of {missing_alt} image(s)")
     return ImportReport(written=target, images=images, dropped=lost, todo=todo)
+
+
+def _converted(source: Path, metafile: Path, body: str) -> bytes:
+    """A Windows drawing as PNG, or an error naming the report and the picture (by its alt text where known)."""
+    try:
+        return metafile_to_png(metafile)
+    except ConversionError as exc:
+        described = re.search(r"!\[([^\]]+)\]\(" + re.escape(str(metafile)), body)
+        which = f"'{metafile.name}'" + (f" (\u201c{' '.join(described.group(1).split())}\u201d)" if described else "")
+        raise CrebisError(
+            f"{source}: picture {which} is a Windows drawing ({metafile.suffix[1:].upper()}) that web pages and "
+            f"PDFs cannot show, and it could not be converted: {exc}. Install LibreOffice and import again, or in "
+            "Word right-click the picture > Save as Picture > PNG, put the PNG in its place, and import again"
+        ) from None
+
+
+# --- what Word's files are really like -------------------------------------------------------------
+
+def _unwrap_text_boxes(source: Path, out: Path) -> tuple[Path, int]:
+    """Move the content of Word text boxes (paragraphs, pictures) into the body, after their anchor paragraph.
+
+    Pandoc drops text boxes whole, pictures and all; here they become ordinary paragraphs.
+    Returns the file pandoc should read (the source itself when it has no text box) and the count.
+    """
+    with _open_docx(source) as archive:
+        xml = archive.read("word/document.xml")
+        if b"txbxContent" not in xml:
+            return source, 0
+        root = etree.fromstring(xml, etree.XMLParser(huge_tree=True, resolve_entities=False))
+        count = 0
+        # A text box as Word 2010+ writes it (mc:AlternateContent, whose Fallback repeats it in VML),
+        # as older Word writes it (w:pict with a v:textbox), or a bare drawing with a wps:txbx.
+        for kind in (f"{_MC}AlternateContent", f"{_W}pict", f"{_W}drawing"):
+            for container in list(root.iter(kind)):
+                content = next(container.iter(f"{_W}txbxContent"), None)
+                paragraph = next((a for a in container.iterancestors(f"{_W}p")), None)
+                if content is None or paragraph is None or container.getparent() is None:
+                    continue
+                if any(a.tag == f"{_W}txbxContent" for a in container.iterancestors()):
+                    continue  # a box inside a box is carried with its outer box
+                anchor = paragraph
+                for block in content:
+                    if block.tag in (f"{_W}p", f"{_W}tbl"):
+                        moved = copy.deepcopy(block)
+                        anchor.addnext(moved)
+                        anchor = moved
+                container.getparent().remove(container)
+                count += 1
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as patched:
+            for item in archive.infolist():
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True) \
+                    if item.filename == "word/document.xml" else archive.read(item.filename)
+                patched.writestr(item, data)
+    return out, count
+
+
+@dataclass
+class _Tidied:
+    notes: list[str] = field(default_factory=list)
+
+
+def _text(inlines: list) -> str:
+    """The plain text of a list of pandoc AST inlines."""
+    parts = []
+    for node in inlines:
+        kind, content = node.get("t"), node.get("c")
+        if kind == "Str":
+            parts.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif kind in ("Emph", "Strong", "Underline", "SmallCaps", "Strikeout", "Superscript", "Subscript"):
+            parts.append(_text(content))
+        elif kind in ("Span", "Link", "Quoted"):
+            parts.append(_text(content[1]))
+        elif kind == "Code":
+            parts.append(content[1])
+    return " ".join("".join(parts).split())
+
+
+def _has_image(node: object) -> bool:
+    if isinstance(node, dict):
+        return node.get("t") == "Image" or any(_has_image(v) for v in node.values())
+    return isinstance(node, list) and any(_has_image(v) for v in node)
+
+
+def _tidy(ast: dict) -> _Tidied:
+    """Make pandoc's reading of a Word file fit a crebis edition, in place; what changed is noted for the user.
+
+    - Word's display sizes go (they mean nothing on a page or in a brief).
+    - Word's bookmarks (`[]{#_Ref71265628 .anchor}`) go, and a cross-reference to one ("see Table 1")
+      becomes its text: its target rarely survives as an anchor every output can link to.
+    - Empty headings go (a writer pressed Enter in a heading style); a heading holding only a picture
+      becomes a paragraph.
+    - The outline starts at `##` and never skips a level, whatever Word level the report began at.
+    """
+    tidied = _Tidied()
+    links = _inlines_pass(ast)
+    if links:
+        tidied.notes.append(f"{links} cross-reference(s) to Word bookmarks (\u201csee Table 1\u201d) kept as "
+                            "text: check they still read well")
+    blocks = ast["blocks"]
+    empty = 0
+    kept = []
+    for block in blocks:
+        if block.get("t") == "Header" and not _text(block["c"][2]):
+            if _has_image(block["c"][2]):
+                kept.append({"t": "Para", "c": block["c"][2]})
+            else:
+                empty += 1
+            continue
+        kept.append(block)
+    if empty:
+        tidied.notes.append(f"{empty} empty heading(s) dropped")
+    headers = [b for b in kept if b.get("t") == "Header"]
+    if headers:
+        top = min(h["c"][0] for h in headers)
+        moved, previous = 0, 1
+        for header in headers:
+            level = min(header["c"][0] - top + 2, previous + 1)
+            if level != header["c"][0] - top + 2:
+                moved += 1
+            header["c"][0] = previous = level
+        if moved:
+            tidied.notes.append(f"{moved} heading(s) moved up so that no level is skipped: check the outline")
+    ast["blocks"] = kept
+    return tidied
+
+
+def _inlines_pass(node: object) -> int:
+    """Drop image sizes and bookmark anchors, unwrap links to Word bookmarks; returns the links unwrapped."""
+    unwrapped = 0
+    if isinstance(node, dict):
+        if node.get("t") == "Image":
+            attr = node["c"][0]
+            attr[2] = [kv for kv in attr[2] if kv[0] not in ("width", "height")]
+        for value in node.values():
+            unwrapped += _inlines_pass(value)
+    elif isinstance(node, list):
+        for value in node:
+            unwrapped += _inlines_pass(value)
+        if any(_is_inline(v) for v in node):
+            spliced = []
+            for value in node:
+                if _is_inline(value) and value["t"] == "Span" and "anchor" in value["c"][0][1]:
+                    spliced.extend(value["c"][1])
+                elif _is_inline(value) and value["t"] == "Link" and value["c"][2][0].startswith("#"):
+                    spliced.extend(value["c"][1])
+                    unwrapped += 1
+                else:
+                    spliced.append(value)
+            node[:] = spliced
+    return unwrapped
+
+
+def _is_inline(value: object) -> bool:
+    return isinstance(value, dict) and value.get("t") in ("Span", "Link")
+
+
+# Words that Word's "Author" property holds when it is an account, not a person.
+_NOT_A_NAME = {"admin", "administrator", "administrateur", "beheerder", "user", "utilisateur", "gebruiker",
+               "microsoft", "office", "windows", "owner", "author", "auteur", "dept", "department", "service",
+               "team", "it", "ict", "pc", "staff", "secretariat", "secrétariat", "unknown", "inconnu"}
+_PARTICLES = {"van", "von", "de", "der", "den", "du", "des", "la", "le", "el", "al", "di", "da", "dos", "ter",
+              "ten", "op", "in", "t", "d", "l", "bin", "ben"}
+
+
+def looks_like_name(value: str) -> bool:
+    """Whether a document property looks like a person's name ('Amina El Idrissi'), not an account ('eng-dept')."""
+    words = value.split()
+    if len(words) < 2 or any(ch.isdigit() or ch in "@_\\/|#" for ch in value):
+        return False
+    capitalised = 0
+    for word in words:
+        parts = [p for p in re.split(r"[-\u2010'\u2019]", word.rstrip(".,")) if p]
+        if not parts:
+            return False
+        for part in parts:
+            if part.lower() in _NOT_A_NAME:
+                return False
+            if part.lower() in _PARTICLES:
+                continue
+            if not (part[0].isupper() and part.replace(".", "").isalpha()):
+                return False
+            if not part.isupper() or len(part) == 1:
+                capitalised += 1
+    # 'Marie DUPONT' is a name, 'KSAS IT' is not: at least one word written as a name, not an acronym
+    return capitalised >= 1
 
 
 def _plain(value: object) -> str:
@@ -197,24 +413,10 @@ def _plain(value: object) -> str:
 
 
 def _names(value: object) -> list[str]:
+    """Names from pandoc's author metadata or Word's Author property ('Ann Dee; Bo Ek')."""
     if isinstance(value, list):
-        return [n for n in (_plain(v) for v in value) if n]
-    name = _plain(value)
-    return [name] if name else []
-
-
-def _drop_image_sizes(node: object) -> object:
-    """Word's display sizes (width="3in") mean nothing on a page or in a brief: drop them from the AST."""
-    if isinstance(node, dict):
-        if node.get("t") == "Image":
-            attr = node["c"][0]
-            attr[2] = [kv for kv in attr[2] if kv[0] not in ("width", "height")]
-        for value in node.values():
-            _drop_image_sizes(value)
-    elif isinstance(node, list):
-        for value in node:
-            _drop_image_sizes(value)
-    return node
+        return [n for v in value for n in _names(v)]
+    return [name for name in (_plain(part) for part in _plain(value).split(";")) if name]
 
 
 _EMPTY_ALT = re.compile(r"!\[\]\(")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -45,3 +46,19 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
         )
     except typst.TypstError as exc:
         raise RenderError(source_file, f"typst could not make the PDF: {exc}") from None
+
+
+def rasterize_svg(svg: bytes, width_mm: float, height_mm: float, ppi: int = 200) -> bytes:
+    """An SVG drawn as a PNG of `width_mm` × `height_mm` at `ppi`, by typst (no image library needed).
+
+    Word needs a bitmap for a logo in a header, and an imported EMF drawing needs one for every output.
+    """
+    with tempfile.TemporaryDirectory(prefix="crebis-svg-") as tmp:
+        Path(tmp, "image.svg").write_bytes(svg)
+        source = (f"#set page(width: {width_mm:.3f}mm, height: {height_mm:.3f}mm, margin: 0pt, fill: none)\n"
+                  '#image("image.svg", width: 100%, height: 100%, fit: "stretch")\n')
+        try:
+            return typst.compile(source.encode("utf-8"), root=tmp, format="png", ppi=float(ppi),
+                                 font_paths=font_paths(), ignore_system_fonts=True)
+        except typst.TypstError as exc:
+            raise RenderError(None, f"typst could not draw the SVG: {exc}") from None

@@ -1,16 +1,23 @@
-"""Word import: a DOCX made here with python-docx round-trips to Markdown, and what Word loses is said."""
+"""Word import: DOCX files made with python-docx round-trip to Markdown that builds, and what Word loses is said."""
 
+import re
 from pathlib import Path
 
 import docx
+import pypdf
 import pytest
+from click.testing import CliRunner
 from docx.shared import Inches
 from projects import FIXTURES, write_result
 
-from pipeline.content.docx_import import import_docx
+from pipeline.cli import main
+from pipeline.content.docx_import import import_docx, looks_like_name
 from pipeline.content.load import load_results, load_themes
+from pipeline.content.word_images import libreoffice
 from pipeline.errors import CrebisError
 from pipeline.project import Project
+
+REPORTS = FIXTURES / "docx"
 
 
 def make_report(path: Path, alt: str | None = "Bar chart of take-up by benefit") -> Path:
@@ -115,3 +122,127 @@ def test_bad_input_is_a_clear_error(project_dir, tmp_path, content, message):
     with pytest.raises(CrebisError, match=message):
         import_docx(Project.open(project_dir), path, "study", "fr")
     assert not (project_dir / "content/results/study").exists()
+
+
+def crebis(project_dir: Path, *args: str):
+    result = CliRunner().invoke(main, ["-C", str(project_dir), *args])
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def fill_in(path: Path, author: str | None = "Amina El Idrissi") -> None:
+    """Do what the researcher does after an import: replace the TODO markers of the front matter, publish."""
+    text = path.read_text(encoding="utf-8")
+    for todo, value in ((r"'TODO: three to five[^']*'", "Une phrase. Deux phrases."),
+                        (r"'TODO: the main finding[^']*'", "Un constat."),
+                        (r"'TODO: what should be done.'", "Agir."), (r"'TODO: who should do it'", "Le gouvernement"),
+                        (r"affiliation: TODO", "affiliation: TEST"), (r"themes: \[\]", "themes: [housing]"),
+                        (r"status: draft", "status: published")):
+        text = re.sub(todo, value, text)
+    if author:
+        text = text.replace("- name: 'TODO: author'", f"- name: {author}")
+    assert "TODO" not in text, text
+    path.write_text(text, encoding="utf-8")
+
+
+def test_report_starting_at_heading_2_with_tables_and_cross_references_builds(project_dir):
+    imported = crebis(project_dir, "import", str(REPORTS / "heading2-crossref-table.docx"), "--slug", "non-take-up",
+                      "--lang", "fr")
+    assert imported.exit_code == 0, imported.output
+    assert "comment by Wouter Claes dropped: \u201cChiffre à sourcer.\u201d" in imported.output
+    assert "1 tracked insertion(s) and 1 deletion(s) accepted" in imported.output
+    assert "3 cross-reference(s) to Word bookmarks" in imported.output
+    assert "1 empty heading(s) dropped" in imported.output
+    assert "authors (the document gives 'eng-dept', not a person's name)" in imported.output
+    path = project_dir / "content/results/non-take-up/fr.md"
+    text = path.read_text(encoding="utf-8")
+    assert "title: Le non-recours aux droits sociaux" in text and "- name: 'TODO: author'" in text
+    # Word's Heading 2 and 3 are the page's sections and subsections; the empty heading is gone
+    assert re.findall(r"^#+ .*$", text, re.M) == ["## Contexte", "### Méthode", "## Résultats", "## Conclusions"]
+    assert not re.search(r"^#+\s*$", text, re.M)
+    # a cell of two paragraphs stays a table cell (a grid table), never raw HTML
+    assert "<table" not in text and "+====" in text and "| Estimation haute : voir l'annexe. |" in text
+    assert "_Ref" not in text and ".anchor" not in text and "](#" not in text
+    assert "(voir Tableau 1)" in text and "Voir aussi la section Conclusions." in text
+    assert "Il touche surtout les familles monoparentales." in text and "Il est rare." not in text
+
+    fill_in(path)
+    built = crebis(project_dir, "build")
+    assert built.exit_code == 0, built.output
+    briefs = project_dir / "outputs/briefs/non-take-up"
+    pdf_text = " ".join(page.extract_text() for page in pypdf.PdfReader(briefs / "non-take-up-fr.pdf").pages)
+    assert "Estimation haute" in pdf_text and "voir Tableau 1" in pdf_text
+    brief = docx.Document(briefs / "non-take-up-fr.docx")
+    (table,) = brief.tables
+    cell = table.cell(1, 2)
+    assert [p.text for p in cell.paragraphs] == ["Revenu d’intégration sociale.", "Estimation haute : voir l’annexe."]
+    html = (project_dir / "outputs/site/fr/results/non-take-up/index.html").read_text(encoding="utf-8")
+    assert "<table" in html and "&lt;table" not in html and "Octroi automatique depuis 2024." in html
+
+
+def test_picture_in_a_text_box_is_carried_into_the_body(project_dir):
+    imported = crebis(project_dir, "import", str(REPORTS / "text-box-image.docx"), "--slug", "wonen", "--lang", "nl")
+    assert imported.exit_code == 0, imported.output
+    assert "1 text box(es) moved into the body" in imported.output
+    directory = project_dir / "content/results/wonen"
+    text = (directory / "nl.md").read_text(encoding="utf-8")
+    assert "- name: Jan Van den Berg" in text and "- name: Marie Dupont" in text
+    assert "Encadré : la figure du rapport\n\n![Staafdiagram van de huurprijzen](nl-image1.png)" in text
+    assert (directory / "nl-image1.png").read_bytes() == (FIXTURES / "chart.png").read_bytes()
+    assert re.findall(r"^#+ .*$", text, re.M) == ["## Inleiding", "### Resultaten"]
+    fill_in(directory / "nl.md", author=None)
+    built = crebis(project_dir, "build", "--only", "brief")
+    assert built.exit_code == 0, built.output
+    brief = docx.Document(project_dir / "outputs/briefs/wonen/wonen-nl.docx")
+    assert len(brief.inline_shapes) == 1
+
+
+@pytest.mark.skipif(libreoffice() is None, reason="LibreOffice converts EMF drawings; not installed")
+def test_emf_drawing_is_converted_to_png_at_import(project_dir):
+    imported = crebis(project_dir, "import", str(REPORTS / "emf-image.docx"), "--slug", "energy", "--lang", "en")
+    assert imported.exit_code == 0, imported.output
+    assert "image1.emf (a Windows drawing) converted to en-image1.png" in imported.output
+    assert "authors (the document gives 'KSAS-IT', not a person's name)" in imported.output
+    directory = project_dir / "content/results/energy"
+    assert sorted(p.name for p in directory.iterdir()) == ["en-image1.png", "en.md"]
+    png = (directory / "en-image1.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert abs(width / height - 2) < 0.05  # cropped to the 2:1 drawing, not LibreOffice's A4 page
+    assert "![Diagram: two overlapping shapes](en-image1.png)" in (directory / "en.md").read_text(encoding="utf-8")
+    fill_in(directory / "en.md")
+    built = crebis(project_dir, "build", "--only", "brief")
+    assert built.exit_code == 0, built.output
+
+
+def test_emf_drawing_without_a_converter_is_refused_by_name(project_dir, monkeypatch):
+    monkeypatch.setenv("PATH", str(project_dir))  # no LibreOffice on this PATH
+    imported = crebis(project_dir, "import", str(REPORTS / "emf-image.docx"), "--slug", "energy", "--lang", "en")
+    assert imported.exit_code != 0
+    assert "emf-image.docx: picture 'image1.emf' (\u201cDiagram: two overlapping shapes\u201d) is a Windows " \
+           "drawing (EMF)" in imported.output
+    assert "Install LibreOffice" in imported.output and "Save as Picture" in imported.output
+    assert not (project_dir / "content/results/energy").exists()
+
+
+def test_outline_never_skips_a_level(project_dir, tmp_path):
+    document = docx.Document()
+    for text, level in (("Introduction", 1), ("Détail", 3), ("Encore", 4), ("Suite", 1), ("Note", 2)):
+        document.add_heading(text, level=level)
+        document.add_paragraph("Texte.")
+    document.save(tmp_path / "gaps.docx")
+    report = import_docx(Project.open(project_dir), tmp_path / "gaps.docx", "gaps", "fr")
+    text = report.written.read_text(encoding="utf-8")
+    assert re.findall(r"^#+ .*$", text, re.M) == ["## Introduction", "### Détail", "#### Encore", "## Suite",
+                                                   "### Note"]
+    assert "2 heading(s) moved up so that no level is skipped: check the outline" in report.dropped
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Amina El Idrissi", True), ("Jan Van den Berg", True), ("Marie DUPONT", True), ("Jean-Luc d'Hondt", True),
+    ("J. Smith", True), ("eng-dept", False), ("KSAS-IT", False), ("KSAS IT", False), ("Administrator", False),
+    ("Microsoft Office User", False), ("Utilisateur Windows", False), ("user42", False), ("lea", False),
+    ("Lea", False), ("jdoe@example.org", False), ("DOMAIN\\jdoe", False),
+])
+def test_author_properties_are_taken_only_when_they_look_like_names(value, expected):
+    assert looks_like_name(value) is expected
