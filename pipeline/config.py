@@ -371,10 +371,16 @@ def load_config(root: Path) -> Config:
     """Read and validate `crebis.toml` at the project root; paths in it are relative to that root."""
     path = root / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(path, [f"no {CONFIG_FILE} here: run crebis in a project folder, "
                                  "or create one with `crebis init DIR`"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise ConfigError(path, [f"line {line}, column {column}: not UTF-8 text; save the file as UTF-8"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

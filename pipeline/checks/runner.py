@@ -13,7 +13,7 @@ from pipeline.checks.glossary import Glossary, load_glossary
 from pipeline.checks.rules import accessibility, prose, translations
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import split
-from pipeline.content.load import load_result, load_themes
+from pipeline.content.load import load_result, load_themes, read_text
 from pipeline.errors import ContentError
 from pipeline.project import Project
 
@@ -100,9 +100,9 @@ def check_result(project: Project, directory: Path, glossaries: dict[str, Glossa
         if lang not in config.languages or lang not in SUPPORTED_LANGUAGES or not _in_scope(md.resolve(), scope):
             continue
         try:
-            source = md.read_bytes().decode("utf-8").removeprefix("\ufeff")
-            doc = split(source, str(md))
-        except (UnicodeDecodeError, ContentError):
+            source = read_text(md)[1]
+            doc = split(source, md)
+        except ContentError:
             continue  # the loader's error says what is wrong
         file = read_file(md, project.relative(md), lang, source, doc)
         checked.extend(accessibility.body(file, options))

@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime
 import difflib
 import hashlib
+import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.config import SUPPORTED_LANGUAGES
-from pipeline.content.frontmatter import Document, locate, split
+from pipeline.content.frontmatter import Document, check_characters, check_size, load_yaml, locate, position, split
 from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme
 from pipeline.errors import ContentError
 
@@ -27,8 +27,14 @@ OPTIONAL = ("subtitle", "licence", "doi", "url", "illustrative", "figures")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # ![alt](src "title"){attrs}: the images of a Markdown body.
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_HEADING = re.compile(r"^(#{1,6})\s+\S")
-_FENCE = re.compile(r"^(```|~~~)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RANGE = (1900, 2200)
+"""Years a content date may have: later stages add months and days to dates, so 9999-12-31 is no date."""
+# ATX headings as pandoc reads them: any number of '#' (pandoc makes `#######` a level-7 heading), and
+# setext underlines (a line of '=' or '-' under a paragraph line).
+_HEADING = re.compile(r"^ {0,3}(#+)(?:[ \t]+(.*?))?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _USELESS_ALT = {"image", "img", "figure", "chart", "graph", "picture", "photo", "graphique", "afbeelding",
                 "figuur", "grafiek", "illustration"}
 
@@ -48,14 +54,28 @@ class Loaded:
         return {e.path for e in self.errors}
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; a syntax error is a `ContentError` with its line (FileNotFoundError passes)."""
+def read_text(path: Path) -> tuple[bytes, str]:
+    """The bytes and text of a content file: UTF-8, within the size limit, every character publishable.
+
+    A problem is a `ContentError` with its line (FileNotFoundError passes).
+    """
+    check_size(path.stat().st_size, path)
+    raw = path.read_bytes()
+    check_size(len(raw), path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                           line=mark.line + 1 if mark else None) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = position(raw.decode("utf-8", "replace"), len(raw[:exc.start].decode("utf-8", "replace")))
+        raise ContentError(path, f"not UTF-8 text (at column {column}, byte 0x{raw[exc.start]:02X}): save the "
+                           "file as UTF-8 (in most editors: Save As, encoding UTF-8)", line=line) from None
+    text = text.removeprefix("\ufeff")
+    check_characters(text, path)
+    return raw, text
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML data file strictly (see `frontmatter.load_yaml`); a problem is a `ContentError` with its line."""
+    return load_yaml(read_text(path)[1], path)
 
 
 def load_themes(path: Path) -> dict[str, Theme]:
@@ -119,15 +139,25 @@ class FrontMatterReader:
         return value
 
     def date(self, value: Any, keys: tuple[str | int, ...]) -> datetime.date | None:
+        """A calendar date written YYYY-MM-DD, in the years a publication can have."""
         if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return datetime.date.fromisoformat(str(value))
-        except ValueError:
-            self.error(keys, f"'{keys[-1]}' must be a date written YYYY-MM-DD, got {value!r}")
+            value = value.date()
+        if not isinstance(value, datetime.date):
+            text = str(value).strip()
+            try:
+                # fromisoformat also takes week dates (2026-W11-1) and compact forms: only YYYY-MM-DD here
+                value = datetime.date.fromisoformat(text) if _DATE.match(text) else None
+            except ValueError:
+                value = None
+            if value is None:
+                self.error(keys, f"'{keys[-1]}' must be a real date written YYYY-MM-DD (like 2026-03-12), "
+                           f"got {text[:40]!r}")
+                return None
+        if not DATE_RANGE[0] <= value.year <= DATE_RANGE[1]:
+            self.error(keys, f"'{keys[-1]}' {value.isoformat()} is not a plausible date: use a year from "
+                       f"{DATE_RANGE[0]} to {DATE_RANGE[1]}")
             return None
+        return value
 
 
 def _dotted(keys: tuple[str | int, ...]) -> str:
@@ -147,7 +177,7 @@ class BodyProblem:
     """A problem in a Markdown body that the loader refuses and `crebis check` reports."""
 
     rule: str
-    """heading-h1, heading-order, image-missing or alt-text."""
+    """heading-h1, heading-order, image-missing, alt-text, code-fence or link-scheme."""
     line: int
     column: int
     message: str
@@ -159,40 +189,124 @@ def useless_alt(alt: str, file: str) -> bool:
     return not alt or alt.lower() in _USELESS_ALT or alt == file or alt == Path(file).name
 
 
+def local_file(directory: Path, name: str) -> Path | None:
+    """`name` as a file of `directory` (subfolders allowed), or None if it points elsewhere or cannot exist."""
+    if not name or name.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", name) or ":" in name:
+        return None
+    path = directory / name
+    try:
+        return path if path.is_file() else None
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: no such file
+        return None
+
+
+# Where Markdown and HTML put an address: inline links and images, reference definitions, autolinks, attributes.
+_ADDRESS = re.compile(
+    r"\]\(\s*<?(?P<inline>[^)\s>]+)"
+    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*<?(?P<reference>[^\s>]+)"
+    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
+    r"|\b(?:href|src|action|formaction|poster|srcset|data|xlink:href)\s*=\s*"
+    r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+SAFE_SCHEMES = ("http", "https", "mailto")
+# Raw HTML that would run code or pull in another page where the content is published.
+_ACTIVE_HTML = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|form|base|meta|link)\b"
+                          r"|<[a-z][^>]*\s(on[a-z]+)\s*=", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def link_scheme(address: str) -> str | None:
+    """The scheme of `address` as a browser reads it (entities decoded, blanks dropped), if it has one."""
+    cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(address)).lower()
+    match = _SCHEME.match(cleaned)
+    return match.group(1) if match else None
+
+
+def unsafe_addresses(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, what) of each link with a scheme other than http, https and mailto, and of active raw HTML."""
+    for match in _ADDRESS.finditer(text):
+        name = next(n for n in ("inline", "reference", "auto", "dq", "sq", "bare") if match.group(n) is not None)
+        scheme = link_scheme(match.group(name))
+        if scheme is not None and scheme not in SAFE_SCHEMES:
+            yield match.start(name), f"a '{scheme}:' link"
+    for match in _ACTIVE_HTML.finditer(text):
+        yield match.start(), f"raw HTML <{match.group(1).lower()}>" if match.group(1) else \
+            f"a raw HTML '{match.group(2).lower()}' attribute"
+
+
+def _unsafe(text: str, first_line: int) -> Iterator[BodyProblem]:
+    for offset, what in unsafe_addresses(text):
+        line, column = position(text, offset)
+        yield BodyProblem("link-scheme", line + first_line - 1, column, f"{what} cannot be published (only http, "
+                          "https and mailto links, and no scripts): link to a web page instead")
+
+
 def body_problems(path: Path, doc: Document, declared: set[str]) -> list[BodyProblem]:
-    """Headings in order below the title's h1, and every body image present with alt text.
+    """Headings in order below the title's h1, every body image present with alt text, code blocks closed,
+    and no link or raw HTML that could run code where the text is published.
 
     Images named in `declared` (the front matter's figures) get their alt text there.
     """
-    problems: list[BodyProblem] = []
-    level, fenced = 1, False
+    problems: list[BodyProblem] = list(_unsafe(doc.front_matter, 2))
+    level, fence, fence_line, previous = 1, "", 0, ""
+    prose: list[str] = []
     for offset, line in enumerate(doc.body.split("\n")):
         number = doc.body_line + offset
-        if _FENCE.match(line):
-            fenced = not fenced
-        if fenced:
+        marker = _FENCE.match(line)
+        if fence or marker:
+            previous = ""
+        if fence:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence) \
+                    and not line[marker.end():].strip():
+                fence = ""
+            prose.append("")
             continue
+        if marker:
+            fence, fence_line = marker.group(1), number
+            prose.append("")
+            continue
+        prose.append(_CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line))
         heading = _HEADING.match(line)
-        if heading:
-            depth = len(heading.group(1))
+        setext = _SETEXT.match(line) if previous.strip() and not _HEADING.match(previous) else None
+        previous = line
+        if heading or setext:
+            depth = len(heading.group(1)) if heading else (1 if setext.group(1)[0] == "=" else 2)
+            title = (heading.group(2) or "").strip().strip("#").strip() if heading else "text"
+            if not title:
+                problems.append(BodyProblem("heading-order", number, 1, "a heading without text: give it a "
+                                            "title, or remove the line"))
             if depth == 1:
-                problems.append(BodyProblem("heading-h1", number, 1, "a '#' heading in the body: the title is the "
-                                            "page's only level-1 heading, start sections at '##'"))
+                problems.append(BodyProblem("heading-h1", number, 1, "a level-1 heading in the body: the title is "
+                                            "the page's only level-1 heading, start sections at '##'"))
+            elif depth > 6:
+                problems.append(BodyProblem("heading-order", number, 1, f"a level-{depth} heading: headings go down "
+                                            "to level 6 (######); use fewer '#', or write the line as text"))
             elif depth > level + 1:
                 problems.append(BodyProblem("heading-order", number, 1, f"heading skips from level {level} to "
                                             f"{depth}: use {'#' * (level + 1)} here so the outline stays in order"))
-            level = depth
+            level = min(depth, 6)
         for image in IMAGE.finditer(line):
             src, alt = image.group("src"), image.group("alt").strip()
-            if src in declared or src.startswith(("http://", "https://")):
-                continue
             column = image.start() + 1
-            if not (path.parent / src).is_file():
-                problems.append(BodyProblem("image-missing", number, column, f"image '{src}' not found next to this "
-                                            f"file: add it to {path.parent.name}/ or fix the name"))
+            if link_scheme(src) is not None:
+                problems.append(BodyProblem("image-missing", number, column, f"image '{src[:80]}' is not a file "
+                                            "of this result: download it next to this file and use its name (a "
+                                            "remote image is not in the PDF, and tells its host who reads)"))
+                continue
+            if src in declared:
+                continue
+            if local_file(path.parent, src) is None:
+                problems.append(BodyProblem("image-missing", number, column, f"image '{src[:80]}' not found next "
+                                            f"to this file: add it to {path.parent.name}/ or fix the name"))
             if useless_alt(alt, src):
-                problems.append(BodyProblem("alt-text", number, column, f"image '{src}' has no useful alt text: "
-                                            "describe what it shows, or declare it under 'figures' with 'alt'"))
+                problems.append(BodyProblem("alt-text", number, column, f"image '{src[:80]}' has no useful alt "
+                                            "text: describe what it shows, or declare it under 'figures' with 'alt'"))
+    if fence:
+        problems.append(BodyProblem("code-fence", fence_line, 1, f"code block opened with {fence} is never closed: "
+                                    f"add a line {fence} where it ends"))
+    problems.extend(_unsafe("\n".join(prose), doc.body_line))
     return problems
 
 
@@ -203,11 +317,9 @@ def check_body(path: Path, doc: Document, declared: set[str], errors: list[Conte
 
 def read_document(path: Path, errors: list[ContentError]) -> tuple[bytes, Document] | None:
     """Read a UTF-8 Markdown file and split its front matter; a problem is appended to `errors`."""
-    raw = path.read_bytes()
     try:
-        return raw, split(raw.decode("utf-8"), str(path))
-    except UnicodeDecodeError as exc:
-        errors.append(ContentError(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"))
+        raw, text = read_text(path)
+        return raw, split(text, path)
     except ContentError as exc:
         errors.append(exc)
     return None
@@ -277,7 +389,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
             continue
         file = r.text(m.get("file"), ("figures", i, "file"))
         alt = m.get("alt")
-        if file and not (path.parent / file).is_file():
+        if file and local_file(path.parent, file) is None:
             r.error(("figures", i, "file"), f"figure file '{file}' not found in {path.parent.name}/")
         if not isinstance(alt, str) or not alt.strip():
             r.error(("figures", i), f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
@@ -298,6 +410,8 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     licence = r.text(d.get("licence"), ("licence",), required=False) or "CC-BY-4.0"
     doi = r.text(d.get("doi"), ("doi",), required=False)
     url = r.text(d.get("url"), ("url",), required=False)
+    if url and link_scheme(url) not in ("http", "https"):
+        r.error(("url",), f"'url' must be a web address starting with https://, got {url[:80]!r}")
     declared = {str(f.get("file")) for f in r.items(d.get("figures"), ("figures",)) if isinstance(f, dict)}
     check_body(path, doc, declared, errors)
     if len(errors) > before:

@@ -1,3 +1,6 @@
 $meta-json$
 //crebis:body
+$if(highlighting-definitions)$
+$highlighting-definitions$
+$endif$
 $body$

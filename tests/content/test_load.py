@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from projects import edition_text, write_result
 
-from pipeline.content.load import load_results, load_themes
+from pipeline.content.load import load_edition, load_results, load_themes
 from pipeline.content.model import Author, Recommendation
 from pipeline.errors import ContentError
 
@@ -154,7 +154,7 @@ def test_all_errors_of_a_run_are_collected(project_dir, themes):
     assert loaded.failed == {"one", "two"}
     assert [e.message for e in loaded.errors] == [
         "'status' must be one of draft, published, got 'final'",
-        "'date' must be a date written YYYY-MM-DD, got '12/03/2026'",
+        "'date' must be a real date written YYYY-MM-DD (like 2026-03-12), got '12/03/2026'",
     ]
 
 
@@ -174,3 +174,78 @@ def test_themes_file_errors_name_the_file(tmp_path):
     path.write_text("housing: [oops\n", encoding="utf-8")
     with pytest.raises(ContentError, match=r"themes.yaml:2: not valid YAML"):
         load_themes(path)
+
+
+@pytest.mark.parametrize("date", ["2026-13-45", "2026-02-30", "2026-W11-1", "9999-12-31", "20260312"])
+def test_an_impossible_date_is_an_error_of_that_edition_alone(project_dir, themes, date):
+    write_result(project_dir)
+    directory = project_dir / "content/results/housing-first"
+    (directory / "nl.md").write_text(edition_text("nl", date=date), encoding="utf-8")
+    errors: list[ContentError] = []
+    load_edition(directory / "nl.md", "housing-first", "nl", themes, errors)
+    (error,) = errors
+    assert error.path == directory / "nl.md" and error.line == 3
+    assert f"'date' {date}" in error.message or repr(date) in error.message
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("status: draft", "the key 'status' is given twice (first at line 8): keep one"),
+    ("themes: &t [housing]\nextra: *t", "anchors and aliases (&name, *name) are not allowed in content"),
+    ("subtitle: !!int abc", "'abc' is not a valid int"),
+    ("subtitle: !!set {a}", "the tag !!set is not allowed in content"),
+    ('subtitle: "bad \\uFFFE char"', "character U+FFFE cannot be published"),
+    ("subtitle: " + "[" * 60 + "]" * 60, "nested more than 20 levels deep"),
+])
+def test_yaml_that_content_never_needs_is_refused_at_its_line(project_dir, themes, line, expected):
+    directory = write_result(project_dir, langs=("fr",))
+    text = edition_text("fr").replace("illustrative: true\n", f"illustrative: true\n{line}\n")
+    (directory / "fr.md").write_text(text, encoding="utf-8")
+    (error,) = load(project_dir, themes).errors
+    assert error.line == 10 and expected in error.message, error
+
+
+def test_non_text_keys_are_names_like_any_other(project_dir, themes):
+    write_result(project_dir, langs=("fr",), authors='\n  - name: "Lea Janssens"\n    2.5: x\n    null: y')
+    assert [e.message for e in load(project_dir, themes).errors] == [
+        "unknown key '2.5' in 'authors[1]'; known keys: name, affiliation",
+        "unknown key 'null' in 'authors[1]'; known keys: name, affiliation",
+    ]
+
+
+def test_control_characters_are_refused_with_line_and_column(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "fr.md").write_text(edition_text("fr") + "\nA bell \x07 here.\n", encoding="utf-8")
+    (error,) = load(project_dir, themes).errors
+    assert error.line == 34 and "character U+0007 at column 8 cannot be published" in error.message
+
+
+def test_not_utf8_gives_line_and_column(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "fr.md").write_bytes(edition_text("fr").encode() + "\nCaf\xe9 cr\xe8me\n".encode("latin-1"))
+    (error,) = load(project_dir, themes).errors
+    assert error.line == 34 and error.message.startswith("not UTF-8 text (at column 4, byte 0xE9)")
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("#######", "a heading without text"),
+    ("####### Seven", "a level-7 heading: headings go down to level 6"),
+    ("```\ncode [@doe2020]", "code block opened with ``` is never closed"),
+    ("![A chart](https://example.org/chart.png)", "image 'https://example.org/chart.png' is not a file of this "
+                                                    "result"),
+    ("[a link](javascript:alert(1))", "a 'javascript:' link cannot be published"),
+    ('<a href="jav&#x61;script:x">y</a>', "a 'javascript:' link cannot be published"),
+    ("<data:text/html,hi>", "a 'data:' link cannot be published"),
+    ("<script>alert(1)</script>", "raw HTML <script> cannot be published"),
+])
+def test_markdown_a_later_stage_would_break_on_is_refused(project_dir, themes, body, expected):
+    directory = write_result(project_dir, langs=("en",))
+    (directory / "en.md").write_text(edition_text("en") + f"\n{body}\n", encoding="utf-8")
+    errors = load(project_dir, themes).errors
+    assert any(e.line == 34 and expected in e.message for e in errors), [str(e) for e in errors]
+
+
+def test_code_keeps_its_text(project_dir, themes):
+    directory = write_result(project_dir, langs=("en",))
+    body = "\nRun `<script>` here.\n\n```html\n<a href=\"javascript:x\">y</a>\n## not a heading\n```\n"
+    (directory / "en.md").write_text(edition_text("en") + body, encoding="utf-8")
+    assert load(project_dir, themes).errors == []

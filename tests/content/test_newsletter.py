@@ -144,7 +144,7 @@ def test_dates_are_checked(project_dir):
                 events='\n  - title: "X"\n    date: 23/04/2026\n    place: "Y"')
     assert errors(project_dir) == [
         ("2026-04/fr.md", 4, "'date' 2026-05-02 is not in 2026-04, the month of this issue's folder"),
-        ("2026-04/fr.md", 10, "'date' must be a date written YYYY-MM-DD, got '23/04/2026'"),
+        ("2026-04/fr.md", 10, "'date' must be a real date written YYYY-MM-DD (like 2026-03-12), got '23/04/2026'"),
     ]
 
 
@@ -155,7 +155,7 @@ def test_preheader_length_and_body_headings(project_dir):
     path.write_text(path.read_text().replace("## Une section", "# A second title"), encoding="utf-8")
     assert errors(project_dir) == [
         ("2026-04/en.md", 3, "'preheader' has 151 characters: inboxes show about 150, shorten it"),
-        ("2026-04/en.md", 27, "a '#' heading in the body: the title is the page's only level-1 heading, "
+        ("2026-04/en.md", 27, "a level-1 heading in the body: the title is the page's only level-1 heading, "
                               "start sections at '##'"),
     ]
 

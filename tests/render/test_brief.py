@@ -151,3 +151,13 @@ def test_typst_special_characters_in_plain_fields_are_escaped(project_dir):
     reader = pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-en.pdf")
     assert reader.metadata.title == "Costs in $ and #1 [draft] // *not bold*"
     assert "Costs in $ and #1 [draft] // *not bold*" in text_of(reader)
+
+
+def test_a_thematic_break_and_highlighted_code_build_the_pdf(project_dir):
+    directory = write_result(project_dir, langs=("en",))
+    body = "\nBefore.\n\n---\n\nAfter.\n\n```python\nx = 1\n```\n"
+    (directory / "en.md").write_text(edition_text("en") + body, encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    text = text_of(pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-en.pdf"))
+    assert "Before." in text and "After." in text and "x = 1" in text
