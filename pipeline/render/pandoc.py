@@ -1,7 +1,7 @@
 """The pandoc adapter, with the binary from pypandoc-binary.
 
-Renderers call `convert`, served by one long-lived pandoc process per build
-thread (`pandoc-worker.lua`); `run_pandoc` runs a one-off pandoc command (Word import).
+Renderers call `convert`, served by a pool of long-lived pandoc processes
+(`pandoc-worker.lua`), one per concurrent conversion; `run_pandoc` runs a one-off pandoc command (Word import).
 """
 
 from __future__ import annotations
@@ -70,9 +70,11 @@ class _Worker:
     def __init__(self) -> None:
         self.proc = subprocess.Popen([pandoc_path(), "lua", str(_WORKER_SCRIPT)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.requests = 0
 
     def ask(self, request: dict) -> tuple[bool, bytes]:
         assert self.proc.stdin and self.proc.stdout
+        self.requests += 1
         self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
         self.proc.stdin.flush()
         header = self.proc.stdout.readline().decode("ascii").split()
@@ -89,27 +91,41 @@ class _Worker:
                 self.proc.kill()
 
 
-_local = threading.local()
-_workers: list[_Worker] = []
-_workers_lock = threading.Lock()
+# Idle workers, shared by every thread and every build of this process. A worker is
+# taken for one request and given back, so the number of pandoc processes is the peak
+# number of concurrent conversions (the build's jobs), not one per thread ever started:
+# tests and the preview server run many builds, each with a new thread pool.
+_idle: list[_Worker] = []
+_idle_lock = threading.Lock()
+# pandoc's heap grows with what a worker has converted; a fresh process costs ~100 ms.
+MAX_REQUESTS_PER_WORKER = 400
 
 
-def _worker() -> _Worker:
-    worker = getattr(_local, "worker", None)
-    if worker is None or worker.proc.poll() is not None:
-        worker = _local.worker = _Worker()
-        with _workers_lock:
-            _workers.append(worker)
-    return worker
+def _take_worker() -> _Worker:
+    with _idle_lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker.proc.poll() is None:
+                return worker
+    return _Worker()
+
+
+def _give_back(worker: _Worker) -> None:
+    if worker.requests >= MAX_REQUESTS_PER_WORKER or worker.proc.poll() is not None:
+        worker.close()
+        return
+    with _idle_lock:
+        _idle.append(worker)
 
 
 @atexit.register
 def close_workers() -> None:
-    """Stop every pandoc worker (they also stop by themselves when crebis exits)."""
-    with _workers_lock:
-        for worker in _workers:
-            worker.close()
-        _workers.clear()
+    """Stop every idle pandoc worker (they also stop by themselves when crebis exits)."""
+    with _idle_lock:
+        workers = list(_idle)
+        _idle.clear()
+    for worker in workers:
+        worker.close()
 
 
 def convert(text: str, to: str, source: Path | str | None = None, *, from_format: str = "markdown",
@@ -130,11 +146,13 @@ def convert(text: str, to: str, source: Path | str | None = None, *, from_format
             request["csl"] = str(citations.csl)
     if reference_doc:
         request["reference_doc"] = str(reference_doc)
+    worker = _take_worker()
     try:
-        ok, out = _worker().ask(request)
+        ok, out = worker.ask(request)
     except (BrokenPipeError, OSError, ValueError) as exc:
-        _local.worker = None
+        worker.close()
         raise RenderError(source, f"pandoc stopped unexpectedly ({exc}); run the build again") from None
+    _give_back(worker)
     if not ok:
         message = out.decode("utf-8", "replace")
         raise RenderError(source, message if message.startswith("unknown citation") else f"pandoc failed: {message}")
