@@ -137,3 +137,20 @@ def list_(ctx: click.Context, since: datetime | None, theme: str | None, lang: s
     """Print the stored items, best score first."""
     items = list_items(open_project(ctx), since=since, theme=theme, language=lang, limit=limit)
     click.echo(items_as_json(items) if fmt == "json" else format_items(items))
+
+
+# The curator's week: review, curate, send. (Imports are local: these commands load ruamel.yaml and Starlette.)
+
+
+@watch.command("review")
+@click.argument("week", required=False)
+@click.pass_context
+@handle_errors
+def review_command(ctx: click.Context, week: str | None) -> None:
+    """Write or update the curation worksheet of WEEK (e.g. 2026-W48; default: this week)."""
+    from pipeline.watch.weeks import resolve_week
+    from pipeline.watch.worksheet import describe_review, review
+
+    project = open_project(ctx)
+    report = review(project, resolve_week(project, week))
+    click.echo(describe_review(report, project.relative))
