@@ -2,18 +2,28 @@
 written atomically, and stale outputs removed.
 
 A `Target` is one output file and how to make it. Its fingerprint hashes what
-can change the output: its input files, the layout files it uses, the slice of
-config it reads and the versions of crebis and the external tools. The
-manifest (`.crebis/build.sqlite`) remembers the fingerprint of every output
-written, so a second build does nothing.
+can change the output: its input files (by their path in the project, so a moved
+project or a fresh checkout with restored outputs stays up to date), the layout
+files it uses, the slice of config it reads and the versions of crebis and the
+external tools. The manifest (`.crebis/build.sqlite`) remembers the fingerprint,
+size and modification time of every output written, so a second build does
+nothing, and an output that differs from what the build wrote (a copy left behind
+by a killed build, a file edited by hand) is written again.
+
+The manifest is a cache: when it is missing or unreadable, the files already in
+`outputs/` are adopted into it, so outputs of content deleted later are still
+removed. Nothing is ever written or removed outside `outputs/`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -24,6 +34,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import CrebisError
+from pipeline.state import open_cache, unwritable
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +69,12 @@ class Target:
     """External tools the renderer runs (their versions enter the fingerprint)."""
     copies: tuple[str, ...] = ()
     """Further paths (relative to `outputs/`) that get the same bytes, e.g. a PDF also published on the site."""
+    depends: tuple[Path, ...] = ()
+    """Content files the output shows besides its source (an index its results, a page its siblings'
+    titles): while one of them fails to load or check, the output is kept as it was."""
+    broken: bool = False
+    """A target standing for content that failed to load: it reports the errors, and the outputs that
+    depend on its source are kept as they were."""
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -78,6 +95,12 @@ class Report:
     fresh: list[Target] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Outputs left as they were because content they show failed (see `Target.depends`)."""
+    notices: list[str] = field(default_factory=list)
+    """Things the build repaired on its own (a corrupt cache made anew), said once."""
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    """Per output to (re)build: the inputs that changed since it was written ("new" if never written)."""
     warnings: list[tuple[Target, str]] = field(default_factory=list)
     """Warnings of targets built now or earlier (kept in the manifest, so they are not lost on a no-op build)."""
 
@@ -87,10 +110,14 @@ class Report:
 
 
 class FileDigests:
-    """Hashes of input files, each file read once per build, shared across threads."""
+    """Hashes of input files, each file read once per build, shared across threads.
 
-    def __init__(self) -> None:
-        self._cache: dict[Path, str] = {}
+    `known` seeds it with the digests of files already read (the content, by the loader), so that a
+    fingerprint hashes the very bytes the output is made from, even if the file changes meanwhile.
+    """
+
+    def __init__(self, known: dict[Path, str] | None = None) -> None:
+        self._cache: dict[Path, str] = dict(known or {})
         self._lock = threading.Lock()
 
     def __call__(self, path: Path) -> str:
@@ -99,22 +126,32 @@ class FileDigests:
         if cached is None:
             try:
                 cached = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 cached = "missing"
+            except OSError as exc:  # unreadable: the renderer will say so; the target stays out of date
+                cached = f"unreadable {exc.errno}"
             with self._lock:
                 self._cache[path] = cached
         return cached
 
 
-def fingerprint(target: Target, digests: FileDigests, tool_versions: dict[str, str]) -> str:
-    """A hash of everything that can change the target's output."""
+def target_inputs(target: Target, digests: FileDigests, tool_versions: dict[str, str],
+                  relative: Callable[[Path], str]) -> dict[str, str]:
+    """What the target's output depends on, by name: each input file's digest, its data's, the tools'."""
+    inputs = {f"tool {tool}": tool_versions[tool] for tool in sorted(target.tools)}
+    for path in sorted(set(target.inputs)):
+        inputs[relative(path)] = digests(path)
+    inputs["data"] = hashlib.blake2b(json.dumps(target.data, sort_keys=True, default=str).encode(),
+                                     digest_size=16).hexdigest()
+    return inputs
+
+
+def fingerprint(target: Target, inputs: dict[str, str]) -> str:
+    """A hash of everything that can change the target's output (paths relative to the project)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"crebis {__version__}\0{target.kind}\0{target.output}\0".encode())
-    for tool in sorted(target.tools):
-        h.update(f"{tool} {tool_versions[tool]}\0".encode())
-    for path in sorted(set(target.inputs)):
-        h.update(f"{path}\0{digests(path)}\0".encode())
-    h.update(json.dumps(target.data, sort_keys=True, default=str).encode())
+    for name, digest in sorted(inputs.items()):
+        h.update(f"{name}\0{digest}\0".encode())
     return h.hexdigest()
 
 
@@ -127,56 +164,90 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):  # a read-only folder: the error that matters is the one above
+            tmp.unlink(missing_ok=True)
 
 
 class Manifest:
-    """The fingerprint (and warnings) of every output written, in `.crebis/build.sqlite`."""
+    """What the build wrote, in `.crebis/build.sqlite`: per output its fingerprint, warnings, size and time.
 
-    SCHEMA = 2
+    The per-target inputs (file digests by name) are kept apart, read only to explain a rebuild.
+    """
 
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        if self.db.execute("PRAGMA user_version").fetchone()[0] != self.SCHEMA:
-            # The manifest is a cache: an older layout is dropped, which only costs one full build.
-            self.db.execute("DROP TABLE IF EXISTS outputs")
-            self.db.execute(f"PRAGMA user_version = {self.SCHEMA}")
-        self.db.execute(
+    SCHEMA = 3
+    UNKNOWN = "?"
+    """The kind of an output adopted from `outputs/` when the manifest was lost: its target is unknown."""
+
+    def __init__(self, path: Path, notices: list[str] | None = None):
+        self.path = path
+        self.db = open_cache(path, self.SCHEMA, (
             "CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
-            "kind TEXT NOT NULL, lang TEXT, source TEXT NOT NULL, warnings TEXT NOT NULL DEFAULT '[]')"
-        )
+            "kind TEXT NOT NULL, lang TEXT, source TEXT NOT NULL, warnings TEXT NOT NULL DEFAULT '[]', "
+            "size INTEGER NOT NULL, mtime INTEGER NOT NULL)"), notices)
+        self.db.execute("CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, inputs TEXT NOT NULL)")
         self.rows = {
             row[0]: row[1:]
-            for row in self.db.execute("SELECT path, fingerprint, kind, lang, source, warnings FROM outputs")
+            for row in self.db.execute("SELECT path, fingerprint, kind, lang, source, warnings, size, mtime "
+                                       "FROM outputs")
         }
 
-    def fingerprint(self, output: str) -> str | None:
+    def fresh(self, output: str, fp: str, outputs_dir: Path) -> bool:
+        """Whether `output` was written with fingerprint `fp` and is still the file the build wrote."""
         row = self.rows.get(output)
-        return row[0] if row else None
+        if row is None or row[0] != fp:
+            return False
+        try:
+            stat = os.stat(outputs_dir / output)
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == (row[5], row[6])
 
     def warnings(self, output: str) -> list[str]:
         row = self.rows.get(output)
         return json.loads(row[4]) if row else []
 
-    def record(self, target: Target, fp: str, source: str, warnings: tuple[str, ...] = ()) -> None:
+    def previous_inputs(self, output: str) -> dict[str, str] | None:
+        row = self.db.execute("SELECT inputs FROM inputs WHERE path = ?", (output,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def record(self, target: Target, fp: str, source: str, outputs_dir: Path, inputs: dict[str, str],
+               warnings: tuple[str, ...] = ()) -> None:
         for output in target.outputs:
+            stat = os.stat(outputs_dir / output)
             self.db.execute(
-                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
-                (output, fp, target.kind, target.lang, source, json.dumps(list(warnings) if output == target.output
-                                                                          else [])),
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (output, fp, target.kind, target.lang, source,
+                 json.dumps(list(warnings) if output == target.output else []), stat.st_size, stat.st_mtime_ns),
             )
+        self.db.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?)", (target.output, json.dumps(inputs)))
+
+    def adopt(self, outputs_dir: Path) -> None:
+        """Take every file already in `outputs/` into an empty manifest, so that those no target writes
+        any more are removed like any stale output."""
+        if self.rows or not outputs_dir.is_dir():
+            return
+        for path in outputs_dir.rglob("*"):
+            if path.is_file() and not path.name.endswith(TMP_SUFFIX):
+                output = path.relative_to(outputs_dir).as_posix()
+                self.rows[output] = ("", self.UNKNOWN, None, "", "[]", -1, -1)
+                self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, '', ?, NULL, '', '[]', -1, -1)",
+                                (output, self.UNKNOWN))
 
     def forget(self, output: str) -> None:
         self.db.execute("DELETE FROM outputs WHERE path = ?", (output,))
+        self.db.execute("DELETE FROM inputs WHERE path = ?", (output,))
 
     def commit(self) -> None:
-        self.db.commit()
+        try:
+            self.db.commit()
+        except sqlite3.Error as exc:
+            raise unwritable(self.path, exc) from None
 
     def close(self) -> None:
-        self.db.commit()
-        self.db.close()
+        try:
+            self.commit()
+        finally:
+            self.db.close()
 
 
 @dataclass(frozen=True)
@@ -187,9 +258,34 @@ class Scope:
     langs: frozenset[str] | None = None
     keep_sources: tuple[str, ...] = ()
     """Source folders whose content failed to load: their previous outputs are kept, not removed."""
+    keep_outputs: frozenset[str] = frozenset()
+    """Outputs kept as they were (their content failed): neither rebuilt nor removed."""
 
     def covers(self, kind: str, lang: str | None) -> bool:
         return (self.kinds is None or kind in self.kinds) and (self.langs is None or lang is None or lang in self.langs)
+
+    @property
+    def everything(self) -> bool:
+        return self.kinds is None and self.langs is None and not self.keep_sources and not self.keep_outputs
+
+
+class Interrupted(CrebisError):
+    """The build was stopped (Ctrl-C); what it wrote so far is whole and recorded."""
+
+    exit_code = 130
+
+
+class OutputsUnwritable(CrebisError):
+    """`outputs/` cannot take more files (disk full, read-only): the build stops at the first."""
+
+
+_STOP_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def inside(path: str, folder: Path) -> bool:
+    """Whether the relative `path` stays inside `folder` (no absolute path, no `..` climbing out)."""
+    return bool(path) and not os.path.isabs(path) and \
+        Path(os.path.normpath(folder / path)).is_relative_to(folder) and os.path.normpath(path) != "."
 
 
 def run_build(
@@ -203,84 +299,190 @@ def run_build(
     relative: Callable[[Path], str] = str,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    known_digests: dict[Path, str] | None = None,
+    allowed_input: Callable[[Path], bool] | None = None,
+    dry_run: bool = False,
 ) -> Report:
-    """Bring `outputs_dir` up to date with `targets` and return what was done."""
-    targets = [t for t in targets if scope.covers(t.kind, t.lang)]
+    """Bring `outputs_dir` up to date with `targets` and return what was done.
+
+    `relative` names input files in fingerprints (the project-relative path); `allowed_input` refuses
+    inputs from outside the project. With `dry_run`, nothing is written or removed: the report lists
+    what would be built (`changes`, with the inputs that changed) and removed.
+    """
+    targets = [t for t in targets if scope.covers(t.kind, t.lang) and t.output not in scope.keep_outputs]
     all_outputs = [o for t in targets for o in t.outputs]
     if len(set(all_outputs)) != len(all_outputs):
         raise CrebisError("two targets write the same output: this is a bug in a renderer")
     report = Report()
-    manifest = Manifest(state_dir / "build.sqlite")
-    digests = FileDigests()
-    _remove_temp_files(outputs_dir)
+    manifest = Manifest(state_dir / "build.sqlite", report.notices)
+    digests = FileDigests(known_digests)
     try:
-        todo: list[tuple[Target, str]] = []
+        if not dry_run:
+            _remove_temp_files(outputs_dir)
+            manifest.adopt(outputs_dir)
+        todo: list[tuple[Target, str, dict[str, str]]] = []
         for target in targets:
-            fp = fingerprint(target, digests, tool_versions)
-            if (not force and all(manifest.fingerprint(o) == fp for o in target.outputs)
-                    and all((outputs_dir / o).exists() for o in target.outputs)):
+            refused = _refusal(target, outputs_dir, allowed_input, relative)
+            if refused:
+                report.failed.append(Failure(target, refused))
+                continue
+            inputs = target_inputs(target, digests, tool_versions, relative)
+            fp = fingerprint(target, inputs)
+            if not force and all(manifest.fresh(o, fp, outputs_dir) for o in target.outputs):
                 report.fresh.append(target)
                 report.warnings.extend((target, w) for w in manifest.warnings(target.output))
             else:
-                todo.append((target, fp))
+                todo.append((target, fp, inputs))
+        if dry_run:
+            for target, _fp, inputs in todo:
+                report.changes[target.output] = _changed(manifest, target, inputs, outputs_dir, force)
+            _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report, dry_run=True)
+            return report
         if on_plan:
             on_plan(len(todo))
-        workers = jobs or os.cpu_count() or 1
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending: dict[Future[bytes | Rendered], tuple[Target, str]] = {
-                pool.submit(target.render): (target, fp) for target, fp in todo
-            }
-            done_count = 0
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    target, fp = pending.pop(future)
-                    try:
-                        rendered = future.result()
-                        if not isinstance(rendered, Rendered):
-                            rendered = Rendered(rendered)
-                        for output in target.outputs:
-                            write_atomic(outputs_dir / output, rendered.data)
-                    except CrebisError as exc:
-                        report.failed.append(Failure(target, str(exc)))
-                        for output in target.outputs:
-                            manifest.forget(output)
-                    except Exception as exc:  # a renderer bug must not stop the other targets
-                        log.exception("unexpected error building %s", target.output)
-                        report.failed.append(Failure(target, f"{relative(target.source)}: unexpected "
-                                                     f"{type(exc).__name__}: {exc}"))
-                        for output in target.outputs:
-                            manifest.forget(output)
-                    else:
-                        manifest.record(target, fp, relative(target.source), rendered.warnings)
-                        report.built.append(target)
-                        report.warnings.extend((target, w) for w in rendered.warnings)
-                    done_count += 1
-                    if done_count % 50 == 0:
-                        manifest.commit()
-                    if progress:
-                        progress(1)
+        _run(todo, outputs_dir, manifest, report, jobs, relative, progress)
         _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report)
     finally:
         manifest.close()
     return report
 
 
-def _remove_stale(manifest: Manifest, current: set[str], outputs_dir: Path, scope: Scope, report: Report) -> None:
-    """Delete outputs built before whose content is gone (within the build's scope)."""
-    for output, (_fp, kind, lang, source, _warnings) in list(manifest.rows.items()):
-        if output in current or not scope.covers(kind, lang) or source.startswith(scope.keep_sources):
+def _refusal(target: Target, outputs_dir: Path, allowed_input: Callable[[Path], bool] | None,
+             relative: Callable[[Path], str]) -> str | None:
+    """Why a target may not run: an output outside `outputs/`, an input outside the project."""
+    for output in target.outputs:
+        if not inside(output, outputs_dir):
+            return f"{relative(target.source)}: refused to write '{output}': outside outputs/"
+    if allowed_input is not None:
+        for path in target.inputs:
+            if not allowed_input(path):
+                return (f"{relative(target.source)}: refused to read '{path}': it is outside the project "
+                        "(keep every file the content uses inside the project folder)")
+    return None
+
+
+def _changed(manifest: Manifest, target: Target, inputs: dict[str, str], outputs_dir: Path,
+             force: bool) -> list[str]:
+    """Which inputs of a target differ from when it was last written: what a rebuild is for."""
+    if force:
+        return ["--force"]
+    before = manifest.previous_inputs(target.output)
+    if before is None:
+        return ["new"]
+    changed = [name for name in sorted(set(before) | set(inputs)) if before.get(name) != inputs.get(name)]
+    if not changed:
+        missing = [o for o in target.outputs if not (outputs_dir / o).exists()]
+        return [f"{o} missing" for o in missing] or ["output differs from what the build wrote"]
+    return changed
+
+
+def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, manifest: Manifest, report: Report,
+         jobs: int, relative: Callable[[Path], str], progress: Callable[[int], None] | None) -> None:
+    """Render the out-of-date targets on `jobs` threads and write their outputs as they finish.
+
+    Ctrl-C cancels what is queued, keeps (and records) what was written and raises `Interrupted`;
+    a full or read-only disk stops the build with one `OutputsUnwritable`.
+    """
+    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+    pending: dict[Future[bytes | Rendered], tuple[Target, str, dict[str, str]]] = {
+        pool.submit(target.render): (target, fp, inputs) for target, fp, inputs in todo
+    }
+    try:
+        done_count = 0
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                target, fp, inputs = pending.pop(future)
+                _finish(future, target, fp, inputs, outputs_dir, manifest, report, relative)
+                done_count += 1
+                if done_count % 50 == 0:
+                    manifest.commit()
+                if progress:
+                    progress(1)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise Interrupted(f"interrupted: {len(report.built)} output(s) written and kept, "
+                          f"{len(pending)} left as they were; build again to finish") from None
+    except OutputsUnwritable:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _finish(future: Future[bytes | Rendered], target: Target, fp: str, inputs: dict[str, str], outputs_dir: Path,
+            manifest: Manifest, report: Report, relative: Callable[[Path], str]) -> None:
+    """Write one rendered target (all its copies, then record them together), or record its failure."""
+    try:
+        rendered = future.result()
+        if not isinstance(rendered, Rendered):
+            rendered = Rendered(rendered)
+        for output in target.outputs:
+            _write_output(outputs_dir, output, rendered.data)
+    except CrebisError as exc:
+        if isinstance(exc, OutputsUnwritable):
+            raise
+        report.failed.append(Failure(target, str(exc)))
+        for output in target.outputs:
+            manifest.forget(output)
+    except Exception as exc:  # a renderer bug must not stop the other targets, nor print a traceback
+        log.debug("unexpected error building %s", target.output, exc_info=True)
+        report.failed.append(Failure(target, f"{relative(target.source)}: could not make {target.output}: "
+                                     f"{type(exc).__name__}: {exc} (a bug in crebis: please report it)"))
+        for output in target.outputs:
+            manifest.forget(output)
+    else:
+        manifest.record(target, fp, relative(target.source), outputs_dir, inputs, rendered.warnings)
+        report.built.append(target)
+        report.warnings.extend((target, w) for w in rendered.warnings)
+
+
+def _write_output(outputs_dir: Path, output: str, data: bytes) -> None:
+    """Write one output atomically; a disk that is full or read-only is `OutputsUnwritable`, said once."""
+    path = outputs_dir / output
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        if exc.errno not in _STOP_ERRNOS:
+            raise CrebisError(f"outputs/{output}: cannot write it ({exc.strerror})") from None
+        folder = next((p for p in (path.parent, *path.parents) if p.exists()), outputs_dir)
+        where = folder.relative_to(outputs_dir.parent).as_posix() if folder.is_relative_to(outputs_dir.parent) \
+            else str(folder)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            free = shutil.disk_usage(folder).free
+            raise OutputsUnwritable(
+                f"{where}/: no space left on the disk ({free // 1024} KB free, {output} alone needs "
+                f"{max(len(data) // 1024, 1)} KB): free some space and build again; the outputs already "
+                "there are kept as they were") from None
+        raise OutputsUnwritable(f"{where}/: cannot write there ({exc.strerror}): make it writable and build "
+                                "again; the outputs already there are kept as they were") from None
+
+
+def _remove_stale(manifest: Manifest, current: set[str], outputs_dir: Path, scope: Scope, report: Report,
+                  dry_run: bool = False) -> None:
+    """Delete outputs built before whose content is gone (within the build's scope, never outside `outputs/`)."""
+    for output, (_fp, kind, lang, source, *_rest) in list(manifest.rows.items()):
+        if output in current or output in scope.keep_outputs:
+            continue
+        if not inside(output, outputs_dir):
+            manifest.forget(output)  # never delete outside outputs/, whatever the manifest says
+            continue
+        if kind == Manifest.UNKNOWN:
+            if not scope.everything:
+                continue  # adopted after a lost manifest: removed only by a full build with nothing failing
+        elif not scope.covers(kind, lang) or source.startswith(scope.keep_sources):
+            continue
+        report.removed.append(output)
+        if dry_run:
             continue
         path = outputs_dir / output
-        if path.exists():
+        if path.is_file() or path.is_symlink():
             path.unlink()
             _prune_empty_dirs(path.parent, outputs_dir)
         manifest.forget(output)
-        report.removed.append(output)
 
 
 def _prune_empty_dirs(directory: Path, stop: Path) -> None:
-    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
+    while directory != stop and directory.is_relative_to(stop) and directory.is_dir() and not any(directory.iterdir()):
         directory.rmdir()
         directory = directory.parent
 
@@ -289,4 +491,5 @@ def _remove_temp_files(outputs_dir: Path) -> None:
     """Temp files left by a build that was killed mid-write."""
     if outputs_dir.is_dir():
         for tmp in outputs_dir.rglob(f"*{TMP_SUFFIX}"):
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only outputs/: the first write says so
+                tmp.unlink(missing_ok=True)

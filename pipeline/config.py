@@ -376,7 +376,8 @@ def load_config(root: Path) -> Config:
         raise ConfigError(path, [f"no {CONFIG_FILE} here: run crebis in a project folder, "
                                  "or create one with `crebis init DIR`"]) from None
     try:
-        text = raw.decode("utf-8")
+        # a byte-order mark (Windows editors write one) is accepted, as in Markdown files
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import Config, load_config
+from pipeline.config import CONFIG_FILE, Config, load_config
+from pipeline.state import state_dir
 
 
 @dataclass(frozen=True)
@@ -17,9 +19,11 @@ class Project:
 
     @classmethod
     def open(cls, root: Path | str = ".") -> Project:
-        """Load the project at `root`, raising `ConfigError` if its `crebis.toml` is missing or wrong."""
-        root = Path(root).resolve()
-        return cls(root=root, config=load_config(root))
+        """Load the project at `root` or the nearest folder above it holding a `crebis.toml` (as git finds
+        its repository); raises `ConfigError` if there is none, or it is wrong."""
+        start = Path(root).absolute()
+        found = next((folder for folder in (start, *start.parents) if (folder / CONFIG_FILE).is_file()), start)
+        return cls(root=found.resolve(), config=load_config(found.resolve()))
 
     @property
     def content_dir(self) -> Path:
@@ -40,17 +44,32 @@ class Project:
     @property
     def state_dir(self) -> Path:
         """Where state that is not content lives (SQLite files); created on first use."""
-        path = self.root / ".crebis"
-        path.mkdir(exist_ok=True)
-        return path
+        return state_dir(self.root)
 
     def path(self, relative: str) -> Path:
         """A path from the config, resolved against the project root."""
         return self.root / relative
 
     def relative(self, path: Path) -> str:
-        """`path` as shown to the user: relative to the project root where possible."""
+        """`path` as shown to the user (and hashed in fingerprints): relative to the project root where possible.
+
+        Paths under the root are taken as they are, not resolved: a symlinked folder inside the project
+        (content/ or a result pointing elsewhere) is part of the project like any folder.
+        """
+        path = Path(path)
+        if not path.is_absolute():
+            path = self.root / path
         try:
-            return str(path.resolve().relative_to(self.root))
+            return Path(os.path.normpath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            pass
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+    def contains(self, path: Path) -> bool:
+        """Whether `path` lies in the project, judged by its name (`..` cannot climb out; a symlink inside
+        the project is inside it)."""
+        path = Path(path) if Path(path).is_absolute() else self.root / path
+        return Path(os.path.normpath(path)).is_relative_to(self.root)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.build import Report, Scope, Target, run_build
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.runner import check_project
-from pipeline.content.load import load_results, load_themes
-from pipeline.errors import ContentError, CrebisError
+from pipeline.config import CONFIG_FILE
+from pipeline.content.load import Loaded, load_results, load_themes
+from pipeline.content.model import Theme
+from pipeline.errors import ConfigError, ContentError, CrebisError
 from pipeline.project import Project
 from pipeline.render.brief import brief_targets
 from pipeline.render.context import RenderContext
@@ -22,6 +25,7 @@ from pipeline.render.pandoc import pandoc_version
 from pipeline.render.site import site_targets
 from pipeline.render.summary import summary_targets
 from pipeline.render.typst import typst_version
+from pipeline.state import project_lock
 
 KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
     "site": site_targets,
@@ -57,8 +61,28 @@ class Outcome:
         return self.report.ok and not self.checks.errors
 
 
-def plan(project: Project, drafts: bool | None = None) -> tuple[list[Target], list[ContentError], tuple[str, ...]]:
-    """Load the content and list every target; returns targets, content errors and the folders that failed."""
+@dataclass
+class Plan:
+    """The content as read once for a build, and every target made from it."""
+
+    targets: list[Target]
+    themes: dict[str, Theme]
+    loaded: Loaded
+    failed: tuple[str, ...]
+    """Project-relative files and folders that failed to load: their outputs are kept, not removed."""
+
+    @property
+    def errors(self) -> list[ContentError]:
+        return self.loaded.errors
+
+    @property
+    def digests(self) -> dict[Path, str]:
+        """The digest of each content file as the loader read it: fingerprints hash those very bytes."""
+        return {e.path: e.digest for r in self.loaded.results for e in r.editions}
+
+
+def plan(project: Project, drafts: bool | None = None) -> Plan:
+    """Read the content once and list every target."""
     themes = load_themes(project.path(project.config.watch.themes))
     loaded = load_results(project.results_dir, project.config.languages, themes)
     ctx = RenderContext.create(project, loaded.results, themes)
@@ -66,7 +90,7 @@ def plan(project: Project, drafts: bool | None = None) -> tuple[list[Target], li
     targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
     failed = tuple(sorted({f"{project.relative(project.results_dir / slug)}/" for slug in loaded.failed}
                           | {project.relative(path) for path in loaded.failed_files}))
-    return targets, loaded.errors, failed
+    return Plan(targets, themes, loaded, failed)
 
 
 def build(
@@ -78,36 +102,80 @@ def build(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    dry_run: bool = False,
 ) -> Outcome:
-    """Build the project's outputs; up-to-date targets are skipped unless `force`."""
+    """Build the project's outputs; up-to-date targets are skipped unless `force`.
+
+    One build at a time per project: a second waits for the first (`on_wait` is told who holds it;
+    without it, a held lock is an error). With `dry_run`, nothing is written: the report says what
+    would be built and why.
+    """
     for kind in only or ():
         if kind not in KINDS:
             raise CrebisError(f"unknown output kind '{kind}': choose among {', '.join(KINDS)}")
     for lang in langs or ():
         if lang not in project.config.languages:
             raise CrebisError(f"language '{lang}' is not in crebis.toml's languages {project.config.languages}")
-    targets, errors, failed = plan(project, drafts)
-    checks = _checks(project, errors)
+    with project_lock(project.state_dir, on_wait):
+        return _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run)
+
+
+def _build(project: Project, only: set[str] | None, langs: set[str] | None, force: bool, drafts: bool | None,
+           jobs: int | None, progress: Callable[[int], None] | None, on_plan: Callable[[int], None] | None,
+           dry_run: bool) -> Outcome:
+    planned = plan(project, drafts)
+    _check_citation_style(project, planned)
+    checks = _checks(project, planned)
     # A file with a check error builds nothing, and its previous outputs stay as they were.
     blocked = tuple(sorted({f.file for f in checks.errors}))
-    targets = [t for t in targets if project.relative(t.source) not in blocked]
+    targets = [t for t in planned.targets if project.relative(t.source) not in blocked]
+    # ... and so do the outputs that show it (indexes, feeds, its siblings' language links).
+    failing = {project.root / f.rstrip("/") for f in (*planned.failed, *blocked)} | {
+        t.source for t in targets if t.broken}
+    kept = {o for t in targets if not t.broken and _shows_failed(t, failing) for o in t.outputs}
     tools = {name: version() for name, version in TOOLS.items() if any(name in t.tools for t in targets)}
     scope = Scope(kinds=frozenset(only) if only else None, langs=frozenset(langs) if langs else None,
-                  keep_sources=failed + blocked)
+                  keep_sources=planned.failed + blocked, keep_outputs=frozenset(kept))
     report = run_build(
         targets, project.outputs_dir, project.state_dir, tools, scope=scope, force=force,
-        jobs=project.config.build.jobs if jobs is None else jobs, relative=lambda p: project.relative(p),
-        progress=progress, on_plan=on_plan,
+        jobs=project.config.build.jobs if jobs is None else jobs, relative=project.relative,
+        progress=progress, on_plan=on_plan, known_digests=planned.digests, allowed_input=project.contains,
+        dry_run=dry_run,
     )
+    report.kept = sorted(o for o in kept if scope.covers(*_kind_lang(targets, o)))
+    report.notices.extend(f.message for f in checks.findings if f.rule == "state")
     return Outcome(report, checks)
 
 
-def _checks(project: Project, load_errors: list[ContentError]) -> CheckReport:
-    """`crebis check` over the project (cached per result folder), with every loading error in it once."""
-    checks = check_project(project, cached=True)
+def _kind_lang(targets: list[Target], output: str) -> tuple[str, str | None]:
+    target = next(t for t in targets if output in t.outputs)
+    return target.kind, target.lang
+
+
+def _shows_failed(target: Target, failing: set[Path]) -> bool:
+    """Whether the target shows content that failed: one of its dependencies is (or is in) a failing path."""
+    return any(path == failed or failed in path.parents for path in target.depends for failed in failing)
+
+
+def _check_citation_style(project: Project, planned: Plan) -> None:
+    """A missing CSL style would make pandoc fall back to its own silently: refuse it, naming the key."""
+    brief = project.config.brief
+    if any(e.citations for r in planned.loaded.results for e in r.editions):
+        for key, value in (("brief.csl", brief.csl), ("brief.bibliography", brief.bibliography)):
+            if not project.path(value).is_file():
+                raise ConfigError(project.root / CONFIG_FILE, [
+                    f"{key} = '{value}': file not found; the content cites sources and needs it: "
+                    "restore the file or set the key to one that exists"])
+
+
+def _checks(project: Project, planned: Plan) -> CheckReport:
+    """`crebis check` over the content as loaded (rules cached per result folder), with every loading error once."""
+    checks = check_project(project, cached=True, themes=planned.themes, loaded=planned.loaded)
     seen = {(f.file, f.line, f.message) for f in checks.findings}
-    for error in load_errors:
+    for error in planned.errors:
         finding = Finding(project.relative(error.path), error.line, None, "error", "content", error.message)
         if (finding.file, finding.line, finding.message) not in seen:
             checks.findings.append(finding)
+            seen.add((finding.file, finding.line, finding.message))
     return checks.sorted()

@@ -143,8 +143,12 @@ def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project
     assert outcome.report.removed == []
     assert page.read_bytes() == before
     assert "site/fr/results/housing-first/index.html" in built(outcome)
-    # the broken file stops only its own outputs: the study's other languages still build
-    assert edition_outputs("nl", "broken-study") <= built(outcome) | {t.output for t in outcome.report.fresh}
+    # the broken file stops only its own outputs and those that show it: the study's other languages
+    # still build, but their pages (which link the broken edition by its title) and the French index
+    # are kept as they were, and the build says so
+    siblings = {f"site/{lang}/results/broken-study/index.html" for lang in ("nl", "en")}
+    assert edition_outputs("nl", "broken-study") - siblings <= built(outcome) | {t.output for t in outcome.report.fresh}
+    assert set(outcome.report.kept) == siblings | {"site/fr/index.html"}
     assert (project_dir / "outputs/briefs/broken-study/broken-study-fr.pdf").exists()
 
 
@@ -163,7 +167,9 @@ def test_a_check_error_blocks_only_the_outputs_of_its_file(project_dir):
                                                                       "link-text")]
     assert not [t for t in outcome.report.built if t.lang == "en"]
     assert en_page.read_bytes() == before and outcome.report.removed == []
-    assert edition_outputs("nl") <= built(outcome)
+    # the Dutch brief and summary build; the pages that link the English edition wait for it
+    assert edition_outputs("nl") - PAGES <= built(outcome)
+    assert set(outcome.report.kept) == PAGES - {"site/en/results/housing-first/index.html"} | {"site/en/index.html"}
 
 
 def test_check_warnings_reach_the_build_and_are_cached(project_dir):

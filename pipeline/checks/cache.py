@@ -1,7 +1,10 @@
-"""Check results kept per result folder, so that `crebis build` checks only what changed.
+"""Rule findings kept per result folder, so that `crebis build` re-checks only what changed.
 
-A folder's findings are reused while its Markdown files (bytes and change
-times), the glossaries, the theme list and the `[check]` config are the same.
+A folder's findings are reused while everything the rules read is the same: its edition files
+(bytes and change times), whether each image its bodies name exists, the glossaries, themes and
+bibliography, the whole configuration and the crebis version. Loading errors are not kept here:
+they come from the build's own reading of the content, so a fixed file is never blocked by an
+old finding. A cache file that cannot be read is treated as empty (and rewritten).
 """
 
 from __future__ import annotations
@@ -14,40 +17,56 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.checks.findings import DocumentStats, Finding
+from pipeline.content.frontmatter import Document
+from pipeline.content.load import IMAGE
+from pipeline.state import open_cache, unwritable
 
 
 class CheckCache:
     """Findings and readability figures per result folder, in `.crebis/checks.sqlite`."""
 
-    def __init__(self, path: Path, shared_inputs: list[Path], settings: object):
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
-                        "findings TEXT NOT NULL, documents TEXT NOT NULL)")
+    SCHEMA = 2
+
+    def __init__(self, path: Path, shared_inputs: list[Path], settings: object, notices: list[str] | None = None):
+        self.path = path
+        self.db = open_cache(path, self.SCHEMA, "CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, "
+                             "fingerprint TEXT NOT NULL, findings TEXT NOT NULL, documents TEXT NOT NULL)", notices)
         h = hashlib.blake2b(digest_size=16)
         h.update(f"crebis {__version__}\0{json.dumps(settings, sort_keys=True, default=str)}\0".encode())
-        for path in shared_inputs:
-            h.update(path.read_bytes() if path.is_file() else b"missing")
+        for input_path in shared_inputs:
+            h.update(f"{input_path.name}\0".encode())
+            h.update(input_path.read_bytes() if input_path.is_file() else b"missing")
         self.shared = h.hexdigest()
 
-    def fingerprint(self, directory: Path, times: dict[Path, float]) -> str:
+    def fingerprint(self, directory: Path, documents: dict[Path, tuple[bytes, Document]],
+                    times: dict[Path, float]) -> str:
+        """What the rules read about one folder, from the bytes the loader read."""
         h = hashlib.blake2b(self.shared.encode(), digest_size=16)
-        for md in sorted(directory.glob("*.md")):
-            h.update(f"{md.name}\0{times.get(md.resolve(), 0)}\0".encode())
-            h.update(md.read_bytes())
+        h.update("\0".join(sorted(p.name for p in directory.glob("*.md"))).encode())
+        for md, (raw, doc) in sorted(documents.items()):
+            h.update(f"\0{md.name}\0{times.get(md.resolve(), 0)}\0".encode())
+            h.update(raw)
+            # the rules report a body image that is missing: its presence is an input
+            for image in IMAGE.finditer(doc.body):
+                h.update(f"{image.group('src')}={(md.parent / image.group('src')).is_file()}\0".encode())
         return h.hexdigest()
 
     def get(self, directory: Path, fingerprint: str) -> tuple[list[Finding], list[DocumentStats]] | None:
         row = self.db.execute("SELECT fingerprint, findings, documents FROM folders WHERE folder = ?",
-                              (str(directory),)).fetchone()
+                              (directory.name,)).fetchone()
         if row is None or row[0] != fingerprint:
             return None
         return ([Finding(**f) for f in json.loads(row[1])], [DocumentStats(**d) for d in json.loads(row[2])])
 
     def put(self, directory: Path, fingerprint: str, findings: list[Finding], documents: list[DocumentStats]) -> None:
         self.db.execute("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?)", (
-            str(directory), fingerprint, json.dumps([dataclasses.asdict(f) for f in findings]),
+            directory.name, fingerprint, json.dumps([dataclasses.asdict(f) for f in findings]),
             json.dumps([dataclasses.asdict(d) for d in documents])))
 
     def close(self) -> None:
-        self.db.commit()
-        self.db.close()
+        try:
+            self.db.commit()
+        except sqlite3.Error as exc:
+            raise unwritable(self.path, exc) from None
+        finally:
+            self.db.close()

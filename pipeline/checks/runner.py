@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,8 +13,9 @@ from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.glossary import Glossary, load_glossary
 from pipeline.checks.rules import accessibility, prose, translations
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
-from pipeline.content.frontmatter import split
-from pipeline.content.load import load_result, load_themes, read_text
+from pipeline.content.frontmatter import Document
+from pipeline.content.load import Loaded, load_results, load_themes
+from pipeline.content.model import Theme
 from pipeline.errors import ContentError
 from pipeline.project import Project
 
@@ -29,11 +31,14 @@ def _content_finding(project: Project, error: ContentError) -> Finding:
     return Finding(project.relative(error.path), error.line, None, "error", rule, error.message)
 
 
-def check_project(project: Project, paths: Iterable[Path | str] | None = None, cached: bool = False) -> CheckReport:
+def check_project(project: Project, paths: Iterable[Path | str] | None = None, cached: bool = False,
+                  themes: dict[str, Theme] | None = None, loaded: Loaded | None = None) -> CheckReport:
     """Check the results of `project` (only those files or folders under `paths`, if given).
 
-    With `cached`, the findings of result folders unchanged since the last cached run are reused
-    (`crebis build` checks this way, so a no-op build stays fast).
+    `crebis build` passes the content it has `loaded` (with its `themes`), so that the files are read and
+    parsed once per build and the loading errors are the loader's own; without them the content is loaded
+    here. With `cached`, the rules' findings of result folders unchanged since the last cached run are
+    reused (a no-op build stays fast); loading errors are never cached: they come from this reading.
     """
     root = project.root
     scope = None if paths is None else [Path(p).resolve() if Path(p).is_absolute() else (root / p).resolve()
@@ -42,15 +47,18 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
     report = CheckReport()
     if _in_scope(root / CONFIG_FILE, scope):
         report.findings.extend(accessibility.brand_contrast(root, config))
-    try:
-        themes = load_themes(project.path(config.watch.themes))
-    except ContentError as exc:
-        report.findings.append(_content_finding(project, exc))
-        return report
-    glossaries: dict[str, Glossary] = {}
-    for lang in config.languages:
+    if themes is None or loaded is None:
         try:
-            glossaries[lang] = load_glossary(project.path(options.jargon.glossary) / f"{lang}.yaml")
+            themes = load_themes(project.path(config.watch.themes))
+        except ContentError as exc:
+            report.findings.append(_content_finding(project, exc))
+            return report
+        loaded = load_results(project.results_dir, config.languages, themes)
+    glossaries: dict[str, Glossary] = {}
+    glossary_files = [project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages]
+    for lang, path in zip(config.languages, glossary_files, strict=True):
+        try:
+            glossaries[lang] = load_glossary(path)
         except ContentError as exc:
             report.findings.append(_content_finding(project, exc))
             glossaries[lang] = load_glossary(Path("/nonexistent"))
@@ -61,64 +69,69 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
         _in_scope(d.resolve(), scope) or d.resolve() in p.parents for p in scope)]
     files = [md for d in directories for md in sorted(d.glob("*.md")) if md.stem in config.languages]
     times = translations.change_times(root, files) if options.translations.enabled else {}
+    errors_by_folder: dict[Path, list[ContentError]] = {}
+    for error in loaded.errors:
+        folder = error.path if error.path.parent == results_dir else error.path.parent
+        errors_by_folder.setdefault(folder, []).append(error)
     cache = None
     if cached:
-        shared = [project.path(config.watch.themes),
-                  *(project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages)]
-        cache = CheckCache(project.state_dir / "checks.sqlite", shared, [config.languages, config.check])
+        shared = [project.path(config.watch.themes), project.path(config.brief.bibliography), *glossary_files]
+        notices: list[str] = []
+        cache = CheckCache(project.state_dir / "checks.sqlite", shared, dataclasses.asdict(config), notices)
+        report.findings.extend(Finding(".crebis/checks.sqlite", None, None, "info", "state", notice)
+                               for notice in notices)
     try:
         for directory in directories:
-            if cache is None:
-                check_result(project, directory, glossaries, themes, times, scope, report)
-                continue
-            fingerprint = cache.fingerprint(directory, times)
-            hit = cache.get(directory, fingerprint)
+            documents = {md: doc for md, doc in loaded.documents.items() if md.parent == directory}
+            fingerprint = cache.fingerprint(directory, documents, times) if cache else ""
+            hit = cache.get(directory, fingerprint) if cache else None
             if hit is None:
                 fresh = CheckReport()
-                check_result(project, directory, glossaries, themes, times, scope, fresh)
-                cache.put(directory, fingerprint, fresh.findings, fresh.documents)
+                check_rules(project, directory, documents, glossaries, times, scope, fresh)
+                if cache:
+                    cache.put(directory, fingerprint, fresh.findings, fresh.documents)
                 hit = (fresh.findings, fresh.documents)
             report.findings.extend(hit[0])
             report.documents.extend(hit[1])
+            _add_loading_errors(project, directory, errors_by_folder.get(directory, []), scope, hit[0], report)
     finally:
         if cache is not None:
             cache.close()
     return report.sorted()
 
 
-def check_result(project: Project, directory: Path, glossaries: dict[str, Glossary], themes: dict,
-                 times: dict[Path, float], scope: list[Path] | None, report: CheckReport) -> None:
-    """Every check on one result folder: its loading errors, each edition's prose and accessibility, translations."""
+def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[bytes, Document]],
+                glossaries: dict[str, Glossary], times: dict[Path, float], scope: list[Path] | None,
+                report: CheckReport) -> None:
+    """The rules on one result folder, over the editions as the loader read them: prose, accessibility,
+    translations."""
     config, options = project.config, project.config.check
-    errors: list[ContentError] = []
-    load_result(directory, config.languages, themes, errors)
     relative = project.relative(directory)
     report.findings.extend(translations.translations(directory, relative, config.languages, times, options))
-    checked: list[Finding] = []
-    for md in sorted(directory.glob("*.md")):
+    for md, (raw, doc) in sorted(documents.items()):
         lang = md.stem
         if lang not in config.languages or lang not in SUPPORTED_LANGUAGES or not _in_scope(md.resolve(), scope):
             continue
-        try:
-            source = read_text(md)[1]
-            doc = split(source, md)
-        except ContentError:
-            continue  # the loader's error says what is wrong
+        source = raw.decode("utf-8").removeprefix("\ufeff")
         file = read_file(md, project.relative(md), lang, source, doc)
-        checked.extend(accessibility.body(file, options))
+        report.findings.extend(accessibility.body(file, options))
         for text in file.texts.values():
             stats, _ = prose.document_stats(file, text)
             report.documents.append(stats)
-            checked.extend(prose.readability(file, text, stats, options))
-            checked.extend(prose.length(file, text, options))
-            checked.extend(prose.jargon(file, text, glossaries[lang], options))
-            checked.extend(prose.acronyms(file, text, options))
-            checked.extend(prose.numbers(file, text, options))
-    report.findings.extend(checked)
-    # Loading errors the rules above already reported (alt text, headings) are not repeated.
-    known = {(f.file, f.line, f.message) for f in checked}
+            report.findings.extend(prose.readability(file, text, stats, options))
+            report.findings.extend(prose.length(file, text, options))
+            report.findings.extend(prose.jargon(file, text, glossaries[lang], options))
+            report.findings.extend(prose.acronyms(file, text, options))
+            report.findings.extend(prose.numbers(file, text, options))
+
+
+def _add_loading_errors(project: Project, directory: Path, errors: list[ContentError], scope: list[Path] | None,
+                        rule_findings: list[Finding], report: CheckReport) -> None:
+    """The loader's errors on one folder, except those the rules already reported (alt text, headings)."""
+    known = {(f.file, f.line, f.message) for f in rule_findings}
     for error in errors:
         if _in_scope(error.path.resolve(), scope) or error.path.resolve() == directory.resolve():
             finding = _content_finding(project, error)
             if (finding.file, finding.line, finding.message) not in known:
                 report.findings.append(finding)
+                known.add((finding.file, finding.line, finding.message))

@@ -6,11 +6,14 @@ import json
 import sys
 from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.checks import CheckReport, check_project
 from pipeline.cli import handle_errors, open_project
+
+if TYPE_CHECKING:
+    from pipeline.checks import CheckReport
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -43,6 +46,8 @@ def format_text(report: CheckReport, colour: bool) -> str:
 @handle_errors
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Check content (all of it, or PATHs) for readability, plain language and accessibility."""
+    from pipeline.checks import check_project
+
     project = open_project(ctx)
     report = check_project(project, [p.resolve() for p in paths] or None)
     if fmt == "json":

@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from pipeline.cli import handle_errors, open_project
-from pipeline.content.load import load_results, load_themes
-from pipeline.content.newsletter import create_issue
 
 
 @click.group("newsletter")
@@ -21,6 +19,9 @@ def newsletter() -> None:
 def new_command(ctx: click.Context, issue: str) -> None:
     """Create content/newsletters/YYYY-MM/ with a draft per language, featuring the results
     published since the last issue."""
+    from pipeline.content.load import load_results, load_themes
+    from pipeline.content.newsletter import create_issue
+
     project = open_project(ctx)
     themes = load_themes(project.path(project.config.watch.themes))
     results = load_results(project.results_dir, project.config.languages, themes).results

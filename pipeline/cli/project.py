@@ -5,16 +5,16 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.build import Report
 from pipeline.cli import handle_errors, main, open_project
 from pipeline.config import describe, dump_config
-from pipeline.content.docx_import import import_docx
 from pipeline.project import Project
-from pipeline.publish import KINDS, Outcome, build
-from pipeline.scaffold import init_project, new_result
+
+if TYPE_CHECKING:
+    from pipeline.publish import Outcome
 
 _SHOWN_WARNINGS = 10
 
@@ -39,8 +39,25 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
+class _OutputKinds(click.Choice):
+    """The output kinds of `pipeline.publish.KINDS`, imported only when `crebis build` runs or shows its help."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[str]:
+        from pipeline.publish import KINDS
+
+        return sorted(KINDS)
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
+
+
 def _summary(project: Project, outcome: Outcome) -> str:
-    report: Report = outcome.report
+    report = outcome.report
     counts: dict[str, Counter[str]] = {}
     for column, targets in (("built", report.built), ("up to date", report.fresh),
                             ("failed", [f.target for f in report.failed])):
@@ -52,31 +69,74 @@ def _summary(project: Project, outcome: Outcome) -> str:
         lines.append(f"{kind:<12}" + "".join(f"{counter[c]:>12}" for c in columns))
     if report.removed:
         lines.append(f"removed {len(report.removed)} output(s) whose content is gone")
+    if report.kept:
+        lines.append(f"kept {len(report.kept)} output(s) as they were: they show content that failed (below)")
     return "\n".join(lines)
+
+
+def _dry_run(outcome: Outcome) -> None:
+    """What a build would do, and why: each output with the inputs that changed."""
+    report = outcome.report
+    for output, changed in sorted(report.changes.items()):
+        click.echo(f"would build {output}  ({', '.join(changed)})")
+    for output in report.removed:
+        click.echo(f"would remove {output}  (its content is gone)")
+    for output in report.kept:
+        click.echo(f"would keep {output}  (it shows content that failed)")
+    click.echo(f"{len(report.changes)} to build, {len(report.fresh)} up to date, {len(report.removed)} to remove")
+
+
+def _verbose(outcome: Outcome) -> None:
+    """Each output written, removed or kept, one per line."""
+    report = outcome.report
+    for output in sorted(o for t in report.built for o in t.outputs):
+        click.echo(f"wrote {output}")
+    for output in report.removed:
+        click.echo(f"removed {output}")
+    for output in report.kept:
+        click.echo(f"kept {output}")
 
 
 @main.command("build")
 @click.option("--force", is_flag=True, help="Rebuild every target, even those up to date.")
-@click.option("--only", "only", multiple=True, type=click.Choice(sorted(KINDS)),
+@click.option("--only", "only", multiple=True, type=_OutputKinds(),
               help="Build only this kind of output (repeatable).")
 @click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable): fr, nl, en.")
 @click.option("--drafts/--no-drafts", default=None, help="Include results whose status is draft "
               "(default: build.drafts in crebis.toml).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Parallel workers (default: build.jobs, 0 = one per core).")
+@click.option("-v", "--verbose", is_flag=True, help="Name each output written, removed or kept.")
+@click.option("-n", "--dry-run", is_flag=True, help="Write nothing: name what would be built and which input "
+              "changed, and what would be removed.")
 @click.pass_context
 @handle_errors
 def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs: tuple[str, ...],
-                  drafts: bool | None, jobs: int | None) -> None:
+                  drafts: bool | None, jobs: int | None, verbose: bool, dry_run: bool) -> None:
     """Build every output that is out of date into outputs/."""
+    from pipeline.publish import build
+
     project = open_project(ctx)
     progress = _Progress()
+
+    def waiting(holder: str) -> None:
+        click.secho(f"Another build is running in this project ({holder}): waiting for it to finish…",
+                    fg="yellow", err=True)
+
     try:
         outcome = build(project, only=set(only) or None, langs=set(langs) or None, force=force, drafts=drafts,
-                        jobs=jobs, progress=progress.advance, on_plan=progress.start)
+                        jobs=jobs, progress=progress.advance, on_plan=None if dry_run else progress.start,
+                        on_wait=waiting, dry_run=dry_run)
     finally:
         progress.finish()
-    click.echo(_summary(project, outcome))
+    for notice in outcome.report.notices:
+        click.secho(f"Note: {notice}", fg="yellow", err=True)
+    if dry_run:
+        _dry_run(outcome)
+    else:
+        if verbose:
+            _verbose(outcome)
+        click.echo(_summary(project, outcome))
     warnings = [f"{f.file}:{f.line}: {f.message} [{f.rule}]" if f.line else f"{f.file}: {f.message} [{f.rule}]"
                 for f in outcome.warnings] + [w for _, w in outcome.report.warnings]
     if warnings:
@@ -118,6 +178,8 @@ def config_command(ctx: click.Context, keys: bool) -> None:
 @handle_errors
 def init_command(directory: Path) -> None:
     """Create a new project in DIRECTORY with sample content that builds at once."""
+    from pipeline.scaffold import init_project
+
     init_project(directory)
     click.echo(f"Created a crebis project in {directory}. Next: cd {directory} && crebis build")
 
@@ -133,6 +195,8 @@ def new_group() -> None:
 @handle_errors
 def new_result_command(ctx: click.Context, slug: str) -> None:
     """Create content/results/SLUG/ with a draft stub per language."""
+    from pipeline.scaffold import new_result
+
     project = open_project(ctx)
     for path in new_result(project, slug):
         click.echo(f"created {project.relative(path)}")
@@ -147,6 +211,8 @@ def new_result_command(ctx: click.Context, slug: str) -> None:
 @handle_errors
 def import_command(ctx: click.Context, report: Path, slug: str, lang: str, force: bool) -> None:
     """Turn a Word report (.docx) into content/results/SLUG/LANG.md with its images."""
+    from pipeline.content.docx_import import import_docx
+
     project = open_project(ctx)
     result = import_docx(project, report, slug, lang, force=force)
     click.echo(f"wrote {project.relative(result.written)}")

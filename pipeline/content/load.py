@@ -47,6 +47,9 @@ class Loaded:
     errors: list[ContentError] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     """Slugs of results left out whole because of errors."""
+    documents: dict[Path, tuple[bytes, Document]] = field(default_factory=dict)
+    """Every edition file read (valid or not) with its bytes and parsed front matter: the checks and the
+    build's fingerprints work from this one reading instead of reading the files again."""
 
     @property
     def failed_files(self) -> set[Path]:
@@ -337,13 +340,19 @@ def check_keys(reader: FrontMatterReader, required: tuple[str, ...], optional: t
 
 
 def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
-                 errors: list[ContentError]) -> Edition | None:
-    """Read and validate one language file; append problems to `errors` and return None if any."""
+                 errors: list[ContentError], documents: dict[Path, tuple[bytes, Document]] | None = None,
+                 ) -> Edition | None:
+    """Read and validate one language file; append problems to `errors` and return None if any.
+
+    The file as read goes into `documents` (when given), even if it has errors.
+    """
     before = len(errors)
     document = read_document(path, errors)
     if document is None:
         return None
     raw, doc = document
+    if documents is not None:
+        documents[path] = document
     r, d = FrontMatterReader(path, doc, errors), doc.data
     check_keys(r, REQUIRED, OPTIONAL)
 
@@ -449,7 +458,8 @@ def _check_agreement(editions: list[Edition], errors: list[ContentError]) -> boo
 
 
 def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
-                errors: list[ContentError]) -> Result | None:
+                errors: list[ContentError], documents: dict[Path, tuple[bytes, Document]] | None = None,
+                ) -> Result | None:
     """Load one result folder with its valid editions; None (with errors appended) if none is usable.
 
     An edition with errors is left out and the others go on: an error blocks only the
@@ -469,7 +479,7 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
             names = ", ".join(f"{x}.md" for x in languages)
             errors.append(ContentError(md, f"not a language edition: name it {names}"))
             continue
-        edition = load_edition(md, slug, md.stem, themes, errors)
+        edition = load_edition(md, slug, md.stem, themes, errors, documents)
         if edition:
             editions.append(edition)
     if not editions and len(errors) > before:
@@ -490,7 +500,7 @@ def load_results(results_dir: Path, languages: list[str], themes: dict[str, Them
     if not results_dir.is_dir():
         return loaded
     for directory in sorted(p for p in results_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        result = load_result(directory, languages, themes, loaded.errors)
+        result = load_result(directory, languages, themes, loaded.errors, loaded.documents)
         if result is None:
             loaded.failed.add(directory.name)
         else:

@@ -19,7 +19,7 @@ from pipeline.build import Rendered, Target
 from pipeline.content.model import Edition, Result
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
-from pipeline.render.figures import place_figures
+from pipeline.render.figures import image_files, place_figures
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.pandoc import convert
 from pipeline.render.reference_docx import CUSTOM, reference_docx
@@ -134,10 +134,10 @@ def brief_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     custom_reference = ctx.project.path(CUSTOM)
     targets = []
     for result in ctx.results:
-        figures = tuple(result.directory / f.file for f in result.editions[0].figures)
         for edition in result.editions:
             if edition.status != "published" and not drafts:
                 continue
+            figures = tuple(result.directory / f for f in image_files(edition))
             inputs = (edition.path, *layouts, ctx.label_file(edition.lang), *figures, *citation_inputs(ctx, edition))
             if options.pdf:
                 output, copy = brief_outputs(result.slug, edition.lang, "pdf")

@@ -46,3 +46,10 @@ def place_figures(edition: Edition, src_for: Callable[[str], str], source_label:
 
 def _remote(src: str) -> bool:
     return src.startswith(("http://", "https://"))
+
+
+def image_files(edition: Edition) -> tuple[str, ...]:
+    """Every local image an output of the edition embeds: its declared figures and the images of its body
+    (a fingerprint input: replacing one rebuilds what shows it)."""
+    body = [m.group("src") for m in IMAGE.finditer(edition.body) if not _remote(m.group("src"))]
+    return tuple(sorted({f.file for f in edition.figures} | set(body)))

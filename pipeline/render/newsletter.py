@@ -583,7 +583,7 @@ def _error_targets(ctx: RenderContext, loaded: LoadedNewsletters) -> list[Target
         relative = [ContentError(ctx.project.relative(e.path), e.message, e.line) for e in errors]
         if path.is_dir():
             targets.append(Target(output=f"newsletters/{path.name}", kind=KIND, source=path,
-                                  render=_fail(ContentErrors(relative))))
+                                  render=_fail(ContentErrors(relative)), broken=True))
             continue
         issue, lang = path.parent.name, path.stem
         outputs = [f"newsletters/{issue}/{lang}.{ext}" for ext in ("html", "txt", "eml")]
@@ -594,7 +594,7 @@ def _error_targets(ctx: RenderContext, loaded: LoadedNewsletters) -> list[Target
         for i, output in enumerate(outputs):
             targets.append(Target(output=output, kind=KIND, source=path, lang=lang if lang in ctx.languages else None,
                                   render=_fail(ContentErrors(relative) if i == 0 else skipped),
-                                  data={"failed": [str(e) for e in relative]}))
+                                  data={"failed": [str(e) for e in relative]}, broken=True))
     return targets
 
 
@@ -625,7 +625,8 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 source=edition.path,
                 render=lambda n=newsletter, e=edition, m=memo: render_archive_page(ctx, n, e, m.converted()),
                 inputs=(*inputs, *site_layouts),
-                data={**data, "siblings": [(e.lang, e.subject) for e in newsletter.editions]}, tools=("pandoc",),
+                data={**data, "siblings": [(e.lang, e.subject, ctx.labels[e.lang]["language_name"])
+                                           for e in newsletter.editions]}, tools=("pandoc",),
             ))
         for image in sorted({img for e in editions for img in e.images}):
             path = newsletter.directory / image
@@ -641,7 +642,10 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
         targets.append(Target(
             output=f"site/{lang}/newsletters/index.html", kind=KIND, lang=lang, source=newsletters_dir(ctx),
             render=lambda lang=lang, eds=listed: render_archive_index(ctx, lang, eds),
-            inputs=(*site_layouts, ctx.label_file(lang)), data={"config": config, "issues": summary},
+            inputs=(*site_layouts, ctx.label_file(lang)),
+            data={"config": config, "issues": summary,
+                  "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages}},
+            depends=tuple(sorted(newsletters_dir(ctx).glob(f"*/{lang}.md"))),
         ))
         if not listed:
             continue  # an archive that says "no issue yet", but no empty feed
@@ -650,7 +654,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             render=lambda lang=lang, eds=editions: render_feed(ctx, lang, eds),
             inputs=(*(e.path for e in listed), *site_layouts, ctx.label_file(lang)),
             data={"config": config, "featured": [_edition_data(ctx, e)["featured"] for e in listed]},
-            tools=("pandoc",),
+            tools=("pandoc",), depends=tuple(sorted(newsletters_dir(ctx).glob(f"*/{lang}.md"))),
         ))
     logo = ctx.project.path(ctx.project.config.newsletter.logo)
     targets.append(Target(output=f"site/assets/newsletter/{logo.name}", kind=KIND, source=logo,

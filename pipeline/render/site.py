@@ -91,7 +91,8 @@ def _page_data(ctx: RenderContext, result: Result, edition: Edition) -> dict[str
     return {
         "config": ctx.config_slice("organisation", "brand", "page", "brief"),
         "has_newsletters": ctx.has_newsletters,
-        "siblings": [(e.lang, e.title) for e in result.editions],
+        # the language links show each sibling's title and its language's name (from its labels)
+        "siblings": [(e.lang, e.title, ctx.labels[e.lang]["language_name"]) for e in result.editions],
         "themes": {t: ctx.themes[t].label(edition.lang) for t in edition.themes},
     }
 
@@ -100,8 +101,7 @@ def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     """The HTML page of one edition of a result."""
     html = convert_edition(ctx, edition, f"../../../media/{result.slug}/")
     config = ctx.project.config
-    template = ctx.env.get_template("site/result.html")
-    return template.render(
+    return render_template(ctx.env, "site/result.html",
         config=config,
         lang=edition.lang,
         labels=ctx.labels[edition.lang],
@@ -156,6 +156,7 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 source=edition.path, render=lambda r=result, e=edition: render_page(ctx, r, e),
                 inputs=(edition.path, *layouts, ctx.label_file(edition.lang), *citation_inputs(ctx, edition)),
                 data=_page_data(ctx, result, edition), tools=("pandoc",),
+                depends=tuple(sorted(result.directory.glob("*.md"))),  # the language links name the siblings
             ))
         if editions:
             for figure_file in sorted({f.file for e in editions for f in e.figures}):
@@ -173,9 +174,11 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             output=f"site/{lang}/index.html", kind=KIND, lang=lang, source=ctx.project.results_dir,
             render=lambda lang=lang, eds=editions: render_index(ctx, lang, eds),
             inputs=(*layouts, ctx.label_file(lang)),
+            depends=tuple(sorted(ctx.project.results_dir.glob(f"*/{lang}.md"))),
             # The index shows these fields only: editing a body does not rebuild it.
             data={"config": ctx.config_slice("organisation", "brand"), "has_newsletters": ctx.has_newsletters,
                   "editions": [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions],
+                  "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages},
                   "themes": {t.id: t.label(lang) for t in ctx.themes.values()}},
         ))
     logo = ctx.project.path(ctx.project.config.organisation.logo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -11,9 +13,55 @@ from pipeline.errors import ContentError, RenderError
 from pipeline.render.locale import format_date, format_number
 
 
+class _LayoutTemplate(jinja2.Template):
+    """A layout whose every failure names the layout file and line, never the content file."""
+
+    def render(self, *args: object, **kwargs: object) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except RenderError:
+            raise
+        except Exception as exc:  # a template mistake (or a filter failing on its value) is the layout's
+            roots = getattr(self.environment.loader, "searchpath", [])
+            raise layout_error(exc, self.name or "?", roots) from None
+
+
+class _Layouts(jinja2.Environment):
+    template_class = _LayoutTemplate
+
+    def get_template(self, name, parent=None, globals=None):  # type: ignore[no-untyped-def, override]
+        try:
+            return super().get_template(name, parent, globals)
+        except jinja2.TemplateError as exc:
+            raise layout_error(exc, str(name)) from None
+
+
+def layout_error(exc: BaseException, name: str, roots: list[str] | tuple[str, ...] = ()) -> RenderError:
+    """`layouts/<file>:<line>: template error: …` for a failure in a layout, from jinja2's own line or the
+    traceback frame of the template."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return RenderError(f"layouts/{exc.name or name}", "layout not found: restore it (see `crebis init`)")
+    where, line = name, None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where, line = exc.name or name, exc.lineno
+    else:  # the innermost frame in a layout file (jinja2 maps template frames to their lines)
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            root = next((r for r in roots if frame.filename.startswith(str(Path(r)) + os.sep)), None)
+            if root:
+                where, line = Path(frame.filename).relative_to(root).as_posix(), frame.lineno
+                break
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    if not isinstance(exc, jinja2.TemplateError):
+        message = f"{type(exc).__name__}: {message}"
+    return RenderError(f"layouts/{where}" + (f":{line}" if line else ""), f"template error: {message}")
+
+
 def make_environment(layouts_dir: Path) -> jinja2.Environment:
-    """Templates from `layouts/`, autoescaped for HTML and XML, failing on undefined names."""
-    env = jinja2.Environment(
+    """Templates from `layouts/`, autoescaped for HTML and XML, failing on undefined names.
+
+    Every failure of a layout is a `RenderError` naming `layouts/<file>:<line>`.
+    """
+    env = _Layouts(
         loader=jinja2.FileSystemLoader(layouts_dir),
         autoescape=jinja2.select_autoescape(["html", "xml", "mjml"]),
         undefined=jinja2.StrictUndefined,
@@ -27,13 +75,8 @@ def make_environment(layouts_dir: Path) -> jinja2.Environment:
 
 
 def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
-    """Render `layouts/<name>`; a template mistake becomes a `RenderError` naming the template and line."""
-    try:
-        return env.get_template(name).render(**context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"layouts/{exc.name or name}:{exc.lineno}", f"template error: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"layouts/{name}", f"template error: {exc}") from None
+    """Render `layouts/<name>`; a template mistake is a `RenderError` naming the template and line."""
+    return env.get_template(name).render(**context)
 
 
 def typst_string(value: object) -> str:

@@ -7,13 +7,14 @@ import pytest
 from click.testing import CliRunner
 from projects import REPO, write_result
 
-from pipeline.cli import main
+from pipeline.cli import LazyGroup, main
 from pipeline.publish import KINDS
 
 
 def all_commands(group: click.Group = main, prefix: str = "crebis") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    commands = group.load_all() if isinstance(group, LazyGroup) else group.commands
+    for name, command in sorted(commands.items()):
         path = f"{prefix} {name}"
         found.append((path, command))
         if isinstance(command, click.Group):
