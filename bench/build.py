@@ -1,6 +1,6 @@
 """Benchmark of `crebis build` against bare pandoc, on a generated project.
 
-    python bench/build.py [--results 200] [--jobs N]
+    python bench/build.py [--results 200] [--scale 2000] [--jobs N]
 
 Generates a temporary project with RESULTS results x 3 languages (cloned from the
 sample content, citations and figures included) and measures, in one run:
@@ -9,12 +9,22 @@ sample content, citations and figures included) and measures, in one run:
       bibliography where the document cites), on the same number of workers;
   (b) crebis cold build of the web edition (`--only site`: one pandoc run per
       document, as in the floor; briefs are measured by bench/briefs.py);
-  (c) no-op rebuild;
-  (d) rebuild after editing one file (which targets were rebuilt).
+  (c) no-op rebuild of the web edition, through the real `crebis` command (lock,
+      content reading, checks from their cache, fingerprints);
+  (d) rebuild after editing one file (which targets were rebuilt);
+  (e) `crebis build --dry-run` over every output kind once the check cache is warm:
+      the work of a no-op build of the whole project, without building it first;
+  (f) `crebis check` (no cache, as the command runs);
+  (g) `crebis --help` against Python's own start-up;
+  (h) hugo building the same number of pages, when `hugo` is installed.
 
-Targets (2-core machine): (b) <= 1.5 x (a); (c) < 1 s; (d) only that result's
-targets; peak memory of the crebis process < 500 MB. Each crebis run is a fresh
-process, so its peak RSS is its own.
+(e) and (f) are repeated at SCALE results (6,000 documents by default; 0 skips them),
+with the ratio of their time per document to the smaller project's.
+
+Targets (2-core machine): (b) <= 1.5 x (a); (c) <= 0.5 s at 600 documents; (d) only
+that result's targets; (e) and (f) grow no faster than the documents (ratio per document
+about 1); (g) <= 150 ms; peak memory of the crebis process < 500 MB. Each crebis run is
+a fresh process, so its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,9 +83,63 @@ def crebis_build(root: Path, jobs: int, kinds: str = "site") -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def crebis_command(root: Path, *args: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run the real `crebis` executable in `root`: wall seconds, peak RSS in MB (its process), the result."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", "from pipeline.cli import run; run()",
+                           *args], cwd=root, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    rss = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    return elapsed, rss, proc
+
+
+def best_of(runs: int, command: list[str]) -> float:
+    """The fastest of `runs` wall times of `command` (start-up is noisy on a shared machine)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, cwd=REPO)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def no_op_and_check(root: Path, documents: int) -> tuple[float, float, float]:
+    """(e) and (f) on one project: seconds of a warm dry run of every kind, its peak MB, seconds of `crebis check`."""
+    crebis_command(root, "build", "--dry-run")  # warms the check cache, as a first build would
+    dry, rss, proc = crebis_command(root, "build", "--dry-run")
+    assert "to build" in proc.stdout, proc.stderr
+    check, _, _ = crebis_command(root, "check")
+    print(f"    {documents:>5} documents: no-op (dry run, every kind) {dry:6.2f} s ({dry / documents * 1000:.2f} "
+          f"ms/doc, peak {rss:.0f} MB); crebis check {check:6.2f} s ({check / documents * 1000:.2f} ms/doc)")
+    return dry, rss, check
+
+
+def hugo_line(root: Path, documents: int) -> None:
+    """(h): hugo rendering as many Markdown pages (the same bodies), when it is installed."""
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        print("(h) hugo                                not installed (apt-get install hugo): no comparison")
+        return
+    site = root.parent / "hugo-site"
+    (site / "content").mkdir(parents=True)
+    (site / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "bench"\n', encoding="utf-8")
+    (site / "layouts/_default").mkdir(parents=True)
+    (site / "layouts/_default/single.html").write_text("<html><body>{{ .Content }}</body></html>", encoding="utf-8")
+    (site / "layouts/_default/list.html").write_text("<html><body>{{ range .Pages }}{{ .Title }}{{ end }}"
+                                                     "</body></html>", encoding="utf-8")
+    for i, md in enumerate(sorted((root / "content/results").glob("*/*.md"))[:documents]):
+        body = md.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+        (site / "content" / f"page-{i}.md").write_text(f'---\ntitle: "Page {i}"\n---\n{body}', encoding="utf-8")
+    start = time.perf_counter()
+    subprocess.run([hugo, "--quiet", "-s", str(site)], check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    print(f"(h) hugo, {documents} pages from scratch       {elapsed:7.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", type=int, default=200)
+    parser.add_argument("--scale", type=int, default=2000, help="results of the scale run (0: none)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="crebis-bench-") as tmp:
@@ -91,8 +156,10 @@ def main() -> None:
               f"ratio to floor {cold['seconds'] / floor:.2f} (target <= 1.5)  peak {cold['maxrss_mb']:.0f} MB")
 
         noop = crebis_build(root, args.jobs)
-        print(f"(c) no-op rebuild                     {noop['seconds']:7.2f} s  {len(noop['built'])} built, "
-              f"{noop['fresh']} up to date (target < 1 s)  peak {noop['maxrss_mb']:.0f} MB")
+        assert not noop["built"], noop["built"]
+        seconds, rss, _ = crebis_command(root, "build", "--only", "site")
+        print(f"(c) no-op rebuild (crebis build)      {seconds:7.2f} s  {noop['fresh']} up to date "
+              f"(target <= 0.5 s)  peak {rss:.0f} MB")
 
         edited = files[len(files) // 2]
         edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
@@ -104,6 +171,21 @@ def main() -> None:
         peak = max(cold["maxrss_mb"], noop["maxrss_mb"], touched["maxrss_mb"])
         print(f"peak memory of crebis {peak:.0f} MB (target < 500 MB); largest pandoc worker "
               f"{cold['child_maxrss_mb']:.0f} MB")
+
+        print("(e, f) no-op and check, growing with the project:")
+        small = no_op_and_check(root, len(files))
+        python = best_of(5, [sys.executable, "-c", "pass"])
+        help_time = best_of(5, [sys.executable, "-c", "from pipeline.cli import run; run()", "--help"])
+        print(f"(g) crebis --help                     {help_time * 1000:7.0f} ms (target <= 150 ms; "
+              f"python alone {python * 1000:.0f} ms)")
+        hugo_line(root, len(files))
+        if args.scale:
+            big = Path(tmp) / "scale"
+            documents = len(make_project(big, args.scale))
+            large = no_op_and_check(big, documents)
+            growth = documents / len(files)
+            print(f"    per document, {documents} vs {len(files)}: no-op x{large[0] / small[0] / growth:.2f}, "
+                  f"check x{large[2] / small[2] / growth:.2f} (1.00 = linear); peak {large[1]:.0f} MB")
 
 
 if __name__ == "__main__":

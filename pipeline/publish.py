@@ -160,13 +160,11 @@ def _shows_failed(target: Target, failing: set[Path]) -> bool:
 
 def _check_citation_style(project: Project, planned: Plan) -> None:
     """A missing CSL style would make pandoc fall back to its own silently: refuse it, naming the key."""
-    brief = project.config.brief
-    if any(e.citations for r in planned.loaded.results for e in r.editions):
-        for key, value in (("brief.csl", brief.csl), ("brief.bibliography", brief.bibliography)):
-            if not project.path(value).is_file():
-                raise ConfigError(project.root / CONFIG_FILE, [
-                    f"{key} = '{value}': file not found; the content cites sources and needs it: "
-                    "restore the file or set the key to one that exists"])
+    csl = project.config.brief.csl
+    if not project.path(csl).is_file() and any(e.citations for r in planned.loaded.results for e in r.editions):
+        raise ConfigError(project.root / CONFIG_FILE, [
+            f"brief.csl = '{csl}': file not found; the content cites sources and needs a citation style: "
+            "restore the file or set the key to one that exists"])
 
 
 def _checks(project: Project, planned: Plan) -> CheckReport:
