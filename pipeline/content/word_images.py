@@ -64,4 +64,4 @@ def metafile_to_png(path: Path, ppi: int = 200) -> bytes:
         svg, count=1)
     if not count:
         raise ConversionError("LibreOffice's drawing has no page size")
-    return rasterize_svg(cropped.encode("utf-8"), width / 100, height / 100, ppi)
+    return rasterize_svg(cropped.encode("utf-8"), height / 100, width / 100, ppi)

@@ -22,7 +22,7 @@ from pipeline.render.context import RenderContext
 from pipeline.render.figures import image_files, place_figures
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.pandoc import convert
-from pipeline.render.reference_docx import CUSTOM, reference_docx
+from pipeline.render.reference_docx import CUSTOM, PageFurniture, reference_docx
 from pipeline.render.site import citation_inputs, citations, page_url
 from pipeline.render.templates import render_template
 from pipeline.render.typst import compile_typst
@@ -31,6 +31,7 @@ KIND = "brief"
 _HERE = Path(__file__).parent
 _TYPST_TEMPLATE = _HERE / "pandoc-typst.tpl"
 _FIGURES_FILTER = _HERE / "filters" / "typst-figures.lua"
+_DOCX_HEADINGS_FILTER = _HERE / "filters" / "docx-headings.lua"
 _BODY_MARK = "//crebis:body"
 _REFS_MARK = "//crebis:refs"
 # Citeproc fills a #refs div where it stands; the raw mark lets us cut the references off the body.
@@ -105,8 +106,8 @@ def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
             "date": format_date(edition.date, edition.lang), "lang": locale_of(edition.lang).replace("_", "-")}
     if edition.subtitle:
         meta["subtitle"] = edition.subtitle
-    # absolute paths: the DOCX writer embeds each figure from its file
-    body = place_figures(edition, lambda f: str(result.directory / f), labels["source"] + labels["colon"])
+    # paths relative to the result's folder, where pandoc reads them (an absolute path would be kept in the DOCX)
+    body = place_figures(edition, lambda f: f, labels["source"] + labels["colon"])
     return render_template(ctx.env, "brief/docx.md",
         front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), edition=edition, labels=labels,
         body=body, organisation=config.organisation,
@@ -114,12 +115,25 @@ def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
     )
 
 
+def page_furniture(ctx: RenderContext, lang: str) -> PageFurniture:
+    """The header and footer of a DOCX brief in `lang`, as the PDF brief has them."""
+    organisation, labels = ctx.project.config.organisation, ctx.labels[lang]
+    return PageFurniture(organisation=organisation.name, kicker=labels["brief_kicker"], page_label=labels["page"],
+                         logo=ctx.project.path(organisation.logo), logo_alt=organisation.short_name)
+
+
 def render_docx(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
-    """The editable DOCX brief, styled by the branded reference document."""
+    """The editable DOCX brief, styled by the branded reference document.
+
+    The same source gives the same bytes: the creation date is the edition's date, and no
+    path of the build machine is kept.
+    """
     project = ctx.project
-    reference = reference_docx(project.root, project.state_dir, project.config.brand, project.config.brief)
+    reference = reference_docx(project.root, project.state_dir, project.config.brand, project.config.brief,
+                               page_furniture(ctx, edition.lang))
     return convert(docx_markdown(ctx, result, edition), "docx", project.relative(edition.path),
-                   reference_doc=reference, citations=citations(ctx, edition))
+                   reference_doc=reference, citations=citations(ctx, edition), filters=(_DOCX_HEADINGS_FILTER,),
+                   cwd=result.directory, created=edition.date)
 
 
 def _data(ctx: RenderContext, edition: Edition) -> dict[str, Any]:
@@ -151,6 +165,6 @@ def brief_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 targets.append(Target(
                     output=output, copies=(copy,), kind=KIND, lang=edition.lang, source=edition.path,
                     render=lambda r=result, e=edition: render_docx(ctx, r, e),
-                    inputs=(*inputs, custom_reference), data=_data(ctx, edition), tools=("pandoc",),
+                    inputs=(*inputs, custom_reference, logo), data=_data(ctx, edition), tools=("pandoc",),
                 ))
     return targets

@@ -5,7 +5,9 @@
 -- a brief at ~30 ms of pandoc instead of ~130 ms.
 --
 -- Request: one JSON line {text, from, to, template, toc, toc_depth, section_divs, wrap,
---   metadata, bibliography, csl, filters, reference_doc}; all but text and to are optional.
+--   metadata, bibliography, csl, filters, reference_doc, cwd, source_date_epoch}; all but text
+--   and to are optional. cwd: the folder relative image paths are read from (so no absolute path
+--   reaches a DOCX); source_date_epoch: the time a DOCX records as its creation (reproducible bytes).
 -- Response: "OK <n>\n" or "ERR <n>\n", then n bytes (the output, or the error message).
 
 local templates, filters = {}, {}
@@ -61,6 +63,8 @@ local function convert(req)
         .. ": add them to the bibliography (content/references.bib) or fix the key after '@'", 0)
     end
     doc = pandoc.utils.citeproc(doc)
+    -- the worker's own settings, not the document's: a DOCX would keep these paths in its properties
+    doc.meta.bibliography, doc.meta.csl = nil, nil
   end
   for _, path in ipairs(req.filters or {}) do
     for _, filter in ipairs(filter_list(path)) do
@@ -84,7 +88,20 @@ local function convert(req)
   if req.reference_doc then
     options.reference_doc = req.reference_doc
   end
-  return pandoc.write(doc, req.to, options)
+  local function write()
+    return pandoc.write(doc, req.to, options)
+  end
+  if req.source_date_epoch then
+    local env = pandoc.system.environment()
+    env.SOURCE_DATE_EPOCH = tostring(req.source_date_epoch)
+    local inner = write
+    write = function() return pandoc.system.with_environment(env, inner) end
+  end
+  if req.cwd then
+    local inner = write
+    write = function() return pandoc.system.with_working_directory(req.cwd, inner) end
+  end
+  return write()
 end
 
 while true do

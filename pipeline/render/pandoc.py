@@ -7,6 +7,7 @@ Renderers call `convert`, served by a pool of long-lived pandoc processes
 from __future__ import annotations
 
 import atexit
+import datetime
 import functools
 import json
 import subprocess
@@ -131,8 +132,13 @@ def close_workers() -> None:
 def convert(text: str, to: str, source: Path | str | None = None, *, from_format: str = "markdown",
             template: Path | None = None, toc: bool = False, toc_depth: int = 3, section_divs: bool = False,
             wrap: str | None = None, metadata: dict | None = None, citations: Citations | None = None,
-            filters: tuple[Path, ...] = (), reference_doc: Path | None = None) -> bytes:
-    """Convert `text` with pandoc; a problem (an unknown citation key among them) is a `RenderError` on `source`."""
+            filters: tuple[Path, ...] = (), reference_doc: Path | None = None, cwd: Path | None = None,
+            created: datetime.date | None = None) -> bytes:
+    """Convert `text` with pandoc; a problem (an unknown citation key among them) is a `RenderError` on `source`.
+
+    `cwd` is where relative image paths are read from; `created` is the date a DOCX records as its
+    creation time (pandoc would stamp the build time, and the same input would give other bytes).
+    """
     request: dict = {"text": text, "from": from_format, "to": to, "toc": toc, "toc_depth": toc_depth,
                      "section_divs": section_divs, "metadata": metadata or {},
                      "filters": [str(f) for f in filters]}
@@ -146,6 +152,12 @@ def convert(text: str, to: str, source: Path | str | None = None, *, from_format
             request["csl"] = str(citations.csl)
     if reference_doc:
         request["reference_doc"] = str(reference_doc)
+    if cwd:
+        request["cwd"] = str(cwd)
+    if created:
+        # a string: a JSON number reaches Lua as a float, which pandoc would not read as a time
+        request["source_date_epoch"] = str(int(datetime.datetime(created.year, created.month, created.day,
+                                                                 tzinfo=datetime.UTC).timestamp()))
     worker = _take_worker()
     try:
         ok, out = worker.ask(request)

@@ -48,15 +48,20 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
         raise RenderError(source_file, f"typst could not make the PDF: {exc}") from None
 
 
-def rasterize_svg(svg: bytes, width_mm: float, height_mm: float, ppi: int = 200) -> bytes:
-    """An SVG drawn as a PNG of `width_mm` × `height_mm` at `ppi`, by typst (no image library needed).
+def rasterize_svg(svg: bytes, height_mm: float, width_mm: float | None = None, ppi: int = 200) -> bytes:
+    """An SVG drawn as a PNG `height_mm` high (and `width_mm` wide, else as its proportions say) at `ppi`.
 
-    Word needs a bitmap for a logo in a header, and an imported EMF drawing needs one for every output.
+    Typst draws it, so no image library is needed: Word wants a bitmap for the logo in a
+    header, and an imported EMF drawing needs one for every output.
     """
+    width = f"{width_mm:.3f}mm" if width_mm else "auto"
+    fit = ', width: 100%, fit: "stretch"' if width_mm else ""
     with tempfile.TemporaryDirectory(prefix="crebis-svg-") as tmp:
         Path(tmp, "image.svg").write_bytes(svg)
-        source = (f"#set page(width: {width_mm:.3f}mm, height: {height_mm:.3f}mm, margin: 0pt, fill: none)\n"
-                  '#image("image.svg", width: 100%, height: 100%, fit: "stretch")\n')
+        # text in the SVG falls back to the document's font: the shipped sans, as in the PDF brief
+        source = (f"#set page(width: {width}, height: {height_mm:.3f}mm, margin: 0pt, fill: none)\n"
+                  f'#set text(font: "{FONT}")\n'
+                  f'#image("image.svg", height: 100%{fit})\n')
         try:
             return typst.compile(source.encode("utf-8"), root=tmp, format="png", ppi=float(ppi),
                                  font_paths=font_paths(), ignore_system_fonts=True)

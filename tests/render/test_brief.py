@@ -1,5 +1,8 @@
 """Policy briefs opened as their readers' tools open them: pypdf for the PDF, python-docx for the DOCX."""
 
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import docx
@@ -8,6 +11,7 @@ import pytest
 from docx.oxml.ns import qn
 from projects import edition_text, write_result
 
+from pipeline.content.word_images import libreoffice
 from pipeline.project import Project
 from pipeline.publish import build
 
@@ -104,9 +108,11 @@ def test_docx_has_title_headings_lists_and_figure_alt(briefs):
     document = docx.Document(briefs / "housing-first-en.docx")
     styled = [(p.style.name, p.text) for p in document.paragraphs if p.text.strip()]
     assert ("Title", "Housing First in Brussels") in styled
-    headings = [text for style, text in styled if style.startswith("Heading")]
-    assert headings[:2] == ["Key findings", "Housing"]
-    assert {"Recommendations", "References", "How to cite"} <= set(headings)
+    headings = [(style, text) for style, text in styled if style.startswith("Heading")]
+    # Word's own heading styles, the outline starting at Heading 1 below the Title
+    assert headings[:3] == [("Heading 1", "Key findings"), ("Heading 1", "Housing"), ("Heading 2", "Detail")]
+    assert {"Recommendations", "References", "How to cite"} <= {text for _, text in headings}
+    assert document.styles["Heading 1"].element.pPr.find(qn("w:outlineLvl")).get(qn("w:val")) == "0"
     numbered = [p.text for p in document.paragraphs if p._p.pPr is not None and p._p.pPr.numPr is not None]
     assert "Finding one (34 %)." in numbered and "Finding two." in numbered
     assert any(text.startswith("Do this.") for text in numbered)
@@ -116,9 +122,66 @@ def test_docx_has_title_headings_lists_and_figure_alt(briefs):
 
 def test_docx_uses_the_branded_reference_document(briefs):
     document = docx.Document(briefs / "housing-first-fr.docx")
-    heading = document.styles["Heading 2"]
+    heading = document.styles["Heading 1"]
     assert str(heading.font.color.rgb) == "1D4E89"
     assert document.styles["Normal"].font.name == "Arial"
+
+
+@pytest.mark.parametrize(("lang", "footer"), [
+    ("fr", "Centre de test · Note de politique\tPage  / "),
+    ("nl", "Centre de test · Beleidsnota\tPagina  / "),
+    ("en", "Centre de test · Policy brief\tPage  / "),
+])
+def test_docx_page_is_a4_with_logo_header_numbered_footer_and_language(briefs, lang, footer):
+    document = docx.Document(briefs / f"housing-first-{lang}.docx")
+    (section,) = document.sections
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert [round(m.mm) for m in (section.left_margin, section.right_margin, section.bottom_margin)] == [20, 20, 22]
+    (logo,) = section.header._element.iter(qn("wp:docPr"))
+    assert logo.get("descr") == "TEST"  # the logo says whose it is
+    assert section.footer.paragraphs[0].text == footer  # without the numbers, which Word fills in
+    fields = [f.get(qn("w:instr")).strip() for f in section.footer._element.iter(qn("w:fldSimple"))]
+    assert fields == ["PAGE", "NUMPAGES"]
+    language = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    assert language.get(qn("w:val")) == {"fr": "fr-BE", "nl": "nl-BE", "en": "en"}[lang]
+    assert document.core_properties.language == language.get(qn("w:val"))
+
+
+def test_docx_is_reproducible_and_keeps_no_machine_path(briefs):
+    project_dir = briefs.parent.parent.parent
+    path = briefs / "housing-first-en.docx"
+    first = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        # the edition's date, not the build's time, in the properties and on the parts pandoc writes
+        assert archive.getinfo("word/document.xml").date_time == (2026, 3, 12, 0, 0, 0)
+        core = archive.read("docProps/core.xml").decode()
+        assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-03-12T00:00:00Z</dcterms:created>" in core
+        for name in archive.namelist():
+            data = archive.read(name)
+            assert str(project_dir).encode() not in data, name
+        custom = archive.read("docProps/custom.xml").decode() if "docProps/custom.xml" in archive.namelist() else ""
+        assert "references.bib" not in custom and "apa.csl" not in custom
+    # a clean build elsewhere, later: no state, no cached reference document
+    shutil.rmtree(project_dir / ".crebis")
+    shutil.rmtree(project_dir / "outputs")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok
+    assert path.read_bytes() == first
+
+
+@pytest.mark.skipif(libreoffice() is None, reason="LibreOffice shows the DOCX as Word would; not installed")
+def test_docx_laid_out_by_a_word_processor_has_its_header_and_page_numbers(briefs, tmp_path):
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run([libreoffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(briefs / "housing-first-nl.docx")],
+                   check=True, capture_output=True, timeout=180, stdin=subprocess.DEVNULL)
+    reader = pypdf.PdfReader(tmp_path / "housing-first-nl.pdf")
+    pages = len(reader.pages)
+    assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [595, 842]  # A4 in points
+    for number, page in enumerate(reader.pages, 1):
+        text = " ".join(page.extract_text().split())
+        assert f"Centre de test · Beleidsnota Pagina {number} / {pages}" in text
+    assert "/XObject" in reader.pages[0]["/Resources"]  # the header's logo (the chart may be on a later page)
 
 
 def test_briefs_are_published_beside_the_web_page_and_linked(briefs):
