@@ -20,6 +20,7 @@ from pipeline.errors import ConfigError, ContentError, CrebisError
 from pipeline.project import Project
 from pipeline.render.brief import brief_targets
 from pipeline.render.context import RenderContext
+from pipeline.render.digest import digest_targets
 from pipeline.render.newsletter import newsletter_targets
 from pipeline.render.pandoc import pandoc_version
 from pipeline.render.site import site_targets
@@ -32,6 +33,7 @@ KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
     "brief": brief_targets,
     "newsletter": newsletter_targets,
     "summary": summary_targets,
+    "digest": digest_targets,
 }
 
 TOOLS: dict[str, Callable[[], str]] = {

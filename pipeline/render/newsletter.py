@@ -658,7 +658,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
         ))
     logo = ctx.project.path(ctx.project.config.newsletter.logo)
     targets.append(Target(output=f"site/assets/newsletter/{logo.name}", kind=KIND, source=logo,
-                          render=lambda: _read_logo(ctx, logo), inputs=(logo,)))
+                          render=lambda: read_logo(ctx, logo), inputs=(logo,)))
     return targets
 
 
@@ -666,7 +666,7 @@ def _encode(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode("utf-8")
 
 
-def _read_logo(ctx: RenderContext, logo: Path) -> bytes:
+def read_logo(ctx: RenderContext, logo: Path) -> bytes:
     if logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif"):
         raise RenderError(ctx.project.relative(logo), "the email logo must be PNG, JPEG or GIF: mail clients do "
                           "not show SVG (set newsletter.logo in crebis.toml)")

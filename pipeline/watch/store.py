@@ -342,6 +342,10 @@ class Store:
             for row in rows
         ]
 
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` that are items of the store."""
+        return set(self._lookup("SELECT id, id FROM items WHERE id IN ({})", list(ids)))
+
     def _sources(self) -> dict[str, list[Source]]:
         by_item: dict[str, list[Source]] = defaultdict(list)
         rows = self.db.execute(

@@ -212,7 +212,7 @@ def test_an_email_over_the_gmail_limit_fails_the_build_and_writes_nothing(projec
 def test_a_broken_layout_rule_fails_the_build(project_dir):
     write_result(project_dir)
     write_issue(project_dir, langs=("en",))
-    layout = project_dir / "layouts/newsletter/issue.mjml"
+    layout = project_dir / "layouts/newsletter/parts.mjml"  # the header that issue.mjml imports
     layout.write_text(layout.read_text().replace('alt="{{ config.organisation.short_name }} – '
                                                  '{{ config.organisation.name }}"', 'alt=""'), encoding="utf-8")
     outcome = build(Project.open(project_dir), only={"newsletter"})
