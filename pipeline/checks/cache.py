@@ -46,9 +46,9 @@ class CheckCache:
         for md, (raw, doc) in sorted(documents.items()):
             h.update(f"\0{md.name}\0{times.get(md.resolve(), 0)}\0".encode())
             h.update(raw)
-            # the rules report a body image that is missing: its presence is an input
+            # the rules report a body image that is missing or broken: which file is there is an input
             for image in IMAGE.finditer(doc.body):
-                h.update(f"{image.group('src')}={(md.parent / image.group('src')).is_file()}\0".encode())
+                h.update(f"{image.group('src')}={_stamp(md.parent / image.group('src'))}\0".encode())
         return h.hexdigest()
 
     def get(self, directory: Path, fingerprint: str) -> tuple[list[Finding], list[DocumentStats]] | None:
@@ -70,3 +70,12 @@ class CheckCache:
             raise unwritable(self.path, exc) from None
         finally:
             self.db.close()
+
+
+def _stamp(path: Path) -> str:
+    """Which file is at `path` (size and time: cheap, and a replaced file gets a new time)."""
+    try:
+        stat = path.stat()
+    except (OSError, ValueError):
+        return "missing"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"

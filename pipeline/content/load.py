@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document, check_characters, check_size, load_yaml, locate, position, split
+from pipeline.content.images import image_problem
 from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme
 from pipeline.errors import ContentError
 
@@ -300,9 +301,12 @@ def body_problems(path: Path, doc: Document, declared: set[str]) -> list[BodyPro
                 continue
             if src in declared:
                 continue
-            if local_file(path.parent, src) is None:
+            found = local_file(path.parent, src)
+            if found is None:
                 problems.append(BodyProblem("image-missing", number, column, f"image '{src[:80]}' not found next "
                                             f"to this file: add it to {path.parent.name}/ or fix the name"))
+            elif broken := image_problem(found):
+                problems.append(BodyProblem("image-broken", number, column, f"image '{src[:80]}' {broken}"))
             if useless_alt(alt, src):
                 problems.append(BodyProblem("alt-text", number, column, f"image '{src[:80]}' has no useful alt "
                                             "text: describe what it shows, or declare it under 'figures' with 'alt'"))
@@ -398,8 +402,11 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
             continue
         file = r.text(m.get("file"), ("figures", i, "file"))
         alt = m.get("alt")
-        if file and local_file(path.parent, file) is None:
+        found = local_file(path.parent, file) if file else None
+        if file and found is None:
             r.error(("figures", i, "file"), f"figure file '{file}' not found in {path.parent.name}/")
+        elif found is not None and (broken := image_problem(found)):
+            r.error(("figures", i, "file"), f"figure file '{file}' {broken}")
         if not isinstance(alt, str) or not alt.strip():
             r.error(("figures", i), f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
                     "shows for readers who cannot see it")

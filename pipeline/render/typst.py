@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -45,7 +46,21 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
             pdf_standards=["ua-1"], timestamp=timestamp,
         )
     except typst.TypstError as exc:
-        raise RenderError(source_file, f"typst could not make the PDF: {exc}") from None
+        raise typst_error(exc, source_file) from None
+
+
+_LOCATION = re.compile(r"┌─ (?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)")
+
+
+def typst_error(exc: typst.TypstError, source_file: Path | str | None) -> RenderError:
+    """A typst failure blamed where it is: a layout file of the project (`layouts/brief/brief.typ:12`), once
+    for every target, or else the content file the generated document came from."""
+    message = getattr(exc, "message", None) or str(exc)
+    for match in _LOCATION.finditer(getattr(exc, "diagnostic", None) or ""):
+        if not match.group("file").startswith("__typst"):  # a real file under the project root
+            where = f"{match.group('file').lstrip('/')}:{match.group('line')}"
+            return RenderError(where, f"typst error: {message} (column {match.group('column')})")
+    return RenderError(source_file, f"typst could not make the PDF: {message}")
 
 
 def rasterize_svg(svg: bytes, height_mm: float, width_mm: float | None = None, ppi: int = 200) -> bytes:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from checks.helpers import checked
+from projects import FIXTURES
 
 from pipeline.checks.glossary import load_glossary, make_glossary
 from pipeline.checks.rules import accessibility, prose
@@ -154,7 +155,7 @@ def test_link_text(lang, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_alt_text_and_headings_are_errors(lang, tmp_path):
-    (tmp_path / "chart.png").write_bytes(b"png")
+    (tmp_path / "chart.png").write_bytes((FIXTURES / "chart.png").read_bytes())  # a whole PNG: the loader checks
     file = checked(lang, body="## A\n\n#### Too deep\n\n![image](chart.png)\n", path=tmp_path / f"{lang}.md")
     found = list(accessibility.body(file, OPTIONS))
     assert [(f.rule, f.severity, f.line) for f in found] == [("heading-order", "error", 10), ("alt-text", "error", 12)]
