@@ -23,7 +23,7 @@ import yaml
 from lxml import etree
 
 from pipeline.content.load import SLUG, load_edition, load_themes
-from pipeline.content.word_images import METAFILES, ConversionError, metafile_to_png
+from pipeline.content.word_images import METAFILES, ConversionError, metafiles_to_png
 from pipeline.errors import ContentError, CrebisError
 from pipeline.project import Project
 from pipeline.render.pandoc import run_pandoc
@@ -166,17 +166,18 @@ def import_docx(project: Project, source: Path, slug: str, lang: str, force: boo
         meta = json.loads(run_pandoc(ast, ["--to=markdown", f"--template={_META_TEMPLATE}"], source=source,
                                      from_format="json").decode("utf-8") or "{}")
         body = run_pandoc(ast, [f"--to={_MARKDOWN}", "--wrap=none"], source=source, from_format="json").decode("utf-8")
+        extracted = [path for path in sorted(media.rglob("*")) if path.is_file()]
+        converted = _converted(source, [p for p in extracted if p.suffix.lower() in METAFILES], body)
         pictures = {}  # name beside the Markdown -> bytes; all made before anything is written
-        for extracted in sorted(media.rglob("*")):
-            if not extracted.is_file():
-                continue
-            name, data = f"{lang}-{extracted.name}", None
-            if extracted.suffix.lower() in METAFILES:
-                name = f"{lang}-{extracted.stem}.png"
-                data = _converted(source, extracted, body)
-                lost.append(f"{extracted.name} (a Windows drawing) converted to {name}: check it looks right")
-            body = body.replace(str(extracted), name)
-            pictures[name] = data if data is not None else extracted.read_bytes()
+        for path in extracted:
+            name = f"{lang}-{path.name}"
+            if path in converted:
+                name = f"{lang}-{path.stem}.png"
+                if any(other.name == f"{path.stem}.png" for other in extracted):
+                    name = f"{lang}-{path.stem}-{path.suffix[1:].lower()}.png"
+                lost.append(f"{path.name} (a Windows drawing) converted to {name}: check it looks right")
+            body = body.replace(str(path), name)
+            pictures[name] = converted[path] if path in converted else path.read_bytes()
 
     directory.mkdir(parents=True, exist_ok=True)
     images = []
@@ -221,17 +222,20 @@ def import_docx(project: Project, source: Path, slug: str, lang: str, force: boo
     return ImportReport(written=target, images=images, dropped=lost, todo=todo)
 
 
-def _converted(source: Path, metafile: Path, body: str) -> bytes:
-    """A Windows drawing as PNG, or an error naming the report and the picture (by its alt text where known)."""
+def _converted(source: Path, metafiles: list[Path], body: str) -> dict[Path, bytes]:
+    """Windows drawings as PNGs, or an error naming the report and the picture (by its alt text where known)."""
     try:
-        return metafile_to_png(metafile)
+        return metafiles_to_png(metafiles)
     except ConversionError as exc:
+        metafile = exc.path
         described = re.search(r"!\[([^\]]+)\]\(" + re.escape(str(metafile)), body)
         which = f"'{metafile.name}'" + (f" (\u201c{' '.join(described.group(1).split())}\u201d)" if described else "")
+        others = f" ({len(metafiles)} such pictures in all)" if len(metafiles) > 1 else ""
         raise CrebisError(
             f"{source}: picture {which} is a Windows drawing ({metafile.suffix[1:].upper()}) that web pages and "
-            f"PDFs cannot show, and it could not be converted: {exc}. Install LibreOffice and import again, or in "
-            "Word right-click the picture > Save as Picture > PNG, put the PNG in its place, and import again"
+            f"PDFs cannot show, and it could not be converted: {exc}{others}. Install LibreOffice and import "
+            "again, or in Word right-click the picture > Save as Picture > PNG, put the PNG in its place, and "
+            "import again"
         ) from None
 
 

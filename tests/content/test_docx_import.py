@@ -1,5 +1,6 @@
 """Word import: DOCX files made with python-docx round-trip to Markdown that builds, and what Word loses is said."""
 
+import itertools
 import re
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 from docx.shared import Inches
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from projects import FIXTURES, write_result
 
 from pipeline.cli import main
@@ -197,22 +200,29 @@ def test_picture_in_a_text_box_is_carried_into_the_body(project_dir):
     assert len(brief.inline_shapes) == 1
 
 
+def _png_ratio(png: bytes) -> float:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(png[16:20], "big") / int.from_bytes(png[20:24], "big")
+
+
 @pytest.mark.skipif(libreoffice() is None, reason="LibreOffice converts EMF drawings; not installed")
-def test_emf_drawing_is_converted_to_png_at_import(project_dir):
+def test_emf_and_wmf_drawings_are_converted_to_png_at_import(project_dir):
     imported = crebis(project_dir, "import", str(REPORTS / "emf-image.docx"), "--slug", "energy", "--lang", "en")
     assert imported.exit_code == 0, imported.output
     assert "image1.emf (a Windows drawing) converted to en-image1.png" in imported.output
+    assert "image2.wmf (a Windows drawing) converted to en-image2.png" in imported.output
     assert "authors (the document gives 'KSAS-IT', not a person's name)" in imported.output
     directory = project_dir / "content/results/energy"
-    assert sorted(p.name for p in directory.iterdir()) == ["en-image1.png", "en.md"]
-    png = (directory / "en-image1.png").read_bytes()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert abs(width / height - 2) < 0.05  # cropped to the 2:1 drawing, not LibreOffice's A4 page
-    assert "![Diagram: two overlapping shapes](en-image1.png)" in (directory / "en.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in directory.iterdir()) == ["en-image1.png", "en-image2.png", "en.md"]
+    # cropped to the 2:1 drawings, not LibreOffice's A4 page
+    assert abs(_png_ratio((directory / "en-image1.png").read_bytes()) - 2) < 0.05
+    assert abs(_png_ratio((directory / "en-image2.png").read_bytes()) - 2) < 0.05
+    text = (directory / "en.md").read_text(encoding="utf-8")
+    assert "![Diagram: two overlapping shapes](en-image1.png)" in text and "![A blue band](en-image2.png)" in text
     fill_in(directory / "en.md")
     built = crebis(project_dir, "build", "--only", "brief")
     assert built.exit_code == 0, built.output
+    assert len(docx.Document(project_dir / "outputs/briefs/energy/energy-en.docx").inline_shapes) == 2
 
 
 def test_emf_drawing_without_a_converter_is_refused_by_name(project_dir, monkeypatch):
@@ -221,6 +231,7 @@ def test_emf_drawing_without_a_converter_is_refused_by_name(project_dir, monkeyp
     assert imported.exit_code != 0
     assert "emf-image.docx: picture 'image1.emf' (\u201cDiagram: two overlapping shapes\u201d) is a Windows " \
            "drawing (EMF)" in imported.output
+    assert "(2 such pictures in all)" in imported.output
     assert "Install LibreOffice" in imported.output and "Save as Picture" in imported.output
     assert not (project_dir / "content/results/energy").exists()
 
@@ -246,3 +257,39 @@ def test_outline_never_skips_a_level(project_dir, tmp_path):
 ])
 def test_author_properties_are_taken_only_when_they_look_like_names(value, expected):
     assert looks_like_name(value) is expected
+
+
+# Text as researchers type it, with what Markdown would misread: '#', '*', '|', '@', '[', '<', '$', '\\'.
+_WORDS = st.text(alphabet="abcdeéèàçñ ABCXYZ0123456789.,;:!?'’«»%#*|@[]<>$\\-", max_size=30)
+_BLOCKS = st.lists(st.one_of(
+    st.tuples(st.just("heading"), st.integers(1, 6), st.one_of(st.just(""), _WORDS)),
+    st.tuples(st.just("para"), st.just(0), _WORDS),
+    st.tuples(st.just("table"), st.integers(1, 3), st.lists(_WORDS, min_size=1, max_size=3)),
+), min_size=1, max_size=10)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blocks=_BLOCKS)
+def test_any_outline_and_tables_import_to_an_edition_the_loader_accepts(project_dir, tmp_path, blocks):
+    document = docx.Document()
+    for kind, number, content in blocks:
+        if kind == "heading":
+            document.add_heading(content, level=number)
+        elif kind == "para":
+            document.add_paragraph(content)
+        else:
+            table = document.add_table(rows=2, cols=number)
+            for cell in table._cells:
+                cell.text = content[0]
+                for extra in content[1:]:
+                    cell.add_paragraph(extra)  # a cell of several paragraphs
+    document.save(tmp_path / "fuzz.docx")
+    report = import_docx(Project.open(project_dir), tmp_path / "fuzz.docx", "fuzz", "fr", force=True)
+    text = report.written.read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1]
+    levels = [len(m) for m in re.findall(r"^(#+) \S", body, re.M)]
+    if levels:
+        assert levels[0] == 2 and all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
+    assert "<table" not in body and not re.search(r"^#+\s*$", body, re.M)
+    loaded = load_results(project_dir / "content/results", ["fr"], load_themes(project_dir / "content/themes.yaml"))
+    assert [e.message for e in loaded.errors if "TODO" not in e.message] == []
