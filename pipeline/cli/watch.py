@@ -154,3 +154,21 @@ def review_command(ctx: click.Context, week: str | None) -> None:
     project = open_project(ctx)
     report = review(project, resolve_week(project, week))
     click.echo(describe_review(report, project.relative))
+
+
+@watch.command("curate")
+@click.argument("week", required=False)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.pass_context
+@handle_errors
+def curate_command(ctx: click.Context, week: str | None, port: int) -> None:
+    """Curate WEEK's worksheet in a browser page on 127.0.0.1 (default: this week); Ctrl+C stops."""
+    from pipeline.watch.weeks import resolve_week
+    from pipeline.web.curation import bind, server
+
+    project = open_project(ctx)
+    chosen = resolve_week(project, week)
+    sock = bind(port)
+    click.echo(f"Curation of {chosen}: http://127.0.0.1:{sock.getsockname()[1]}/  (Ctrl+C to stop)")
+    server(project, chosen, sock).run(sockets=[sock])

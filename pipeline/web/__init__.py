@@ -1,0 +1,1 @@
+"""Web services of crebis: Starlette apps served by uvicorn (subscriptions; the curation page reuses `base`)."""
