@@ -330,7 +330,8 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self.db.execute(sql, params).fetchall()
-        sources = self._sources()
+        # A filtered listing (one week of a year's store) reads only its own items' sources.
+        sources = self._sources([row[0] for row in rows] if where else None)
         return [
             StoredItem(
                 *row[:9],
@@ -346,12 +347,18 @@ class Store:
         """Those of `ids` that are items of the store."""
         return set(self._lookup("SELECT id, id FROM items WHERE id IN ({})", list(ids)))
 
-    def _sources(self) -> dict[str, list[Source]]:
+    def _sources(self, ids: list[str] | None = None) -> dict[str, list[Source]]:
         by_item: dict[str, list[Source]] = defaultdict(list)
-        rows = self.db.execute(
-            "SELECT s.item_id, f.url, s.entry_key, s.first_seen FROM sources s"
-            " JOIN feeds f ON f.id = s.feed_id ORDER BY s.first_seen, f.url"
-        )
+        sql = ("SELECT s.item_id, f.url, s.entry_key, s.first_seen FROM sources s"
+               " JOIN feeds f ON f.id = s.feed_id{} ORDER BY s.first_seen, f.url")
+        if ids is None:
+            rows = self.db.execute(sql.format("")).fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                rows.extend(self.db.execute(sql.format(f" WHERE s.item_id IN ({marks})"), chunk).fetchall())
+            rows.sort(key=lambda r: (r[3], r[1]))
         for item_id, url, key, first_seen in rows:
             by_item[item_id].append(Source(feed=url, entry_key=key, first_seen=first_seen))
         return by_item

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import io
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from yaml.constructor import SafeConstructor
 
 from pipeline.build import write_atomic
 from pipeline.content.load import load_themes
@@ -42,7 +42,8 @@ from pipeline.watch.candidates import UNTHEMED, Candidate, Member, week_candidat
 from pipeline.watch.store import STORE_FILE
 from pipeline.watch.weeks import Week, WeekError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Nodes only, no implicit typing: the reader decides what each key's text means (and libyaml is fast).
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TOP_KEYS = ("week", "illustrative", "intro", "candidates")
 ENTRY_KEYS = ("id", "title", "link", "sources", "language", "themes", "date", "score", "keep", "note", "also")
@@ -172,14 +173,15 @@ class _Reader:
         self.path, self.text, self.languages = path, text, languages
         self.shown = Path(shown) if shown else path
         self.errors: list[ContentError] = []
-        self.constructor = SafeConstructor()
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
 
     def error(self, node: yaml.Node | None, message: str) -> None:
         self.errors.append(ContentError(self.shown, message, node.start_mark.line + 1 if node else None))
 
-    def value(self, node: yaml.Node) -> Any:
-        return self.constructor.construct_object(node, deep=True)
+    @staticmethod
+    def value(node: yaml.Node) -> str:
+        """A scalar's text as written (quotes and escapes resolved)."""
+        return node.value if isinstance(node, yaml.ScalarNode) else ""
 
     def read(self) -> Worksheet:
         try:
@@ -203,10 +205,10 @@ class _Reader:
         intro = self.notes(top["intro"][1], "intro") if "intro" in top else {}
         illustrative = False
         if "illustrative" in top:
-            illustrative = self.value(top["illustrative"][1])
-            if not isinstance(illustrative, bool):
+            raw = self.value(top["illustrative"][1])
+            illustrative = raw in _TRUE
+            if raw not in _TRUE + _FALSE:
                 self.error(top["illustrative"][1], "illustrative: must be true or false")
-                illustrative = False
         groups: list[_Group] = []
         candidates_line = candidates_empty = None
         if "candidates" in top:
@@ -252,7 +254,7 @@ class _Reader:
     @staticmethod
     def is_empty(node: yaml.Node) -> bool:
         if isinstance(node, yaml.ScalarNode):
-            return node.tag == "tag:yaml.org,2002:null"
+            return not node.style and node.value in _EMPTY
         return isinstance(node, yaml.SequenceNode | yaml.MappingNode) and not node.value
 
     @staticmethod
@@ -283,8 +285,6 @@ class _Reader:
             return {}
         if isinstance(node, yaml.ScalarNode):
             text = self.value(node)
-            if not isinstance(text, str):
-                text = str(text)
             return {self.languages[0]: text.strip()} if text.strip() else {}
         if not isinstance(node, yaml.MappingNode):
             self.error(node, f"{what}: write a text, or one per language ({', '.join(self.languages)})")
@@ -390,8 +390,7 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"{what}: must be a single text")
             return ""
-        value = self.value(node)
-        return (value.isoformat() if isinstance(value, date) else str(value)).strip()
+        return self.value(node).strip()
 
     def identifier(self, node: yaml.Node | None) -> str:
         """An id as written: `0123` is text here, not the number 83 that YAML 1.1 would make of it."""
@@ -415,22 +414,20 @@ class _Reader:
     def date(self, node: yaml.Node | None) -> date | None:
         if node is None or self.is_empty(node):
             return None
-        value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        self.error(node, "date: must be a day written YYYY-MM-DD")
-        return None
+        try:
+            return date.fromisoformat(self.value(node).strip()[:10])
+        except ValueError:
+            self.error(node, "date: must be a day written YYYY-MM-DD")
+            return None
 
     def score(self, node: yaml.Node | None) -> float | None:
         if node is None or self.is_empty(node):
             return None
-        value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        self.error(node, "score: must be a number (crebis writes it; you may leave it as it is)")
-        return None
+        try:
+            return float(self.value(node))
+        except ValueError:
+            self.error(node, "score: must be a number (crebis writes it; you may leave it as it is)")
+            return None
 
     def keep(self, node: yaml.Node | None) -> bool | None:
         # Judged on the raw text: YAML 1.1 would read `yes` or `on` as true, YAML 1.2 as text.
@@ -491,11 +488,60 @@ def _week_of_name(path: Path) -> Week | None:
 # ---------------------------------------------------------------- writing new text
 
 
-def _dump(data: Any) -> str:
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000,
-                     default_flow_style=None)
-    # An undecided keep or an unwritten note reads best as an empty value.
-    return "\n".join(line[:-6] + ":" if line.endswith(": null") else line for line in text.split("\n"))
+_PLAIN_START = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`]")
+_RESOLVER = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+# What YAML does not allow raw in a stream, or folds as a line break; JSON leaves these as they are.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def scalar(value: Any, flow: bool = False) -> str:
+    """One value as YAML: plain where that reads back as the same text, else double-quoted.
+
+    Written by hand rather than by a YAML dumper: a thousand entries take a dumper most
+    of a second. JSON's quoted strings are YAML's double-quoted ones, once the line
+    separators YAML would fold are escaped too.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if (text and _PLAIN_START.match(text) and text == text.strip() and ": " not in text and " #" not in text
+            and not text.endswith(":") and "\n" not in text and text.isprintable()
+            and not (flow and any(c in text for c in ",[]{}:?#&*!|>'\"%@`"))
+            and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR):
+        return text
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
+
+
+def _flow_list(values: Iterable[Any]) -> str:
+    return "[" + ", ".join(scalar(v, flow=True) for v in values) + "]"
+
+
+def _entry_text(candidate: Candidate, labels: Callable[[str], str]) -> str:
+    lines = [
+        f"- id: {scalar(candidate.id)}",
+        f"  title: {scalar(candidate.title)}",
+        f"  link: {scalar(candidate.link)}",
+        f"  sources: {_flow_list(candidate.sources)}",
+        f"  language: {scalar(candidate.language or None)}",
+        f"  themes: {_flow_list(labels(t) for t in candidate.themes)}",
+        f"  date: {scalar(candidate.date)}",
+        f"  score: {scalar(round(candidate.score, 2))}",
+        "  keep:",
+        "  note:",
+    ]
+    if candidate.also:
+        lines.append("  also:")
+        for m in candidate.also:
+            fields = {"id": m.id, "title": m.title, "link": m.link, "source": m.source, "language": m.language or None}
+            lines.append("  - {" + ", ".join(f"{k}: {scalar(v, flow=True)}" for k, v in fields.items()) + "}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _indent(text: str, columns: int) -> str:
@@ -503,19 +549,8 @@ def _indent(text: str, columns: int) -> str:
     return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
-def _entry_data(candidate: Candidate, labels: Callable[[str], str]) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": candidate.id, "title": candidate.title, "link": candidate.link,
-                            "sources": list(candidate.sources), "language": candidate.language or None,
-                            "themes": [labels(t) for t in candidate.themes], "date": candidate.date,
-                            "score": round(candidate.score, 2), "keep": None, "note": None}
-    if candidate.also:
-        data["also"] = [{"id": m.id, "title": m.title, "link": m.link, "source": m.source,
-                         "language": m.language or None} for m in candidate.also]
-    return data
-
-
 def _entries_text(candidates: list[Candidate], labels: Callable[[str], str], indent: int) -> str:
-    return _indent(_dump([_entry_data(c, labels) for c in candidates]), indent) if candidates else ""
+    return "".join(_indent(_entry_text(c, labels), indent) for c in candidates)
 
 
 def _group_text(group: str, candidates: list[Candidate], labels: Callable[[str], str], key_column: int,

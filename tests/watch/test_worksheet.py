@@ -13,7 +13,7 @@ from watchweek import LATER, NOW, WEEK, cluster, fill, ingest
 
 from pipeline.cli import main
 from pipeline.errors import ContentErrors
-from pipeline.watch.worksheet import StaleWorksheet, decide, read_worksheet, review, worksheet_path
+from pipeline.watch.worksheet import StaleWorksheet, decide, read_worksheet, review, scalar, worksheet_path
 
 LANGS = ["fr", "nl", "en"]
 
@@ -236,3 +236,10 @@ def test_any_damaged_worksheet_is_read_or_refused_with_a_line_never_a_crash(tmp_
         assert sheet.week.number == 48
         for entry in sheet.entries:
             assert entry.span[0] < entry.span[1] <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40))
+def test_a_written_value_reads_back_as_the_same_text_in_block_and_flow_style(text):
+    assert yaml.safe_load(f"key: {scalar(text)}\n")["key"] == text
+    assert yaml.safe_load(f"key: [{scalar(text, flow=True)}]\n")["key"] == [text]
