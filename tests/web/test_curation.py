@@ -84,7 +84,8 @@ def test_keyboard_keep_and_note_are_saved_and_shown_again_on_reload(curation, br
     assert sheet(project).entry(first).keep is True
     page.keyboard.press("j")
     page.keyboard.press("n")
-    assert page.evaluate("document.activeElement.id") == f"note-{second}-fr"
+    assert page.evaluate("document.activeElement.id") == "note-fr"
+    assert page.evaluate("document.activeElement.closest('.entry').dataset.id") == second
     page.keyboard.type("Une piste à suivre.")
     page.keyboard.press("Enter")
     saved(page, 2)
@@ -100,7 +101,9 @@ def test_keyboard_keep_and_note_are_saved_and_shown_again_on_reload(curation, br
     page.wait_for_selector("body[data-ready=true]")
     assert page.get_attribute(f'article[data-id="{first}"]', "data-keep") == "kept"
     assert page.get_attribute(f'article[data-id="{second}"]', "data-keep") == "dropped"
-    assert page.input_value(f"#note-{second}-fr") == "Une piste à suivre."
+    assert page.text_content(f'article[data-id="{second}"] .note-view') == "FR: Une piste à suivre."
+    page.click(f'article[data-id="{second}"] .note')
+    assert page.input_value("#note-fr") == "Une piste à suivre." and page.input_value("#note-nl") == ""
     assert page.text_content("#kept") == "1" and page.text_content("#dropped") == "1"
     page.close()
 
@@ -133,8 +136,11 @@ def test_the_page_passes_axe_core_and_refuses_foreign_requests(curation, browser
     _project, ids, url = curation
     page = open_page(browser, url, bypass_csp=True)  # the page's own policy refuses injected scripts, axe's too
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
+    for _state in ("list", "note editor open"):
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
+        page.keyboard.press("j")
+        page.keyboard.press("n")
     page.close()
     # A post without the page's token (another site's page in the same browser) changes nothing.
     request = urllib.request.Request(url + "decide", data=json.dumps({"id": ids["jazz"], "version": "x", "keep": True})
