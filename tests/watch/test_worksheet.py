@@ -243,3 +243,10 @@ def test_any_damaged_worksheet_is_read_or_refused_with_a_line_never_a_crash(tmp_
 def test_a_written_value_reads_back_as_the_same_text_in_block_and_flow_style(text):
     assert yaml.safe_load(f"key: {scalar(text)}\n")["key"] == text
     assert yaml.safe_load(f"key: [{scalar(text, flow=True)}]\n")["key"] == [text]
+
+
+def test_the_command_names_a_week_that_does_not_exist_and_exits_1(project):
+    result = CliRunner().invoke(main, ["-C", str(project.root), "watch", "review", "2025-W53"])
+    assert result.exit_code == 1
+    assert "Error: 2025 has no week 53: its weeks are 1 to 52" in result.output
+    assert not (project.root / "content/watch/curation").exists()
