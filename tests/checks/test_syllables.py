@@ -1,4 +1,10 @@
-"""Syllable counts against each language's dictionary and a hand-checked list from the sample content."""
+"""Syllable counts against hand counts made independently of the counter (tests/fixtures/syllables/<lang>.tsv).
+
+Each list was counted by hand from the words alone, before the counter was run on them; its header states the
+convention. 'sample' rows are every word type of the sample content; 'issue' and 'oov' rows are the cases issue 14
+measured (French ne/ce, elisions and schwas, Dutch -tie-/-cie-/-sie- + vowel and gruut's misreadings, English
+words outside the CMU Pronouncing Dictionary).
+"""
 
 import random
 from pathlib import Path
@@ -15,21 +21,83 @@ def reference(lang: str) -> list[tuple[str, int, str]]:
     rows = []
     for line in (FIXTURES / f"{lang}.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            word, count, source = line.split("\t")
-            rows.append((word, int(count), source))
+            word, count, kind = line.split("\t")
+            rows.append((word, int(count), kind))
     return rows
+
+
+def accuracy(lang: str, in_dictionary: bool) -> tuple[float, int, list]:
+    c = counter(lang)
+    rows = [(w, n) for w, n, _ in reference(lang) if (c.source(w) == "dictionary") == in_dictionary]
+    wrong = [(w, n, c.count(w), c.source(w)) for w, n in rows if c.count(w) != n]
+    return 1 - len(wrong) / len(rows), len(rows), wrong
+
+
+@pytest.mark.parametrize(("lang", "floor"), [("fr", 0.98), ("nl", 0.98), ("en", 0.98)])
+def test_dictionary_words_match_the_hand_counts(lang, floor):
+    share, rows, wrong = accuracy(lang, in_dictionary=True)
+    assert rows >= 300
+    assert share >= floor, wrong
+
+
+@pytest.mark.parametrize(("lang", "floor"), [("fr", 0.95), ("nl", 0.98), ("en", 0.95)])
+def test_words_outside_the_dictionary_match_the_hand_counts(lang, floor):
+    share, rows, wrong = accuracy(lang, in_dictionary=False)
+    assert rows >= 30
+    assert share >= floor, wrong
+
+
+def test_the_english_list_outside_the_dictionary_is_outside_it():
+    # The 'oov' rows exist to measure what the CMU dictionary cannot answer: nearly all must be missing from it.
+    oov = [w for w, _, kind in reference("en") if kind == "oov"]
+    assert sum(w not in DICTIONARIES["en"] for w in oov) / len(oov) >= 0.95
+
+
+@pytest.mark.parametrize(("lang", "word", "count"), [
+    # French: gruut reads "ne" as nord-est and "ce" as the letter C; elided conjunctions keep their syllable.
+    ("fr", "ne", 1), ("fr", "ce", 1), ("fr", "jusqu'à", 2), ("fr", "lorsqu'il", 2), ("fr", "puisqu'elle", 2),
+    ("fr", "quoiqu'on", 2), ("fr", "jusqu’à", 2), ("fr", "l'aide", 1), ("fr", "qu'il", 1),
+    # French schwa: one rule for every word (the lexicon had changement 3 but logement 2).
+    ("fr", "logement", 2), ("fr", "changement", 2), ("fr", "appartement", 4), ("fr", "justement", 3),
+    ("fr", "devenir", 2), ("fr", "petit", 2), ("fr", "lorsque", 2), ("fr", "table", 1),
+    ("fr", "ci-dessous", 3), ("fr", "décrivent", 2),
+    # Dutch: Latinate t/c/s + i + vowel is one syllable; gruut's "jan" is januari, "elf" E-L-F, "aandacht" a-a.
+    ("nl", "sociale", 3), ("nl", "nationale", 4), ("nl", "financiële", 4), ("nl", "officieel", 3),
+    ("nl", "nationaal", 3), ("nl", "situatie", 4), ("nl", "jan", 1), ("nl", "elf", 1), ("nl", "aandacht", 2),
+    ("nl", "huishoudens", 3), ("nl", "geïsoleerde", 5), ("nl", "energiefacturen", 6),
+    # English outside CMUdict: -ier/-iest/-ies, and inflected words are not split as compounds.
+    ("en", "silkiest", 3), ("en", "chunkier", 3), ("en", "smoothies", 2), ("en", "maroons", 2),
+    ("en", "goalies", 2), ("en", "upcycled", 3), ("en", "neighbourhoods", 3), ("en", "non-take-up", 3),
+])
+def test_words(lang, word, count):
+    assert counter(lang).count(word) == count
+
+
+@pytest.mark.parametrize(("lang", "word", "count"), [
+    ("fr", "CPAS", 4), ("fr", "EPB", 3), ("fr", "OCMW", 6), ("nl", "OCMW", 4), ("nl", "OCMW's", 4),
+    ("en", "EU", 2), ("en", "WHO", 5),
+])
+def test_acronyms_are_read_letter_by_letter(lang, word, count):
+    # Flesch counts symbols "the way they are normally read aloud": an all-capital word is spelled out.
+    assert counter(lang).count(word) == count
+    assert counter(lang).source(word) == "acronym"
+
+
+def test_a_word_with_one_capital_is_a_word():
+    assert counter("fr").count("Brugel") == counter("fr").count("brugel")
+    assert counter("en").source("Who") == "dictionary"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_sample_of_the_dictionary_is_counted_as_the_dictionary_says(lang):
     dictionary = DICTIONARIES[lang]
-    words = sorted(w for w in dictionary.entries if w.isalpha())
+    words = sorted(w for w in dictionary.entries if w.isalpha() and w != "ce")
     sample = random.Random(7).sample(words, 300)
     c = counter(lang)
     assert [c.count(w) for w in sample] == [dictionary.get(w) for w in sample]
 
 
-@pytest.mark.parametrize(("lang", "floor"), [("fr", 0.88), ("nl", 0.92), ("en", 0.84)])
+@pytest.mark.parametrize(("lang", "floor"), [("fr", 0.90), ("nl", 0.92), ("en", 0.84)])
 def test_spelling_rules_agree_with_the_dictionary_on_most_words(lang, floor):
     # What a word missing from the dictionary gets: measured on 3,000 dictionary words (bench/check.py prints it).
     dictionary = DICTIONARIES[lang]
@@ -39,26 +107,8 @@ def test_spelling_rules_agree_with_the_dictionary_on_most_words(lang, floor):
     assert agree >= floor
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_hand_checked_words_of_the_sample_content(lang):
-    rows = reference(lang)
-    assert len(rows) >= 200
-    c = counter(lang)
-    wrong = [(w, n, c.count(w)) for w, n, _ in rows if c.count(w) != n]
-    assert len(wrong) / len(rows) <= 0.01, wrong
-
-
-@pytest.mark.parametrize(("lang", "word", "count"), [
-    ("fr", "table", 1), ("fr", "l'aide", 1), ("fr", "aujourd'hui", 3), ("fr", "non-recours", 3), ("fr", "pays", 2),
-    ("nl", "huishoudens", 3), ("nl", "huis", 1), ("nl", "geïsoleerde", 5), ("nl", "energiefacturen", 6),
-    ("nl", "steunmaatregelen", 5),
-    ("en", "social", 2), ("en", "the", 1), ("en", "households", 2), ("en", "non-take-up", 3),
-])
-def test_words(lang, word, count):
-    assert counter(lang).count(word) == count
-
-
 def test_rules_alone_without_dictionary():
     c = SyllableCounter("nl", use_dictionary=False)
     assert c.count("ziekteverzekering") == 6 and c.source("ziekteverzekering") == "rules"
     assert SyllableCounter("fr", use_dictionary=False).count("rapidement") == 3
+    assert SyllableCounter("fr", use_dictionary=False).count("appartement") == 4
