@@ -83,10 +83,41 @@ def accuracy() -> list[str]:
     return rows
 
 
+def calibrate() -> list[str]:
+    """The readability targets carried across languages by the sample's translations (see pipeline/config.py)."""
+    from statistics import mean
+
+    from pipeline.checks.readability import flesch_formula
+
+    report = check_project(Project.open(REPO))
+    rows = []
+    anchors = {("score", "summary"): ("en", 60.0), ("score", "brief"): ("en", 30.0),
+               ("lix", "summary"): ("fr", 45.0), ("lix", "brief"): ("fr", 62.0)}
+    for kind in ("summary", "brief"):
+        means = {}
+        for lang in LANGS:
+            docs = [d for d in report.documents if d.language == lang and d.kind == kind]
+            means[lang] = (mean(d.readability[flesch_formula(lang)] for d in docs),
+                           mean(d.readability["lix"] for d in docs))
+        for index, scale in enumerate(("score", "lix")):
+            anchor_lang, anchor = anchors[(scale, kind)]
+            shift = {lang: means[lang][index] - means[anchor_lang][index] for lang in LANGS}
+            cells = [f"{lang} {means[lang][index]:5.1f} → {anchor + shift[lang]:5.1f}" for lang in LANGS]
+            rows.append(f"  {kind:7} {scale:5}: mean on the sample → target ({anchor_lang} anchored at {anchor:g}): "
+                        + "; ".join(cells))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=200)
+    parser.add_argument("--calibrate", action="store_true", help="print the readability targets the sample's "
+                        "translations give, and stop")
     args = parser.parse_args()
+    if args.calibrate:
+        print("readability targets from the parallel texts of the sample content:")
+        print("\n".join(calibrate()))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_project(root, args.results)

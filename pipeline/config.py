@@ -196,17 +196,78 @@ def _severity(value: str) -> str | None:
     return None if value in ("error", "warning", "info") else f"expected error, warning or info, got {value!r}"
 
 
+# Readability targets, per language and output kind. Each scale is anchored where its author set a level, and
+# carried to the other languages by the sample content's own translations (the same texts in French, Dutch and
+# English; `python bench/check.py --calibrate` recomputes the table):
+# - Flesch-scale score (Flesch Reading Ease, Kandel & Moles, Flesch–Douma): English anchored on Flesch (1949):
+#   60 is the lower edge of "standard" (plain) English, for summaries; 30 the lower edge of "difficult"
+#   (academic), for whole studies. On the parallel texts French Kandel & Moles runs 13.8 points above English
+#   Flesch in summaries and 20.6 in whole studies, Dutch Flesch–Douma 1.1 above and 0.9 below.
+# - LIX: anchored on French, where the former single targets (45 summaries, 62 studies) were set; on the parallel
+#   texts English LIX runs 12.1 points below French in summaries and 6.3 in studies, Dutch 4.2 and 0.7 below.
+# - Easy-to-read (profile "easy-to-read"): English Flesch 80, the lower edge of Flesch's "easy"; LIX 30 in French,
+#   the edge Björnsson (1968) gives for very easy text, the level easy-to-read guidance aims at; other languages
+#   by the summaries' offsets.
+
+
+@dataclass(frozen=True)
+class ReadabilityTargets:
+    """One language's readability targets, per output kind."""
+
+    summary_min_score: float = option(60.0, "Lowest Flesch-scale score (0–100, higher is easier) of a "
+                                      "plain-language summary.")
+    brief_min_score: float = option(30.0, "Lowest Flesch-scale score of a whole study (brief, web page).")
+    newsletter_min_score: float = option(60.0, "Lowest Flesch-scale score of a newsletter.")
+    easy_min_score: float = option(80.0, "Lowest Flesch-scale score of a text checked as easy-to-read.")
+    summary_max_lix: float = option(33.0, "Highest LIX of a summary (Björnsson: below 30 very easy, 40 plain, "
+                                    "above 50 hard).")
+    brief_max_lix: float = option(56.0, "Highest LIX of a whole study.")
+    newsletter_max_lix: float = option(33.0, "Highest LIX of a newsletter.")
+    easy_max_lix: float = option(18.0, "Highest LIX of a text checked as easy-to-read.")
+
+
+@dataclass(frozen=True)
+class FrenchReadabilityTargets(ReadabilityTargets):
+    """French: Kandel & Moles (1958) and LIX."""
+
+    summary_min_score: float = option(74.0, "Lowest Kandel & Moles score of a plain-language summary.")
+    brief_min_score: float = option(51.0, "Lowest Kandel & Moles score of a whole study.")
+    newsletter_min_score: float = option(74.0, "Lowest Kandel & Moles score of a newsletter.")
+    easy_min_score: float = option(94.0, "Lowest Kandel & Moles score of an easy-to-read text.")
+    summary_max_lix: float = option(45.0, "Highest LIX of a summary.")
+    brief_max_lix: float = option(62.0, "Highest LIX of a whole study.")
+    newsletter_max_lix: float = option(45.0, "Highest LIX of a newsletter.")
+    easy_max_lix: float = option(30.0, "Highest LIX of an easy-to-read text.")
+
+
+@dataclass(frozen=True)
+class DutchReadabilityTargets(ReadabilityTargets):
+    """Dutch: Flesch–Douma (1960) and LIX."""
+
+    summary_min_score: float = option(61.0, "Lowest Flesch–Douma score of a plain-language summary.")
+    brief_min_score: float = option(29.0, "Lowest Flesch–Douma score of a whole study.")
+    newsletter_min_score: float = option(61.0, "Lowest Flesch–Douma score of a newsletter.")
+    easy_min_score: float = option(81.0, "Lowest Flesch–Douma score of an easy-to-read text.")
+    summary_max_lix: float = option(41.0, "Highest LIX of a summary.")
+    brief_max_lix: float = option(61.0, "Highest LIX of a whole study.")
+    newsletter_max_lix: float = option(41.0, "Highest LIX of a newsletter.")
+    easy_max_lix: float = option(26.0, "Highest LIX of an easy-to-read text.")
+
+
 @dataclass(frozen=True)
 class ReadabilityCheck:
     enabled: bool = option(True, "Score each text with its language's formulas (Kandel & Moles, Flesch–Douma, "
                            "Flesch Reading Ease and Flesch–Kincaid, LIX).")
     severity: str = option("warning", "Severity of a score that misses its target.", _severity)
-    summary_min_score: float = option(60.0, "Lowest Flesch-scale score (0–100, higher is easier) of a "
-                                      "plain-language summary.")
-    brief_min_score: float = option(25.0, "Lowest Flesch-scale score of a whole study (brief, web page).")
-    summary_max_lix: float = option(45.0, "Highest LIX of a summary (below 40 is plain, above 50 hard).")
-    brief_max_lix: float = option(62.0, "Highest LIX of a whole study.")
-    hardest_sentences: int = option(3, "How many of the hardest sentences a missed target names.", _not_negative)
+    fr: FrenchReadabilityTargets = section(FrenchReadabilityTargets, "French targets (Kandel & Moles, LIX).")
+    nl: DutchReadabilityTargets = section(DutchReadabilityTargets, "Dutch targets (Flesch–Douma, LIX).")
+    en: ReadabilityTargets = section(ReadabilityTargets, "English targets (Flesch Reading Ease, LIX).")
+    hardest_sentences: int = option(3, "How many of the hardest sentences each text lists (in every report, "
+                                    "whether or not the text meets its targets).", _not_negative)
+
+    def targets(self, lang: str) -> ReadabilityTargets:
+        """The targets of one language."""
+        return getattr(self, lang)
 
 
 @dataclass(frozen=True)
@@ -215,8 +276,36 @@ class LengthCheck:
     severity: str = option("warning", "Severity of a sentence or paragraph over its limit.", _severity)
     summary_max_sentence_words: int = option(20, "Most words in one sentence of a summary.", _positive)
     brief_max_sentence_words: int = option(40, "Most words in one sentence of a whole study.", _positive)
+    newsletter_max_sentence_words: int = option(25, "Most words in one sentence of a newsletter.", _positive)
+    easy_max_sentence_words: int = option(15, "Most words in one sentence of an easy-to-read text (Inclusion "
+                                          "Europe: short sentences, one idea each; 10 to 15 words).", _positive)
     summary_max_paragraph_words: int = option(90, "Most words in one paragraph of a summary.", _positive)
     brief_max_paragraph_words: int = option(160, "Most words in one paragraph of a whole study.", _positive)
+    newsletter_max_paragraph_words: int = option(90, "Most words in one paragraph of a newsletter.", _positive)
+    easy_max_paragraph_words: int = option(60, "Most words in one paragraph of an easy-to-read text.", _positive)
+
+
+PROFILES = ("plain", "easy-to-read")
+
+
+def _profile(value: str) -> str | None:
+    return None if value in PROFILES else f"expected one of {', '.join(PROFILES)}, got {value!r}"
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """Which profile each output kind is checked against.
+
+    plain: plain language at CEFR level B1 (the Council of Europe's Common European Framework of Reference; the
+    Taalunie's and Klare Taal's B1 guidance; the EU's "How to write clearly"). easy-to-read: Inclusion Europe
+    (2009), Information for all: European standards for making information easy to read and understand (FALC in
+    French, Klare Taal / Makkelijk Lezen in Dutch, Easy Read in English): sentences of 10 to 15 words, one idea
+    each, frequent words, no passive, no negation piled on negation.
+    """
+
+    summary: str = option("plain", "Profile of plain-language summaries: plain or easy-to-read.", _profile)
+    brief: str = option("plain", "Profile of whole studies (briefs, web pages).", _profile)
+    newsletter: str = option("plain", "Profile of newsletters.", _profile)
 
 
 @dataclass(frozen=True)
@@ -241,6 +330,77 @@ class NumberCheck:
     severity: str = option("info", "Severity of a bare percentage in a summary.", _severity)
 
 
+def _kinds(value: list[str]) -> str | None:
+    unknown = [k for k in value if k not in ("summary", "brief", "newsletter")]
+    return f"unknown output kind(s) {unknown}; choose among summary, brief, newsletter" if unknown else None
+
+
+@dataclass(frozen=True)
+class PassiveCheck:
+    enabled: bool = option(True, "Flag sentences in the passive voice (être/worden/be + past participle), with "
+                           "the active sentence to write instead.")
+    kinds: list[str] = option(["summary", "newsletter"], "Output kinds the rule reads (summary, brief, newsletter).",
+                              _kinds)
+    severity: str = option("info", "Severity in the plain profile (B1 guidance: prefer the active voice).",
+                           _severity)
+    easy_severity: str = option("warning", "Severity in the easy-to-read profile (Inclusion Europe: use the "
+                                "active voice).", _severity)
+
+
+@dataclass(frozen=True)
+class NominalisationCheck:
+    enabled: bool = option(True, "Flag sentences carrying many nouns made from verbs (-tion, -ment, -ing, "
+                           "-heid, -ering…), with the verb to use instead.")
+    kinds: list[str] = option(["summary", "newsletter"], "Output kinds the rule reads (summary, brief, newsletter).",
+                              _kinds)
+    severity: str = option("info", "Severity in the plain profile.", _severity)
+    easy_severity: str = option("warning", "Severity in the easy-to-read profile.", _severity)
+    plain_max: int = option(2, "Most nominalisations in one sentence of a plain-language text.", _not_negative)
+    easy_max: int = option(1, "Most nominalisations in one sentence of an easy-to-read text.", _not_negative)
+
+
+@dataclass(frozen=True)
+class SubordinateCheck:
+    enabled: bool = option(True, "Flag chains of subordinate clauses (that, which, because, qui, que, parce "
+                           "que, die, omdat…) in one sentence.")
+    kinds: list[str] = option(["summary", "brief", "newsletter"], "Output kinds the rule reads.",
+                              _kinds)
+    severity: str = option("warning", "Severity in the plain profile.", _severity)
+    easy_severity: str = option("warning", "Severity in the easy-to-read profile.", _severity)
+    plain_max: int = option(2, "Most subordinate clauses in one sentence of a plain-language text.",
+                            _not_negative)
+    easy_max: int = option(1, "Most subordinate clauses in one sentence of an easy-to-read text (one idea a "
+                           "sentence).", _not_negative)
+
+
+@dataclass(frozen=True)
+class NegationCheck:
+    enabled: bool = option(True, "Flag negations piled up in one sentence (ne… pas… aucun, niet… geen, not… "
+                           "no…).")
+    kinds: list[str] = option(["summary", "brief", "newsletter"], "Output kinds the rule reads.",
+                              _kinds)
+    severity: str = option("warning", "Severity in the plain profile.", _severity)
+    easy_severity: str = option("warning", "Severity in the easy-to-read profile.", _severity)
+    plain_max: int = option(1, "Most negations in one sentence of a plain-language text.", _not_negative)
+    easy_max: int = option(0, "Most negations in one sentence of an easy-to-read text (Inclusion Europe: "
+                           "say things positively).", _not_negative)
+
+
+@dataclass(frozen=True)
+class RareWordCheck:
+    enabled: bool = option(True, "Flag rare words: below a frequency in the language's word-frequency list "
+                           "(wordfreq, Zipf scale: 3 is once per million words).")
+    kinds: list[str] = option(["summary", "newsletter"], "Output kinds the rule reads (summary, brief, newsletter).",
+                              _kinds)
+    severity: str = option("info", "Severity in the plain profile.", _severity)
+    easy_severity: str = option("warning", "Severity in the easy-to-read profile.", _severity)
+    plain_min_zipf: float = option(3.0, "Rarest word of a plain-language text (Zipf scale; B1 readers know "
+                                   "the words of everyday use; below 3 is not in wordfreq's small list).",
+                                   _not_negative)
+    easy_min_zipf: float = option(3.5, "Rarest word of an easy-to-read text (Inclusion Europe: words people "
+                                  "know well).", _not_negative)
+
+
 @dataclass(frozen=True)
 class TranslationCheck:
     enabled: bool = option(True, "Flag missing language editions and editions older than their siblings.")
@@ -259,11 +419,17 @@ class AccessibilityCheck:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    profiles: ProfileChoice = section(ProfileChoice, "Plain language (B1) or easy-to-read, per output kind.")
     readability: ReadabilityCheck = section(ReadabilityCheck, "Readability scores against targets.")
     length: LengthCheck = section(LengthCheck, "Sentence and paragraph length.")
     jargon: JargonCheck = section(JargonCheck, "Jargon in summaries.")
     acronyms: AcronymCheck = section(AcronymCheck, "Acronyms at first use.")
     numbers: NumberCheck = section(NumberCheck, "Percentages in summaries.")
+    passive: PassiveCheck = section(PassiveCheck, "Passive voice.")
+    nominalisations: NominalisationCheck = section(NominalisationCheck, "Nouns made from verbs.")
+    subordinates: SubordinateCheck = section(SubordinateCheck, "Chains of subordinate clauses.")
+    negations: NegationCheck = section(NegationCheck, "Negations piled up.")
+    rare_words: RareWordCheck = section(RareWordCheck, "Rare words.")
     translations: TranslationCheck = section(TranslationCheck, "Missing and outdated translations.")
     accessibility: AccessibilityCheck = section(AccessibilityCheck, "Link text and colour contrast.")
 

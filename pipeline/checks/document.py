@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.checks.readability import Counts
-from pipeline.checks.syllables import counter
+from pipeline.checks.readability import Counts, count
 from pipeline.checks.text import Lines, Segment, Sentence, body_segments, make_segment, sentences
 from pipeline.content.frontmatter import Document
 
@@ -45,10 +44,7 @@ class CheckedFile:
         return self.lines.position(offset)
 
     def counts(self, sentences: list[Sentence]) -> Counts:
-        syllables = counter(self.lang).count
-        words = [w for s in sentences for w in s.words]
-        return Counts(words=len(words), sentences=len(sentences), syllables=sum(syllables(w) for w in words),
-                      long_words=sum(1 for w in words if len(w.replace("-", "").replace("'", "")) > 6))
+        return count(self.lang, sentences)
 
 
 def _front_nodes(front_matter: str) -> dict[str, yaml.Node]:

@@ -22,9 +22,22 @@ class Finding:
     rule: str
     message: str
     suggestion: str | None = None
+    length: int | None = None
+    """How many characters of the line the finding covers, from its column (a word, a sentence), if known."""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.line or 0, self.column or 0, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class HardSentence:
+    """One of a text's hardest sentences: where it is, how long, and its Flesch-scale score alone."""
+
+    line: int
+    column: int
+    words: int
+    score: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,16 @@ class DocumentStats:
     sentences: int
     syllables: int
     readability: dict[str, float]
+    profile: str = "plain"
+    """The profile the text is checked against: plain (B1) or easy-to-read."""
+    hardest: tuple[HardSentence, ...] = ()
+    """The text's hardest sentences, hardest first (always listed, whether or not the text meets its targets)."""
+
+    def __post_init__(self) -> None:
+        # Read back from JSON (the check cache), the sentences are plain mappings again.
+        if any(isinstance(h, dict) for h in self.hardest):
+            object.__setattr__(self, "hardest", tuple(h if isinstance(h, HardSentence) else HardSentence(**h)
+                                                      for h in self.hardest))
 
 
 @dataclass

@@ -1,8 +1,18 @@
 """Readability formulas, each as published for its language, over counts of words, sentences and syllables.
 
-Words are runs of letters (hyphenated words and French elisions count once:
-"non-recours", "l'aide"); numbers are not words. Syllables come from
-`pipeline.checks.syllables`.
+Counted as each formula's published procedure says (`count`):
+
+- Flesch (1948; and his procedure as restated in The Art of Readable Writing,
+  1949, and How to Test Readability, 1951): words are runs of letters, a
+  hyphenated word or an elision counting once ("non-recours", "l'aide"), and
+  figures and symbols count as words too ("17", "12,5 %"), their syllables as
+  read aloud ("12,5 %" is douze virgule cinq pour cent); a sentence is a unit
+  marked off by a full stop, question or exclamation mark, colon, semicolon or
+  dash; an acronym is read letter by letter (`pipeline.checks.syllables`).
+  Kandel & Moles and Douma transpose Flesch's formula and keep his procedure.
+- LIX (Björnsson 1968): the same words, figures included; a sentence ends at a
+  full stop, colon, question or exclamation mark (not at a semicolon or dash);
+  a long word has more than six letters as written (a figure has none).
 
 - Flesch Reading Ease (English). Flesch, R. (1948). A new readability yardstick.
   Journal of Applied Psychology 32(3), 221–233:
@@ -25,8 +35,14 @@ Words are runs of letters (hyphenated words and French elisions count once:
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from pipeline.checks.syllables import counter
+from pipeline.checks.text import WORD, Sentence
 
 
 @dataclass(frozen=True)
@@ -38,10 +54,13 @@ class Counts:
     syllables: int
     long_words: int
     """Words of more than six letters (for LIX)."""
+    lix_sentences: int = 0
+    """Sentences in LIX's sense (0: the same as `sentences`)."""
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.words + other.words, self.sentences + other.sentences,
-                      self.syllables + other.syllables, self.long_words + other.long_words)
+                      self.syllables + other.syllables, self.long_words + other.long_words,
+                      self.lix_sentences + other.lix_sentences)
 
     @property
     def words_per_sentence(self) -> float:
@@ -75,7 +94,8 @@ def flesch_douma(c: Counts) -> float:
 
 
 def lix(c: Counts) -> float:
-    return c.words_per_sentence + (100 * c.long_words / c.words if c.words else 0.0)
+    sentences = c.lix_sentences or c.sentences
+    return (c.words / sentences if sentences else 0.0) + (100 * c.long_words / c.words if c.words else 0.0)
 
 
 # The formulas reported for each language; the first is the language's Flesch score, the one targets apply to.
@@ -98,3 +118,45 @@ def scores(lang: str, counts: Counts) -> dict[str, float]:
     if not counts.words or not counts.sentences:
         return {}
     return {key: round(f.compute(counts), 1) for key, f in FORMULAS[lang].items()}
+
+
+def count(lang: str, sentences: Iterable[Sentence]) -> Counts:
+    """Words, sentences, syllables and long words of `sentences` by the formulas' procedure (see above)."""
+    syllables = counter(lang).count
+    words = figures = units = lix_units = total = long_words = 0
+    for sentence in sentences:
+        words += len(sentence.words)
+        figures += len(sentence.figures)
+        units += sentence.units
+        lix_units += sentence.lix_units
+        total += sum(syllables(w) for w in sentence.words) + sum(figure_syllables(lang, f) for f in sentence.figures)
+        long_words += sum(1 for w in sentence.words if len(w.replace("-", "").replace("'", "").replace("’", "")) > 6)
+    return Counts(words + figures, units, total, long_words, lix_units)
+
+
+_PERCENT = {"fr": "pour cent", "nl": "procent", "en": "per cent"}
+_DECIMAL = {"fr": ",", "nl": ",", "en": "."}
+
+
+@functools.cache
+def figure_syllables(lang: str, figure: str) -> int:
+    """Syllables of a figure read aloud in `lang`: "12,5 %" is douze virgule cinq pour cent (7)."""
+    from num2words import num2words
+
+    text = figure.replace("%", "").strip()
+    decimal = _DECIMAL[lang]
+    whole, _, fraction = re.sub(r"[ \u00a0\u202f]", "", text).rpartition(decimal) if decimal in text else (text, "", "")
+    if not whole:
+        whole, fraction = text, ""
+    digits = re.sub(r"\D", "", whole)
+    if not digits:
+        return 1
+    number: float | int = int(digits)
+    if fraction and fraction.isdigit():
+        number = float(f"{digits}.{fraction}")
+    as_year = lang == "en" and isinstance(number, int) and 1100 <= number <= 2099 and whole.isdigit()
+    spoken = num2words(number, lang=lang, to="year" if as_year else "cardinal")
+    if figure.rstrip().endswith("%"):
+        spoken += " " + _PERCENT[lang]
+    syllables = counter(lang).count
+    return sum(syllables(w) for w in WORD.findall(spoken)) or 1

@@ -11,7 +11,7 @@ from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import read_file
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.glossary import Glossary, load_glossary
-from pipeline.checks.rules import accessibility, prose, translations
+from pipeline.checks.rules import accessibility, prose, style, translations, vocabulary
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
 from pipeline.content.load import Loaded, load_results, load_themes
@@ -116,13 +116,18 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
         file = read_file(md, project.relative(md), lang, source, doc)
         report.findings.extend(accessibility.body(file, options))
         for text in file.texts.values():
-            stats, _ = prose.document_stats(file, text)
+            stats, _ = prose.document_stats(file, text, options)
             report.documents.append(stats)
             report.findings.extend(prose.readability(file, text, stats, options))
             report.findings.extend(prose.length(file, text, options))
             report.findings.extend(prose.jargon(file, text, glossaries[lang], options))
             report.findings.extend(prose.acronyms(file, text, options))
             report.findings.extend(prose.numbers(file, text, options))
+            report.findings.extend(style.passive(file, text, options))
+            report.findings.extend(style.nominalisations(file, text, options))
+            report.findings.extend(style.subordinates(file, text, options))
+            report.findings.extend(style.negations(file, text, options))
+            report.findings.extend(vocabulary.rare_words(file, text, glossaries[lang], options))
 
 
 def _add_loading_errors(project: Project, directory: Path, errors: list[ContentError], scope: list[Path] | None,

@@ -24,6 +24,14 @@ _DROP = re.compile(
 )
 # A word: letters, possibly joined by hyphens or apostrophes (non-recours, aujourd'hui, OCMW's).
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+# A figure: digits with thousands separators, decimals and a percent sign (1 250, 12,5 %, 2026). Flesch's
+# procedure counts each as a word (see `pipeline.checks.readability`).
+FIGURE = re.compile(r"(?<![\w.,])\d+(?:[ \u00a0\u202f.,]\d{3})*(?:[.,]\d+)?(?:[ \u00a0\u202f]?%)?(?!\w)")
+# Within a sentence, what else ends one of Flesch's units: a colon, a semicolon, a spaced dash (Flesch, R.
+# (1949). The Art of Readable Writing, appendix: "a unit of thought marked off by a period, question mark,
+# exclamation point, colon, semicolon or dash"); and LIX's (Björnsson 1968: full stop, colon, ! and ?).
+_FLESCH_BREAK = re.compile(r"\s*[:;](?=\s)|\s[–—]\s")
+_LIX_BREAK = re.compile(r"\s*:(?=\s)")
 _SENTENCE_END = re.compile(r"([.!?…]+)([\"'»”’)\]]*)(\s+|$)")
 # Abbreviations after which a full stop does not end a sentence.
 ABBREVIATIONS = {
@@ -43,6 +51,17 @@ class Sentence:
     start: int
     """Offset of the sentence's first character in the file."""
     words: tuple[str, ...]
+    figures: tuple[str, ...] = ()
+    """Numbers written in figures: words in the formulas' counts, not in the length rules."""
+    units: int = 1
+    """Sentences in Flesch's sense: the sentence and every part after a colon, semicolon or spaced dash."""
+    lix_units: int = 1
+    """Sentences in Björnsson's sense (LIX): the sentence and every part after a colon."""
+
+
+def units(text: str, breaks: re.Pattern[str]) -> int:
+    """How many parts of `text` between `breaks` hold a word or a figure (at least one)."""
+    return max(1, sum(1 for part in breaks.split(text) if WORD.search(part) or FIGURE.search(part)))
 
 
 @dataclass(frozen=True)
@@ -111,7 +130,8 @@ def _add(out: list[Sentence], segment: Segment, text: str, start: int, end: int)
     words = tuple(WORD.findall(chunk))
     if words:
         first = start + len(chunk) - len(stripped)
-        out.append(Sentence(" ".join(stripped.split()), segment.offset(first), words))
+        out.append(Sentence(" ".join(stripped.split()), segment.offset(first), words,
+                            tuple(FIGURE.findall(chunk)), units(chunk, _FLESCH_BREAK), units(chunk, _LIX_BREAK)))
 
 
 def body_segments(body: str, base: int) -> list[Segment]:

@@ -12,8 +12,9 @@ from pipeline.checks import check_project
 from pipeline.cli import main
 from pipeline.project import Project
 
-FINDING_KEYS = ["file", "line", "column", "severity", "rule", "message", "suggestion"]
-DOCUMENT_KEYS = ["path", "language", "kind", "words", "sentences", "syllables", "readability"]
+FINDING_KEYS = ["file", "line", "column", "severity", "rule", "message", "suggestion", "length"]
+DOCUMENT_KEYS = ["path", "language", "kind", "words", "sentences", "syllables", "readability", "profile", "hardest"]
+HARD_KEYS = ["line", "column", "words", "score", "text"]
 
 
 def test_the_sample_content_has_no_errors_and_shows_warnings():
@@ -69,6 +70,10 @@ def test_json_output_is_the_documented_schema(project_dir):
     assert all(list(d) == DOCUMENT_KEYS for d in data["documents"])
     fr = next(d for d in data["documents"] if d["language"] == "fr" and d["kind"] == "summary")
     assert set(fr["readability"]) == {"kandel-moles", "lix"}
+    # The hardest sentences are listed for every text, whether or not it meets its targets.
+    assert all(1 <= len(d["hardest"]) <= 3 and all(list(h) == HARD_KEYS for h in d["hardest"])
+               for d in data["documents"])
+    assert [h["score"] for h in fr["hardest"]] == sorted(h["score"] for h in fr["hardest"])
     percent = next(f for f in data["findings"] if f["rule"] == "percentage")
     assert percent["severity"] == "info" and percent["line"] == 12  # the first key finding: "Finding **one** (34 %)."
     again = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "json"])
@@ -93,7 +98,8 @@ def test_rules_can_be_switched_off(project_dir):
     write_result(project_dir)
     (project_dir / "crebis.toml").write_text(
         (project_dir / "crebis.toml").read_text(encoding="utf-8")
-        + "\n[check.numbers]\nenabled = false\n\n[check.readability]\nseverity = \"error\"\nsummary_min_score = 150\n",
+        + "\n[check.numbers]\nenabled = false\n\n[check.readability]\nseverity = \"error\"\n"
+        "\n[check.readability.fr]\nsummary_min_score = 150\n",
         encoding="utf-8")
     report = check_project(Project.open(project_dir))
     assert not [f for f in report.findings if f.rule == "percentage"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from pipeline.checks.document import CheckedFile, Text
-from pipeline.checks.findings import DocumentStats, Finding
+from pipeline.checks.findings import DocumentStats, Finding, HardSentence
 from pipeline.checks.glossary import Glossary
 from pipeline.checks.readability import FORMULAS, Counts, flesch_formula, scores
 from pipeline.config import CheckOptions
@@ -17,38 +17,62 @@ LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English"}
 
 
 def finding(file: CheckedFile, offset: int | None, severity: str, rule: str, message: str,
-            suggestion: str | None = None) -> Finding:
+            suggestion: str | None = None, length: int | None = None) -> Finding:
     line, column = file.position(offset) if offset is not None else (None, None)
-    return Finding(file.relative, line, column, severity, rule, message, suggestion)
+    return Finding(file.relative, line, column, severity, rule, message, suggestion, length)
 
 
-def document_stats(file: CheckedFile, text: Text) -> tuple[DocumentStats, Counts]:
+def level(options: CheckOptions, kind: str) -> str:
+    """The name targets and limits of a text go by: its kind, or "easy" when its kind's profile is easy-to-read."""
+    return "easy" if getattr(options.profiles, kind, "plain") == "easy-to-read" else kind
+
+
+def hardest_sentences(file: CheckedFile, text: Text, how_many: int) -> tuple[HardSentence, ...]:
+    """The sentences with the lowest Flesch-scale score (longest first among equals), hardest first."""
+    flesch = flesch_formula(file.lang)
+    scored = []
+    for sentence in text.sentences:
+        score = scores(file.lang, file.counts([sentence])).get(flesch)
+        if score is not None:
+            scored.append((score, -len(sentence.words), sentence))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    out = []
+    for score, _, sentence in scored[:how_many]:
+        line, column = file.position(sentence.start)
+        out.append(HardSentence(line, column, len(sentence.words), score, sentence.text))
+    return tuple(out)
+
+
+def document_stats(file: CheckedFile, text: Text, options: CheckOptions | None = None) -> tuple[DocumentStats, Counts]:
     counts = file.counts(text.sentences)
+    how_many = options.readability.hardest_sentences if options is not None else 3
+    profile = getattr(options.profiles, text.kind, "plain") if options is not None else "plain"
     stats = DocumentStats(file.relative, file.lang, text.kind, counts.words, counts.sentences, counts.syllables,
-                          scores(file.lang, counts))
+                          scores(file.lang, counts), profile, hardest_sentences(file, text, how_many))
     return stats, counts
 
 
 def readability(file: CheckedFile, text: Text, stats: DocumentStats, options: CheckOptions) -> Iterator[Finding]:
-    """The text's Flesch-scale score and LIX against the targets of its kind; the hardest sentences named."""
+    """The text's Flesch-scale score and LIX against the targets of its language, kind and profile."""
     rule = options.readability
     if not rule.enabled or not stats.readability or not text.paragraphs:
         return
     flesch = flesch_formula(file.lang)
-    minimum = getattr(rule, f"{text.kind}_min_score")
-    maximum_lix = getattr(rule, f"{text.kind}_max_lix")
+    targets = rule.targets(file.lang)
+    name = level(options, text.kind)
+    minimum = getattr(targets, f"{name}_min_score")
+    maximum_lix = getattr(targets, f"{name}_max_lix")
+    what = "easy-to-read" if name == "easy" else text.kind
     score, lix = stats.readability[flesch], stats.readability["lix"]
     misses = []
     if score < minimum:
-        misses.append(f"{FORMULAS[file.lang][flesch].name} score {score:g} is below the {text.kind} target "
+        misses.append(f"{FORMULAS[file.lang][flesch].name} score {score:g} is below the {what} target "
                       f"{minimum:g}")
     if lix > maximum_lix:
-        misses.append(f"LIX {lix:g} is above the {text.kind} target {maximum_lix:g}")
+        misses.append(f"LIX {lix:g} is above the {what} target {maximum_lix:g}")
     if not misses:
         return
-    hardest = sorted(text.sentences, key=lambda s: scores(file.lang, file.counts([s]))[flesch])
-    named = [f"line {file.position(s.start)[0]} ({len(s.words)} words: “{_clip(s.text)}”)"
-             for s in hardest[:rule.hardest_sentences]]
+    named = [f"line {h.line} ({h.words} words: “{_clip(h.text)}”)" for h in stats.hardest]
     suggestion = "Use shorter sentences and shorter words"
     if named:
         suggestion += "; the hardest sentences are at " + "; ".join(named)
@@ -67,8 +91,9 @@ def length(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Fin
     rule = options.length
     if not rule.enabled:
         return
-    max_sentence = getattr(rule, f"{text.kind}_max_sentence_words")
-    max_paragraph = getattr(rule, f"{text.kind}_max_paragraph_words")
+    name = level(options, text.kind)
+    max_sentence = getattr(rule, f"{name}_max_sentence_words")
+    max_paragraph = getattr(rule, f"{name}_max_paragraph_words")
     for segment, sentences in text.paragraphs:
         words = sum(len(s.words) for s in sentences)
         if words > max_paragraph and len(sentences) > 1:

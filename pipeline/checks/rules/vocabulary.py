@@ -1,0 +1,100 @@
+"""Rare words: words a reader at the text's level is unlikely to know, by a word-frequency list per language.
+
+Frequencies come from wordfreq (Speer, R. (2022). wordfreq v3, Zenodo, doi:10.5281/zenodo.7199437), whose
+wheel ships its lists: the "small" list of each language holds every word used at least once per million
+words (Zipf 3), read in a tenth of a second. A word is rare when its Zipf frequency is below the profile's
+floor (plain: 3, not in the small list; easy-to-read: 3.5). Guidance: CEFR B1 readers know the words of
+everyday topics (Council of Europe 2001); easy-to-read uses "words that are easy to understand" (Inclusion
+Europe 2009), which Scolarius and LiNT measure the same way, by word frequency.
+
+Left out: names (a capital inside a sentence), acronyms (the acronym rule), glossary terms (the jargon rule
+gives their plain alternative), short words, and Dutch compounds whose parts are frequent words.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterator
+
+from pipeline.checks.document import CheckedFile, Text
+from pipeline.checks.findings import Finding
+from pipeline.checks.glossary import Glossary
+from pipeline.checks.rules.prose import finding
+from pipeline.config import CheckOptions
+
+_ELISION = re.compile(r"^(?:qu|lorsqu|puisqu|jusqu|quoiqu|[ldjnmtsc])'", re.IGNORECASE)
+_LINKS = ("", "s", "e", "en")
+
+
+@functools.cache
+def frequencies(lang: str) -> dict[str, float]:
+    """word → frequency (per word of running text) of wordfreq's small list of `lang`."""
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang, wordlist="small")
+
+
+def zipf(lang: str, word: str) -> float:
+    """The Zipf frequency of `word` (log10 of uses per billion words); 0 for a word outside the small list."""
+    frequency = frequencies(lang).get(word.lower())
+    return math.log10(frequency * 1e9) if frequency else 0.0
+
+
+def _per_million(floor: float) -> str:
+    n = 10 ** (floor - 3)
+    return "once" if n == 1 else f"{n:.2g} times"
+
+
+def _known_compound(lang: str, word: str, floor: float) -> bool:
+    if lang != "nl":
+        return False
+    for cut in range(3, len(word) - 2):
+        if zipf(lang, word[:cut]) < floor:
+            continue
+        tail = word[cut:]
+        for link in _LINKS:
+            rest = tail[len(link):]
+            if tail.startswith(link) and len(rest) >= 3 and (zipf(lang, rest) >= floor
+                                                             or _known_compound(lang, rest, floor)):
+                return True
+    return False
+
+
+def rare(lang: str, word: str, floor: float) -> bool:
+    """Whether `word` (lower case, no elision) is rarer than `floor` on the Zipf scale."""
+    parts = [p for p in word.split("-") if p]
+    return any(len(p) > 3 and zipf(lang, p) < floor and not _known_compound(lang, p, floor) for p in parts)
+
+
+def rare_words(file: CheckedFile, text: Text, glossary: Glossary, options: CheckOptions) -> Iterator[Finding]:
+    """Each rare word of a text, at its first use, with a suggestion."""
+    rule = options.rare_words
+    if not rule.enabled or text.kind not in rule.kinds:
+        return
+    easy = getattr(options.profiles, text.kind, "plain") == "easy-to-read"
+    floor = rule.easy_min_zipf if easy else rule.plain_min_zipf
+    severity = rule.easy_severity if easy else rule.severity
+    seen: set[str] = set()
+    for _, sentences in text.paragraphs:
+        for sentence in sentences:
+            position = 0
+            for index, word in enumerate(sentence.words):
+                plain = word.replace("’", "'")
+                core = _ELISION.sub("", plain) if file.lang == "fr" else plain
+                at = file.source.find(word, sentence.start + position)
+                position = max(position, at - sentence.start + len(word)) if at >= 0 else position
+                if core.isupper() or (index and core[:1].isupper()) or core.lower() in seen:
+                    continue
+                if not rare(file.lang, core.lower(), floor):
+                    continue
+                if core.lower() in glossary.terms:
+                    continue  # the jargon rule gives its plain alternative
+                seen.add(core.lower())
+                yield finding(file, at if at >= 0 else sentence.start, severity, "rare-word",
+                              f"“{core}” is a rare word (in wordfreq's list, less than "
+                              f"{_per_million(floor)} per million words)",
+                              "Use a more common word, or explain it in the sentence; a term the centre uses "
+                              "often belongs in the glossary with its plain alternative",
+                              len(word) if at >= 0 else None)
