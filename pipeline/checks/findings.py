@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.checks.explanations import EXPLANATIONS
+
 SEVERITIES = ("error", "warning", "info")
 SCHEMA_VERSION = 1
 
@@ -97,4 +99,6 @@ class CheckReport:
             "summary": {s: report.count(s) for s in SEVERITIES},
             "findings": [asdict(f) for f in report.findings],
             "documents": [asdict(d) for d in report.documents],
+            "rules": {rule: EXPLANATIONS[rule] for rule in sorted({f.rule for f in report.findings})
+                      if rule in EXPLANATIONS},
         }

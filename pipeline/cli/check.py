@@ -39,19 +39,31 @@ def format_text(report: CheckReport, colour: bool) -> str:
 
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for CI and other tools (schema in the README).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="text for people, json for CI and other tools (schema in the README), html for a report "
+                   "that shows each text with its hard sentences and words marked.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
 @click.pass_context
 @handle_errors
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool) -> None:
     """Check content (all of it, or PATHs) for readability, plain language and accessibility."""
+    from pipeline.build import write_atomic
     from pipeline.checks import check_project
+    from pipeline.checks.report_html import render_html
 
     project = open_project(ctx)
     report = check_project(project, [p.resolve() for p in paths] or None)
     if fmt == "json":
-        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "html":
+        text = render_html(report, project.root, project.config.check)
     else:
-        click.echo(format_text(report, colour=sys.stdout.isatty()))
+        text = format_text(report, colour=output is None and sys.stdout.isatty()) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"Report written to {output}", err=True)
     sys.exit(1 if report.failed(strict) else 0)

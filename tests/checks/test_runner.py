@@ -64,7 +64,11 @@ def test_json_output_is_the_documented_schema(project_dir):
     result = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["version", "summary", "findings", "documents"]
+    assert list(data) == ["version", "summary", "findings", "documents", "rules"]
+    # What each rule found asks for, in the three languages (the HTML report shows the text's own).
+    assert set(data["rules"]) == {f["rule"] for f in data["findings"]} & set(data["rules"])
+    assert all(set(texts) == {"fr", "nl", "en"} for texts in data["rules"].values())
+    assert "percentage" in data["rules"]
     assert data["version"] == 1 and list(data["summary"]) == ["error", "warning", "info"]
     assert all(list(f) == FINDING_KEYS for f in data["findings"])
     assert all(list(d) == DOCUMENT_KEYS for d in data["documents"])
@@ -73,7 +77,8 @@ def test_json_output_is_the_documented_schema(project_dir):
     # The hardest sentences are listed for every text, whether or not it meets its targets.
     assert all(1 <= len(d["hardest"]) <= 3 and all(list(h) == HARD_KEYS for h in d["hardest"])
                for d in data["documents"])
-    assert [h["score"] for h in fr["hardest"]] == sorted(h["score"] for h in fr["hardest"])
+    weights = [h["words"] * (100 - h["score"]) for h in fr["hardest"]]
+    assert weights == sorted(weights, reverse=True)
     percent = next(f for f in data["findings"] if f["rule"] == "percentage")
     assert percent["severity"] == "info" and percent["line"] == 12  # the first key finding: "Finding **one** (34 %)."
     again = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "json"])

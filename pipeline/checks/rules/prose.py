@@ -28,16 +28,20 @@ def level(options: CheckOptions, kind: str) -> str:
 
 
 def hardest_sentences(file: CheckedFile, text: Text, how_many: int) -> tuple[HardSentence, ...]:
-    """The sentences with the lowest Flesch-scale score (longest first among equals), hardest first."""
+    """The sentences that weigh most on the text's score, hardest first.
+
+    A sentence weighs by its words times how far its own Flesch-scale score falls below 100: a score alone would
+    put a four-word sentence of long words ("These difficulties have consequences.") above a thirty-word one.
+    """
     flesch = flesch_formula(file.lang)
     scored = []
     for sentence in text.sentences:
         score = scores(file.lang, file.counts([sentence])).get(flesch)
         if score is not None:
-            scored.append((score, -len(sentence.words), sentence))
+            scored.append((-len(sentence.words) * (100 - score), score, sentence))
     scored.sort(key=lambda item: (item[0], item[1]))
     out = []
-    for score, _, sentence in scored[:how_many]:
+    for _, score, sentence in scored[:how_many]:
         line, column = file.position(sentence.start)
         out.append(HardSentence(line, column, len(sentence.words), score, sentence.text))
     return tuple(out)
