@@ -11,7 +11,9 @@ from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import read_file
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.glossary import Glossary, load_glossary
-from pipeline.checks.rules import accessibility, prose, style, translations, vocabulary
+from pipeline.checks.newsletters import check_newsletters
+from pipeline.checks.rules import accessibility, prose, translations
+from pipeline.checks.rules.texts import text_findings
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
 from pipeline.content.load import Loaded, load_results, load_themes
@@ -97,6 +99,7 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
     finally:
         if cache is not None:
             cache.close()
+    check_newsletters(project, glossaries, report, lambda path: _in_scope(path, scope))
     return report.sorted()
 
 
@@ -118,16 +121,7 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
         for text in file.texts.values():
             stats, _ = prose.document_stats(file, text, options)
             report.documents.append(stats)
-            report.findings.extend(prose.readability(file, text, stats, options))
-            report.findings.extend(prose.length(file, text, options))
-            report.findings.extend(prose.jargon(file, text, glossaries[lang], options))
-            report.findings.extend(prose.acronyms(file, text, options))
-            report.findings.extend(prose.numbers(file, text, options))
-            report.findings.extend(style.passive(file, text, options))
-            report.findings.extend(style.nominalisations(file, text, options))
-            report.findings.extend(style.subordinates(file, text, options))
-            report.findings.extend(style.negations(file, text, options))
-            report.findings.extend(vocabulary.rare_words(file, text, glossaries[lang], options))
+            report.findings.extend(text_findings(file, text, stats, glossaries[lang], options))
 
 
 def _add_loading_errors(project: Project, directory: Path, errors: list[ContentError], scope: list[Path] | None,

@@ -22,7 +22,11 @@ def test_the_sample_content_has_no_errors_and_shows_warnings():
     assert report.count("error") == 0, report.errors
     assert any(f.rule == "readability" and f.severity == "warning" for f in report.findings)
     assert {(d.language, d.kind) for d in report.documents} == {(lang, kind) for lang in ("fr", "nl", "en")
-                                                                for kind in ("summary", "brief")}
+                                                                for kind in ("summary", "brief", "newsletter")}
+    # The sample's deliberate warnings, documented in the README, and no other.
+    assert sorted((f.file, f.rule) for f in report.findings if f.severity == "warning") == [
+        ("content/results/non-take-up-social-rights/fr.md", "negations"),
+        ("content/results/non-take-up-social-rights/fr.md", "readability")]
 
 
 def test_loader_errors_are_findings_once(project_dir):
@@ -117,3 +121,26 @@ def test_sample_project_copy_checks_the_same(tmp_path):
     shutil.copy(REPO / "crebis.toml", tmp_path / "crebis.toml")
     report = check_project(Project.open(tmp_path))
     assert report.count("error") == 0
+
+
+NEWSLETTER = """---
+subject: "Le loyer monte"
+preheader: "Les aides sont accordées par la commune."
+date: 2026-04-16
+---
+
+Ce printemps, beaucoup de ménages paient trop. Il n'est pas rare qu'on ne reçoive aucune aide.
+"""
+
+
+def test_newsletters_are_checked_as_one_text(project_dir):
+    issue = project_dir / "content" / "newsletters" / "2026-04"
+    issue.mkdir(parents=True)
+    (issue / "fr.md").write_text(NEWSLETTER, encoding="utf-8")
+    report = check_project(Project.open(project_dir))
+    assert [(d.path, d.kind) for d in report.documents] == [("content/newsletters/2026-04/fr.md", "newsletter")]
+    found = {(f.line, f.rule) for f in report.findings}
+    assert (3, "passive") in found  # the preheader
+    assert (7, "negations") in found  # the editorial body
+    # A path narrows the check to what it names.
+    assert not check_project(Project.open(project_dir), [project_dir / "content" / "results"]).documents

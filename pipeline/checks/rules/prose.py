@@ -117,7 +117,7 @@ def length(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Fin
 def jargon(file: CheckedFile, text: Text, glossary: Glossary, options: CheckOptions) -> Iterator[Finding]:
     """Glossary terms in a summary, each with its plain alternative (first use of each term)."""
     rule = options.jargon
-    if not rule.enabled or text.kind != "summary":
+    if not rule.enabled or text.kind not in ("summary", "newsletter"):
         return
     seen: set[str] = set()
     for segment, _ in text.paragraphs:
@@ -190,7 +190,7 @@ def proportion(percent: float) -> tuple[int, int]:
 def numbers(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
     """A percentage in a summary sentence that does not also say it as a proportion."""
     rule = options.numbers
-    if not rule.enabled or text.kind != "summary":
+    if not rule.enabled or text.kind not in ("summary", "newsletter"):
         return
     said = re.compile(_PROPORTION[file.lang].format(w=_NUMBER_WORDS[file.lang]), re.IGNORECASE)
     for segment, sentences in text.paragraphs:
