@@ -27,16 +27,19 @@ def level(options: CheckOptions, kind: str) -> str:
     return "easy" if getattr(options.profiles, kind, "plain") == "easy-to-read" else kind
 
 
-def hardest_sentences(file: CheckedFile, text: Text, how_many: int) -> tuple[HardSentence, ...]:
-    """The sentences that weigh most on the text's score, hardest first.
+def hardest_sentences(file: CheckedFile, text: Text, how_many: int,
+                      counted: list[Counts] | None = None) -> tuple[HardSentence, ...]:
+    """The sentences that weigh most on the text's score, hardest first (`counted`: each sentence's counts).
 
     A sentence weighs by its words times how far its own Flesch-scale score falls below 100: a score alone would
     put a four-word sentence of long words ("These difficulties have consequences.") above a thirty-word one.
     """
     flesch = flesch_formula(file.lang)
+    sentences = text.sentences
+    counted = counted if counted is not None else [file.counts([s]) for s in sentences]
     scored = []
-    for sentence in text.sentences:
-        score = scores(file.lang, file.counts([sentence])).get(flesch)
+    for sentence, counts in zip(sentences, counted, strict=True):
+        score = scores(file.lang, counts).get(flesch)
         if score is not None:
             scored.append((-len(sentence.words) * (100 - score), score, sentence))
     scored.sort(key=lambda item: (item[0], item[1]))
@@ -48,11 +51,12 @@ def hardest_sentences(file: CheckedFile, text: Text, how_many: int) -> tuple[Har
 
 
 def document_stats(file: CheckedFile, text: Text, options: CheckOptions | None = None) -> tuple[DocumentStats, Counts]:
-    counts = file.counts(text.sentences)
+    counted = [file.counts([s]) for s in text.sentences]
+    counts = sum(counted, Counts(0, 0, 0, 0))
     how_many = options.readability.hardest_sentences if options is not None else 3
     profile = getattr(options.profiles, text.kind, "plain") if options is not None else "plain"
     stats = DocumentStats(file.relative, file.lang, text.kind, counts.words, counts.sentences, counts.syllables,
-                          scores(file.lang, counts), profile, hardest_sentences(file, text, how_many))
+                          scores(file.lang, counts), profile, hardest_sentences(file, text, how_many, counted))
     return stats, counts
 
 
