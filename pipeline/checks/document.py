@@ -65,6 +65,8 @@ def _scalar_segment(node: yaml.Node | None, source: str, base: int, part: str) -
     if node.style in (">", "|"):  # skip the block indicator line
         cut = raw.find("\n") + 1
         return make_segment(raw[cut:], base + start + cut, part)
+    if node.style in ('"', "'") and len(raw) >= 2:  # the quotes are YAML's, not the text's
+        return make_segment(raw[1:-1], base + start + 1, part)
     return make_segment(raw, base + start, part)
 
 

@@ -93,8 +93,8 @@ def rare_words(file: CheckedFile, text: Text, glossary: Glossary, options: Check
                     continue  # the jargon rule gives its plain alternative
                 seen.add(core.lower())
                 yield finding(file, at if at >= 0 else sentence.start, severity, "rare-word",
-                              f"“{core}” is a rare word (in wordfreq's list, less than "
-                              f"{_per_million(floor)} per million words)",
+                              f"“{core}” is a rare word: used less than {_per_million(floor)} per million "
+                              "words (wordfreq)",
                               "Use a more common word, or explain it in the sentence; a term the centre uses "
                               "often belongs in the glossary with its plain alternative",
                               len(word) if at >= 0 else None)
