@@ -265,6 +265,8 @@ class ReadabilityCheck:
     fr: FrenchReadabilityTargets = section(FrenchReadabilityTargets, "French targets (Kandel & Moles, LIX).")
     nl: DutchReadabilityTargets = section(DutchReadabilityTargets, "Dutch targets (Flesch–Douma, LIX).")
     en: ReadabilityTargets = section(ReadabilityTargets, "English targets (Flesch Reading Ease, LIX).")
+    min_words: int = option(100, "Shortest text held to a target: Flesch (1948) and Björnsson (1968) score samples "
+                            "of 100 words; a shorter text is scored but not judged.", _not_negative)
     hardest_sentences: int = option(3, "How many of the hardest sentences each text lists (in every report, "
                                     "whether or not the text meets its targets).", _not_negative)
 

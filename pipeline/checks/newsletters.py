@@ -1,9 +1,15 @@
-"""Newsletter issues (`content/newsletters/<YYYY-MM>/<lang>.md`) as `crebis check` reads them: one text of kind
-"newsletter" (subject, preheader, watch notes, call to action and the editorial body), checked by the prose,
-style and vocabulary rules with the newsletter's targets and profile.
+"""Newsletter issues and watch digests as `crebis check` reads them, checked by the prose, style and vocabulary
+rules with the newsletter's targets, limits and profile (a digest goes out by the same channel to the same
+subscribers).
 
-A featured result's finding is the result's own text, checked with the result; events are titles and places.
-Loading errors (bad keys, a missing result) are the newsletter loader's, reported by the build.
+- `content/newsletters/<YYYY-MM>/<lang>.md`: one text of kind "newsletter" per edition (subject, preheader,
+  watch notes, call to action and the editorial body). A featured result's finding is the result's own text,
+  checked with the result; events are titles and places.
+- `content/watch/curation/<week>.yaml`: one text of kind "digest" per language, what the centre writes in the
+  digest: the intro and the notes of the stories kept (a note without a language is in the first one). The
+  stories' titles are the sources' own.
+
+Loading errors (bad keys, a missing result) are the loaders' own, reported by the build and the watch commands.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pipeline.errors import ContentError
 from pipeline.project import Project
 
 KIND = "newsletter"
+DIGEST = "digest"
 
 
 def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -78,3 +85,67 @@ def check_newsletters(project: Project, glossaries: dict[str, Glossary], report:
         stats, _ = prose.document_stats(file, text, options)
         report.documents.append(stats)
         report.findings.extend(text_findings(file, text, stats, glossaries[lang], options))
+
+
+def _is_true(node: yaml.Node | None) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.value.lower() in ("true", "yes", "on")
+
+
+def _notes(node: yaml.Node | None, languages: list[str]) -> dict[str, yaml.Node]:
+    """A worksheet text by language: a plain text is in the first language, a mapping gives one per language."""
+    if isinstance(node, yaml.ScalarNode) and node.value.strip() and node.tag.endswith(":str"):
+        return {languages[0]: node}
+    if isinstance(node, yaml.MappingNode):
+        return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value in languages}
+    return {}
+
+
+def read_digest(path: Path, relative: str, source: str, languages: list[str]) -> list[CheckedFile]:
+    """One checked file per language of a curation worksheet, holding what the centre writes in that digest."""
+    from pipeline.content.frontmatter import Document
+
+    try:
+        root = yaml.compose(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return []  # the worksheet reader's error says what is wrong
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    top = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    texts = {lang: Text(DIGEST) for lang in languages}
+    parts = [("intro", _notes(top.get("intro"), languages))]
+    groups = top.get("candidates")
+    if isinstance(groups, yaml.MappingNode):
+        for _, stories in groups.value:
+            for story in stories.value if isinstance(stories, yaml.SequenceNode) else []:
+                if _is_true(_mapping_value(story, "keep")):
+                    parts.append(("note", _notes(_mapping_value(story, "note"), languages)))
+    for part, by_lang in parts:
+        for lang, node in by_lang.items():
+            segment = _scalar_segment(node, source, 0, part)
+            if segment is not None and segment.text.strip():
+                texts[lang].paragraphs.append((segment, sentences(segment, lang)))
+    lines = Lines(source)
+    document = Document({}, "", source, 1)
+    return [CheckedFile(path, relative, lang, source, lines, document, {DIGEST: text})
+            for lang, text in texts.items() if text.paragraphs]
+
+
+def check_digests(project: Project, glossaries: dict[str, Glossary], report: CheckReport, in_scope) -> None:
+    """The prose rules over what the centre writes in each week's digest, per language."""
+    options = project.config.check
+    languages = [lang for lang in project.config.languages if lang in SUPPORTED_LANGUAGES]
+    root = project.content_dir / "watch" / "curation"
+    if not root.is_dir() or not languages:
+        return
+    for worksheet in sorted(root.glob("*.yaml")):
+        if not in_scope(worksheet.resolve()):
+            continue
+        try:
+            source = worksheet.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+        for file in read_digest(worksheet, project.relative(worksheet), source, languages):
+            text = file.texts[DIGEST]
+            stats, _ = prose.document_stats(file, text, options)
+            report.documents.append(stats)
+            report.findings.extend(text_findings(file, text, stats, glossaries[file.lang], options))

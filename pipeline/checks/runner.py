@@ -11,7 +11,7 @@ from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import read_file
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.glossary import Glossary, load_glossary
-from pipeline.checks.newsletters import check_newsletters
+from pipeline.checks.newsletters import check_digests, check_newsletters
 from pipeline.checks.rules import accessibility, prose, translations
 from pipeline.checks.rules.texts import text_findings
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
@@ -100,6 +100,7 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
         if cache is not None:
             cache.close()
     check_newsletters(project, glossaries, report, lambda path: _in_scope(path, scope))
+    check_digests(project, glossaries, report, lambda path: _in_scope(path, scope))
     return report.sorted()
 
 

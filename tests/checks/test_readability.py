@@ -114,6 +114,22 @@ def test_targets_are_per_language_and_kind_and_follow_the_profile():
     plain = Config().check
     assert not list(prose.readability(file, file.texts["summary"], stats, plain))
     easy = parse_config({"check": {"profiles": {"summary": "easy-to-read"},
-                                   "readability": {"fr": {"easy_min_score": 200}}}}).check
+                                   "readability": {"min_words": 0, "fr": {"easy_min_score": 200}}}}).check
     missed = list(prose.readability(file, file.texts["summary"], stats, easy))
     assert len(missed) == 1 and "easy-to-read target 200" in missed[0].message
+
+
+def test_a_text_shorter_than_flesch_s_sample_is_scored_but_not_judged():
+    from checks.helpers import checked
+
+    from pipeline.checks.rules import prose
+    from pipeline.config import Config, parse_config
+
+    # Flesch (1948) and Björnsson (1968) score samples of 100 words: a 17-word text is too short to judge.
+    text = "L'institutionnalisation administrative des procédures conditionne considérablement l'effectivité."
+    file = checked("fr", summary=text, findings=())
+    stats, _ = prose.document_stats(file, file.texts["summary"])
+    assert stats.readability["kandel-moles"] < 0
+    assert not list(prose.readability(file, file.texts["summary"], stats, Config().check))
+    every_text = parse_config({"check": {"readability": {"min_words": 0}}}).check
+    assert [f.rule for f in prose.readability(file, file.texts["summary"], stats, every_text)] == ["readability"]

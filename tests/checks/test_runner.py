@@ -21,8 +21,9 @@ def test_the_sample_content_has_no_errors_and_shows_warnings():
     report = check_project(Project.open(REPO))
     assert report.count("error") == 0, report.errors
     assert any(f.rule == "readability" and f.severity == "warning" for f in report.findings)
+    kinds = ("summary", "brief", "newsletter", "digest")
     assert {(d.language, d.kind) for d in report.documents} == {(lang, kind) for lang in ("fr", "nl", "en")
-                                                                for kind in ("summary", "brief", "newsletter")}
+                                                                for kind in kinds}
     # The sample's deliberate warnings, documented in the README, and no other.
     assert sorted((f.file, f.rule) for f in report.findings if f.severity == "warning") == [
         ("content/results/non-take-up-social-rights/fr.md", "negations"),
@@ -107,7 +108,7 @@ def test_rules_can_be_switched_off(project_dir):
     write_result(project_dir)
     (project_dir / "crebis.toml").write_text(
         (project_dir / "crebis.toml").read_text(encoding="utf-8")
-        + "\n[check.numbers]\nenabled = false\n\n[check.readability]\nseverity = \"error\"\n"
+        + "\n[check.numbers]\nenabled = false\n\n[check.readability]\nseverity = \"error\"\nmin_words = 0\n"
         "\n[check.readability.fr]\nsummary_min_score = 150\n",
         encoding="utf-8")
     report = check_project(Project.open(project_dir))
@@ -144,3 +145,33 @@ def test_newsletters_are_checked_as_one_text(project_dir):
     assert (7, "negations") in found  # the editorial body
     # A path narrows the check to what it names.
     assert not check_project(Project.open(project_dir), [project_dir / "content" / "results"]).documents
+
+
+WORKSHEET = """week: 2026-W47
+intro:
+  fr: "Les aides sont accordées par la commune."
+candidates:
+  housing:
+  - id: a1
+    title: "A title is the source's own: it is not checked, even in the passive voice."
+    keep: true
+    note:
+      fr: "Il n'est pas rare qu'on ne reçoive aucune aide."
+      en: "A practical answer."
+  - id: b2
+    title: "Left out"
+    keep: false
+    note: "Ce texte n'est pas publié, il n'est donc pas lu."
+"""
+
+
+def test_digests_check_what_the_centre_writes_in_each_language(project_dir):
+    curation = project_dir / "content" / "watch" / "curation"
+    curation.mkdir(parents=True)
+    (curation / "2026-W47.yaml").write_text(WORKSHEET, encoding="utf-8")
+    report = check_project(Project.open(project_dir))
+    assert {(d.path, d.language, d.kind) for d in report.documents} == {
+        ("content/watch/curation/2026-W47.yaml", "en", "digest"),
+        ("content/watch/curation/2026-W47.yaml", "fr", "digest")}
+    found = sorted((f.line, f.rule) for f in report.findings)
+    assert found == [(3, "passive"), (10, "negations")]  # the intro and the kept story's note, not the others

@@ -22,8 +22,14 @@ def finding(file: CheckedFile, offset: int | None, severity: str, rule: str, mes
     return Finding(file.relative, line, column, severity, rule, message, suggestion, length)
 
 
+# A digest goes to the newsletter's subscribers by the same channel: it takes the newsletter's targets, limits and
+# profile.
+_SAME_AS = {"digest": "newsletter"}
+
+
 def level(options: CheckOptions, kind: str) -> str:
     """The name targets and limits of a text go by: its kind, or "easy" when its kind's profile is easy-to-read."""
+    kind = _SAME_AS.get(kind, kind)
     return "easy" if getattr(options.profiles, kind, "plain") == "easy-to-read" else kind
 
 
@@ -54,7 +60,8 @@ def document_stats(file: CheckedFile, text: Text, options: CheckOptions | None =
     counted = [file.counts([s]) for s in text.sentences]
     counts = sum(counted, Counts(0, 0, 0, 0))
     how_many = options.readability.hardest_sentences if options is not None else 3
-    profile = getattr(options.profiles, text.kind, "plain") if options is not None else "plain"
+    profile = getattr(options.profiles, _SAME_AS.get(text.kind, text.kind), "plain") if options is not None \
+        else "plain"
     stats = DocumentStats(file.relative, file.lang, text.kind, counts.words, counts.sentences, counts.syllables,
                           scores(file.lang, counts), profile, hardest_sentences(file, text, how_many, counted))
     return stats, counts
@@ -63,7 +70,7 @@ def document_stats(file: CheckedFile, text: Text, options: CheckOptions | None =
 def readability(file: CheckedFile, text: Text, stats: DocumentStats, options: CheckOptions) -> Iterator[Finding]:
     """The text's Flesch-scale score and LIX against the targets of its language, kind and profile."""
     rule = options.readability
-    if not rule.enabled or not stats.readability or not text.paragraphs:
+    if not rule.enabled or not stats.readability or not text.paragraphs or stats.words < rule.min_words:
         return
     flesch = flesch_formula(file.lang)
     targets = rule.targets(file.lang)
@@ -130,7 +137,7 @@ def jargon(file: CheckedFile, text: Text, glossary: Glossary, options: CheckOpti
                 continue
             seen.add(headword)
             yield finding(file, segment.offset(index), rule.severity, "jargon",
-                          f"“{headword}” is jargon for a summary's readers", f"Say: {alternative}")
+                          f"“{headword}” is jargon for a {text.kind}'s readers", f"Say: {alternative}")
 
 
 # --- acronyms -------------------------------------------------------------------------------------------------

@@ -30,8 +30,13 @@ def _words(sentence: Sentence) -> list[str]:
     return [w.lower().replace("’", "'") for w in sentence.words]
 
 
+def _kind(text: Text) -> str:
+    """The kind whose settings a text follows (a digest follows the newsletter's)."""
+    return "newsletter" if text.kind == "digest" else text.kind
+
+
 def _easy(options: CheckOptions, text: Text) -> bool:
-    return getattr(options.profiles, text.kind, "plain") == "easy-to-read"
+    return getattr(options.profiles, _kind(text), "plain") == "easy-to-read"
 
 
 def _severity(rule, options: CheckOptions, text: Text) -> str:
@@ -45,7 +50,7 @@ def _maximum(rule, options: CheckOptions, text: Text) -> int:
 def _over_limit(file: CheckedFile, text: Text, options: CheckOptions, rule, rule_id: str,
                 measure: Callable[[Sentence], tuple[int, str]], what: str, suggestion: str) -> Iterator[Finding]:
     """A finding for each sentence whose `measure` (count, detail) is over the profile's maximum of `rule`."""
-    if not rule.enabled or text.kind not in rule.kinds:
+    if not rule.enabled or _kind(text) not in rule.kinds:
         return
     maximum = _maximum(rule, options, text)
     for sentence in text.sentences:
@@ -145,7 +150,7 @@ _ACTIVE_EXAMPLE = {
 def passive(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
     """Sentences in the passive voice, with the active sentence to write instead."""
     rule = options.passive
-    if not rule.enabled or text.kind not in rule.kinds:
+    if not rule.enabled or _kind(text) not in rule.kinds:
         return
     for sentence in text.sentences:
         if _PASSIVE[file.lang](_words(sentence)) is not None:

@@ -22,6 +22,7 @@ from pipeline.checks.document import CheckedFile, Text
 from pipeline.checks.findings import Finding
 from pipeline.checks.glossary import Glossary
 from pipeline.checks.rules.prose import finding
+from pipeline.checks.rules.style import _kind
 from pipeline.config import CheckOptions
 
 _ELISION = re.compile(r"^(?:qu|lorsqu|puisqu|jusqu|quoiqu|[ldjnmtsc])'", re.IGNORECASE)
@@ -71,9 +72,9 @@ def rare(lang: str, word: str, floor: float) -> bool:
 def rare_words(file: CheckedFile, text: Text, glossary: Glossary, options: CheckOptions) -> Iterator[Finding]:
     """Each rare word of a text, at its first use, with a suggestion."""
     rule = options.rare_words
-    if not rule.enabled or text.kind not in rule.kinds:
+    if not rule.enabled or _kind(text) not in rule.kinds:
         return
-    easy = getattr(options.profiles, text.kind, "plain") == "easy-to-read"
+    easy = getattr(options.profiles, _kind(text), "plain") == "easy-to-read"
     floor = rule.easy_min_zipf if easy else rule.plain_min_zipf
     severity = rule.easy_severity if easy else rule.severity
     seen: set[str] = set()
