@@ -159,6 +159,13 @@ class WatchOptions:
     allow_private: list[str] = option([], "Networks the watch may fetch from although they are loopback, private or "
                                       "link-local, e.g. [\"10.1.0.0/16\"]; by default public addresses only.",
                                       _networks)
+    min_interval_minutes: float = option(60.0, "A feed is fetched again at the earliest this many minutes after its "
+                                         "last fetch (or after the interval its own <ttl> or sy:updatePeriod "
+                                         "declares, up to a day), unless `watch fetch --force`.", _not_negative)
+    max_entries: int = option(500, "Entries kept of one feed body (the first ones); the rest are ignored, with a "
+                              "warning.", _positive)
+    max_title_chars: int = option(300, "Longest item title stored, in characters; longer ones are cut.", _positive)
+    max_summary_chars: int = option(20_000, "Longest item summary kept, in characters; longer ones are cut.", _positive)
     parse_workers: int = option(0, "Processes parsing feeds; 0 means one per CPU core, 1 parses in the fetching "
                                 "process.", _not_negative)
     cluster_threshold: float = option(0.6, "Title similarity (0-1) above which items from different feeds form one "

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from pipeline.cli import handle_errors, open_project
-from pipeline.watch.listing import items_as_json, list_items
+from pipeline.watch.listing import items_as_json, iter_items
 from pipeline.watch.models import Feed
 from pipeline.watch.report import (
+    fetch_verdict,
     format_health,
     format_import,
     format_items,
@@ -106,10 +107,17 @@ def feeds_export(ctx: click.Context, output: Path | None) -> None:
 
 
 @watch.command("fetch")
+@click.option("--feed", "only", multiple=True, metavar="URL", help="Fetch only this watched feed; repeatable.")
+@click.option("--force", is_flag=True, help="Fetch feeds even if their minimum interval has not passed.")
+@click.option("--strict", is_flag=True, help="Exit with 1 if any feed failed (default: only if every feed did).")
 @click.pass_context
 @handle_errors
-def fetch(ctx: click.Context) -> None:
-    """Fetch every watched feed, store new and changed items, and summarise."""
+def fetch(ctx: click.Context, only: tuple[str, ...], force: bool, strict: bool) -> None:
+    """Fetch the watched feeds that are due, store new and changed items, and summarise.
+
+    Exits with 1 when every feed fetched failed (or, with --strict, when any did), so
+    that a cron job or systemd timer notices.
+    """
     project = open_project(ctx)
     with click.progressbar(length=0, label="Fetching feeds", file=sys.stderr) as bar:
 
@@ -117,8 +125,12 @@ def fetch(ctx: click.Context) -> None:
             bar.length = total
             bar.update(1)
 
-        summary = update_feeds(project, progress)
+        summary = update_feeds(project, progress, only=tuple(u.strip() for u in only), force=force)
     click.echo(format_summary(summary))
+    verdict = fetch_verdict(summary, strict)
+    if verdict:
+        click.secho(f"Error: {verdict}", fg="red", err=True)
+        sys.exit(1)
 
 
 @watch.command("list")
@@ -135,8 +147,14 @@ def fetch(ctx: click.Context) -> None:
 def list_(ctx: click.Context, since: datetime | None, theme: str | None, lang: str | None,
           limit: int | None, fmt: str) -> None:  # fmt: skip
     """Print the stored items, best score first."""
-    items = list_items(open_project(ctx), since=since, theme=theme, language=lang, limit=limit)
-    click.echo(items_as_json(items) if fmt == "json" else format_items(items))
+    items = iter_items(open_project(ctx), since=since, theme=theme, language=lang, limit=limit)
+    if fmt == "json":
+        for piece in items_as_json(items):
+            click.echo(piece, nl=False)
+        click.echo()
+    else:
+        for block in format_items(items):
+            click.echo(block)
 
 
 # The curator's week: review, curate, send. (Imports are local: these commands load ruamel.yaml and Starlette.)

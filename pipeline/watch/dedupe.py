@@ -11,7 +11,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.watch.themes import stems
+from pipeline.watch.themes import words
+
+# Endings stripped (at most twice, longest first) so that inflections of a title word
+# compare equal; a stem keeps at least four letters. Cruder than theme matching can
+# afford: here two titles must share most of their words anyway.
+_SUFFIXES = ("ements", "ement", "ingen", "ing", "es", "en", "ed", "er", "e", "s", "x")
+_MIN_STEM = 4
+
+
+def stem(word: str) -> str:
+    """A light stem of an already folded word."""
+    if word.endswith("aux") and len(word) > 5:  # French plural: sociaux -> social
+        word = word[:-3] + "al"
+    for _ in range(2):
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word
+
+
+def stems(text: str) -> list[str]:
+    """The stems of the words of `text` (case and accents folded), in order."""
+    return [stem(w) for w in words(text)]
 
 # Words too common to tell stories apart (folded and stemmed like titles are).
 STOP_WORDS = frozenset(

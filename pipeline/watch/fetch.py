@@ -222,6 +222,9 @@ async def _follow(session: Session, request: FetchRequest, options: FetchOptions
                 continue
             common = {"final_url": url, "moved_to": moved_to, "http_status": status}
             if status == 304:
+                if not headers:  # nothing was asked conditionally: there is nothing to keep
+                    raise _Refused("HTTP 304 Not Modified to a request without cache validators; "
+                                   "the server is misconfigured, nothing was received", status)  # fmt: skip
                 return Fetched(request.url, "not-modified", fetched_at, **common)
             if status == 410:
                 return Fetched(request.url, "gone", fetched_at,
@@ -303,6 +306,9 @@ async def _read_body(response: httpx.Response, limit: int) -> bytes:
             if size > limit:
                 raise too_large
             parts.append(part)
+    if not inflater.complete:
+        raise _Refused(f"the {inflater.coding}-compressed body was cut short; the download is incomplete",
+                       response.status_code)  # fmt: skip
     return b"".join(parts)
 
 
@@ -320,11 +326,18 @@ class _Inflater:
         elif self.coding == "deflate":
             self.decoder = zlib.decompressobj()
         self._first = True
+        self._started = False  # whether any compressed byte came
+
+    @property
+    def complete(self) -> bool:
+        """Whether the compressed stream reached its end (always, for an uncompressed body)."""
+        return self.coding is None or not self._started or self.decoder.eof
 
     def feed(self, chunk: bytes, room: int) -> list[bytes]:
         """Decode `chunk`; stop once more than `room` bytes came out."""
         if self.coding is None:
             return [chunk]
+        self._started = self._started or bool(chunk)
         if self._first and self.coding == "deflate":
             self._first = False
             if chunk[:1] and (chunk[0] & 0x0F) != 8:  # raw deflate, no zlib header

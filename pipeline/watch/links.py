@@ -1,4 +1,10 @@
-"""Canonical links: absolute, http(s) only, without tracking parameters or fragments."""
+"""Canonical links: absolute, http(s) only, without tracking parameters.
+
+A fragment is kept: "page#part-1" and "page#part-2" are two entries of many real feeds
+(one page per issue, one anchor per article). Only a fragment that tracks the reader
+("#xtor=RSS-3208", "#utm_source=rss") or points into the article itself ("#comments",
+"#more-123") is dropped.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,9 @@ TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
     "mc_cid", "mc_eid", "ref_src", "ocid", "cmpid", "xtor", "at_medium", "at_campaign",
 }  # fmt: skip
+# Fragments that point into the article itself, not at another article on its page.
+SAME_PAGE_FRAGMENTS = {"top", "main", "content", "main-content", "maincontent", "comments", "respond",
+                       "disqus_thread", "more"}  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -40,12 +49,18 @@ def canonical_link(link: str | None, base: str = "") -> str | None:
         host = f"[{host}]"
     if port and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
+    fragment = parts.fragment
+    if fragment.lower().split("-", 1)[0] in SAME_PAGE_FRAGMENTS or (
+        "=" in fragment and all(_tracking(k) for k, _ in parse_qsl(fragment, keep_blank_values=True))
+    ):
+        fragment = ""
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), fragment))
+
+
+def _tracking(key: str) -> bool:
+    key = key.lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 
 def host_of(url: str) -> str:

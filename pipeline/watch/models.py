@@ -35,6 +35,7 @@ class FeedState:
     failures: int = 0
     disabled: str | None = None
     retry_after: str | None = None
+    refresh: float | None = None  # seconds between updates the feed declares
     item_count: int = 0
 
 
@@ -56,7 +57,7 @@ class FeedHealth:
     item_count: int
 
 
-FetchStatus = Literal["ok", "not-modified", "failed", "gone", "skipped"]
+FetchStatus = Literal["ok", "not-modified", "failed", "gone", "skipped", "not-due"]
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,30 @@ class Entry:
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """The usable entries of a feed body, with a warning when the feed was malformed."""
+    """The usable entries of a feed body, with a warning when the feed was malformed.
+
+    `refresh` is how often the feed says it changes (RSS `<ttl>`, `sy:updatePeriod`), in
+    seconds, None when it does not say.
+    """
 
     title: str
     language: str
     entries: tuple[Entry, ...]
     warning: str | None = None
+    refresh: float | None = None
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How much of one feed body is kept, and how much work its HTML may cost."""
+
+    max_entries: int = 500
+    max_title: int = 300
+    max_summary: int = 20_000
+    max_author: int = 200
+    max_link: int = 2_000
+    # Seconds of HTML sanitising per feed; past it, the remaining summaries are kept as text.
+    html_budget: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -171,6 +190,11 @@ class UpdateSummary:
     def count(self, status: FetchStatus) -> int:
         """How many feeds ended with `status`."""
         return sum(1 for r in self.reports if r.status == status)
+
+    @property
+    def failed(self) -> int:
+        """How many feeds failed (an error, or gone)."""
+        return self.count("failed") + self.count("gone")
 
     @property
     def new(self) -> int:

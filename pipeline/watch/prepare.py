@@ -6,7 +6,7 @@ they run (feedparser, nh3, the taxonomy).
 
 from __future__ import annotations
 
-from pipeline.watch.models import ParsedFeed, ThemeMatch
+from pipeline.watch.models import ParsedFeed, ParseLimits, ThemeMatch
 from pipeline.watch.parse import parse_feed
 from pipeline.watch.themes import Taxonomy, match_themes
 
@@ -18,9 +18,10 @@ def prepare_feed(
     language: str,
     feed_themes: tuple[str, ...],
     taxonomy: Taxonomy,
+    limits: ParseLimits | None = None,
 ) -> tuple[ParsedFeed, tuple[ThemeMatch, ...]]:
     """Parse a body and match each entry's themes."""
-    parsed = parse_feed(body, headers, url, language)
+    parsed = parse_feed(body, headers, url, language, limits)
     matches = tuple(match_themes(taxonomy, e.title, e.summary, e.language, feed_themes) for e in parsed.entries)
     return parsed, matches
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable, Iterator
 
 from pipeline.watch.models import FeedHealth, Item, UpdateSummary
 from pipeline.watch.sources import ImportReport
 
 
 def format_summary(summary: UpdateSummary) -> str:
-    """The totals of a fetch, then one line per failure, warning and moved feed."""
+    """The totals of a fetch, then one line per failure, warning and moved feed.
+
+    Feeds not due yet are only counted: from cron, listing each on every run is noise.
+    """
     lines = [
         f"{len(summary.reports)} feeds: {summary.new} new items, {summary.updated} updated, "
         f"{summary.count('not-modified')} not modified, "
-        f"{summary.count('failed') + summary.count('gone')} failed, "
-        f"{summary.count('skipped')} skipped; {summary.clusters} stories told by several feeds."
+        f"{summary.failed} failed, "
+        f"{summary.count('skipped')} skipped, {summary.count('not-due')} not due yet; "
+        f"{summary.clusters} stories told by several feeds."
     ]
     for r in summary.reports:
         if r.status in ("failed", "gone", "skipped"):
@@ -25,6 +30,16 @@ def format_summary(summary: UpdateSummary) -> str:
         if r.moved_to:
             lines.append(f"  moved: {r.url} -> {r.moved_to} (feeds.opml updated)")
     return "\n".join(lines)
+
+
+def fetch_verdict(summary: UpdateSummary, strict: bool = False) -> str | None:
+    """Why a fetch should exit non-zero, or None: every feed tried failed; with `strict`, any did."""
+    tried = len(summary.reports) - summary.count("not-due") - summary.count("skipped")
+    if summary.failed and summary.failed == tried:
+        return f"every feed fetched failed ({summary.failed}); see the lines above"
+    if strict and summary.failed:
+        return f"{summary.failed} of {tried} feed(s) failed (--strict)"
+    return None
 
 
 def format_health(rows: list[FeedHealth]) -> str:
@@ -71,12 +86,12 @@ def format_import(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def format_items(items: list[Item]) -> str:
-    """Ranked items: score, date, language, title, then link, themes and sources."""
-    if not items:
-        return "No items: run `crebis watch fetch`, or widen the filters."
-    blocks = []
+def format_items(items: Iterable[Item]) -> Iterator[str]:
+    """Ranked items, one block each (streamed): score, date, language, title, then link, themes
+    and sources; a hint when there are none."""
+    empty = True
     for item in items:
+        empty = False
         feeds = ", ".join(s.feed for s in item.sources)
         lines = [
             f"{item.score:7.3f}  {item.published[:10]}  [{item.language or '-'}] {item.title}",
@@ -85,5 +100,6 @@ def format_items(items: list[Item]) -> str:
         ]
         if item.cluster != item.id:
             lines.append(f"         same story as item {item.cluster}")
-        blocks.append("\n".join(lines))
-    return "\n".join(blocks)
+        yield "\n".join(lines)
+    if empty:
+        yield "No items: run `crebis watch fetch`, or widen the filters."

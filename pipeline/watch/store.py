@@ -17,7 +17,23 @@ from pipeline.errors import FeedError
 from pipeline.watch.models import Entry, FeedReport, FeedState, Fetched, Source, StoredItem, ThemeMatch
 
 STORE_FILE = "watch.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_ITEMS_COLUMNS = """(
+    id TEXT PRIMARY KEY,
+    link TEXT,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    published TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    author TEXT NOT NULL,
+    language TEXT NOT NULL,
+    themes TEXT NOT NULL,
+    relevance REAL NOT NULL,
+    cluster TEXT,
+    entry_date TEXT,
+    content_hash TEXT NOT NULL
+)"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
     id INTEGER PRIMARY KEY,
@@ -31,25 +47,12 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_warning TEXT,
     failures INTEGER NOT NULL DEFAULT 0,
     disabled TEXT,
-    retry_after TEXT
+    retry_after TEXT,
+    refresh REAL
 );
-CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY,
-    link TEXT UNIQUE,
-    title TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    published TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    author TEXT NOT NULL,
-    language TEXT NOT NULL,
-    themes TEXT NOT NULL,
-    relevance REAL NOT NULL,
-    cluster TEXT,
-    entry_date TEXT,
-    content_hash TEXT NOT NULL
-);
+CREATE TABLE IF NOT EXISTS items {items};
 CREATE INDEX IF NOT EXISTS items_published ON items (published);
+CREATE INDEX IF NOT EXISTS items_link ON items (link);
 CREATE TABLE IF NOT EXISTS sources (
     feed_id INTEGER NOT NULL REFERENCES feeds (id),
     entry_key TEXT NOT NULL,
@@ -70,7 +73,7 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     updated INTEGER NOT NULL DEFAULT 0,
     message TEXT
 );
-"""
+""".replace("{items}", _ITEMS_COLUMNS)
 
 
 def iso(moment: datetime) -> str:
@@ -94,6 +97,8 @@ class Store:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise FeedError(f"{path}: written by a newer crebis; upgrade crebis")
+            if version == 1:
+                self._migrate_from_1()
             self.db.executescript(_SCHEMA)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
@@ -101,6 +106,20 @@ class Store:
                 f"{path}: not a usable watch database ({exc}); "
                 "move it away and run `crebis watch fetch` again"
             ) from None
+
+    def _migrate_from_1(self) -> None:
+        """Schema 1 -> 2: item links no longer unique (one feed's entries may share a page),
+        and feeds remember the refresh interval they declare."""
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        columns = self.db.execute("PRAGMA table_info(items)").fetchall()
+        names = ", ".join(c[1] for c in columns)
+        with self.db:
+            self.db.execute("ALTER TABLE feeds ADD COLUMN refresh REAL")
+            self.db.execute(f"CREATE TABLE items_v2 {_ITEMS_COLUMNS}")
+            self.db.execute(f"INSERT INTO items_v2 ({names}) SELECT {names} FROM items")
+            self.db.execute("DROP TABLE items")
+            self.db.execute("ALTER TABLE items_v2 RENAME TO items")
+        self.db.execute("PRAGMA foreign_keys=ON")
 
     def __enter__(self) -> Store:
         return self
@@ -147,7 +166,7 @@ class Store:
         counts = dict(self.db.execute("SELECT feed_id, count(*) FROM sources GROUP BY feed_id"))
         rows = self.db.execute(
             "SELECT id, url, etag, last_modified, body_hash, last_attempt, last_success,"
-            " last_error, last_warning, failures, disabled, retry_after FROM feeds"
+            " last_error, last_warning, failures, disabled, retry_after, refresh FROM feeds"
         )
         states = {}
         for row in rows:
@@ -155,8 +174,13 @@ class Store:
             states[state.url] = replace(state, item_count=counts.get(state.id, 0))
         return states
 
-    def record_fetch(self, state: FeedState, fetched: Fetched, report: FeedReport) -> None:
-        """Remember the outcome of one fetch on the feed and in the fetch log."""
+    def record_fetch(
+        self, state: FeedState, fetched: Fetched, report: FeedReport, refresh: float | None = None
+    ) -> None:
+        """Remember the outcome of one fetch on the feed and in the fetch log.
+
+        `refresh` is the update interval the fetched body declares (ttl, sy:updatePeriod).
+        """
         at = iso(fetched.fetched_at)
         retry = iso(fetched.retry_after) if fetched.retry_after else None
         with self.grouped():
@@ -164,9 +188,9 @@ class Store:
                 self.db.execute(
                     "UPDATE feeds SET etag=?, last_modified=?, body_hash=?, last_attempt=?,"
                     " last_success=?, last_error=NULL, last_warning=?, failures=0,"
-                    " retry_after=NULL WHERE id=?",
+                    " retry_after=NULL, refresh=? WHERE id=?",
                     (fetched.etag, fetched.last_modified, body_hash(fetched.body), at, at,
-                     report.warning, state.id),
+                     report.warning, refresh, state.id),
                 )  # fmt: skip
             elif report.status == "not-modified":
                 self.db.execute(
@@ -248,22 +272,22 @@ class Store:
         return known
 
     def _insert_entries(self, state: FeedState, fresh: list[tuple[Entry, ThemeMatch, str]], now: str) -> int:
-        """New items for entries never seen from this feed, or new sources for known links."""
-        by_link = self._lookup(
-            "SELECT link, id FROM items WHERE link IN ({})", [e.link for e, _, _ in fresh if e.link]
-        )
+        """New items for entries never seen from this feed, or new sources for known links.
+
+        An entry joins an item that another feed brought with the same link (the same
+        article); never one this feed already has, so two entries of one feed stay two items.
+        """
+        by_link = self._others_by_link(state.id, [e.link for e, _, _ in fresh if e.link])
         seeds = {e.key: e.link or f"{state.url}\n{e.key}" for e, _, _ in fresh}
         taken = set(self._lookup("SELECT id, id FROM items WHERE id IN ({})", [_short_hash(s) for s in seeds.values()]))
         items, sources = [], []
         for entry, match, digest in fresh:
-            item_id = by_link.get(entry.link) if entry.link else None
+            item_id = by_link.pop(entry.link, None) if entry.link else None
             if item_id is None:
                 item_id = _short_hash(seeds[entry.key])
                 if item_id in taken:
                     item_id = _short_hash(f"{seeds[entry.key]}\n{state.url}\n{entry.key}\n{now}")
                 taken.add(item_id)
-                if entry.link:
-                    by_link[entry.link] = item_id
                 items.append(
                     (item_id, entry.link, entry.title, entry.summary, _published(entry, now, now), now,
                      now, entry.author, entry.language, json.dumps(match.themes), match.relevance,
@@ -281,6 +305,19 @@ class Store:
         )
         return len(items)
 
+    def _others_by_link(self, feed_id: int, links: list[str]) -> dict[str, str]:
+        """link -> the earliest item with that link that the feed `feed_id` is not a source of."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(links):
+            rows = self.db.execute(
+                f"SELECT link, id FROM items WHERE link IN ({','.join('?' * len(chunk))}) AND NOT EXISTS"
+                " (SELECT 1 FROM sources s WHERE s.item_id = items.id AND s.feed_id = ?)"
+                " ORDER BY first_seen DESC, id DESC",
+                (*chunk, feed_id),
+            )
+            found.update(rows.fetchall())  # the last row of a link, its earliest item, wins
+        return found
+
     def _lookup(self, sql: str, values: list[str]) -> dict[str, str]:
         """Run a two-column `... IN ({})` query over `values` in chunks; first column -> second."""
         found: dict[str, str] = {}
@@ -291,15 +328,10 @@ class Store:
     def _update_item(
         self, item_id: str, entry: Entry, match: ThemeMatch, digest: str, first_seen: str, now: str
     ) -> None:
-        link = entry.link
-        if link:
-            clash = self.db.execute("SELECT 1 FROM items WHERE link=? AND id!=?", (link, item_id))
-            if clash.fetchone():  # another item has that link: keep this one's
-                link = self.db.execute("SELECT link FROM items WHERE id=?", (item_id,)).fetchone()[0]
         self.db.execute(
             "UPDATE items SET link=?, title=?, summary=?, published=?, updated=?, author=?,"
             " language=?, themes=?, relevance=?, entry_date=?, content_hash=? WHERE id=?",
-            (link, entry.title, entry.summary, _published(entry, first_seen, now), now,
+            (entry.link, entry.title, entry.summary, _published(entry, first_seen, now), now,
              entry.author, entry.language, json.dumps(match.themes), match.relevance,
              _entry_date(entry), digest, item_id),
         )  # fmt: skip
@@ -310,42 +342,47 @@ class Store:
     ) -> list[StoredItem]:
         """Stored items published at or after `since` and before `until` (ISO), optionally in one language
         or first seen lately."""
-        where, params = [], []
-        if since:
-            where.append("published >= ?")
-            params.append(since)
-        if until:
-            where.append("published < ?")
-            params.append(until)
-        if seen_since:
-            where.append("first_seen >= ?")
-            params.append(seen_since)
-        if language:
-            where.append("language = ?")
-            params.append(language)
+        where, params = _item_filters(since=since, until=until, seen_since=seen_since, language=language)
         sql = (
             "SELECT id, link, title, summary, published, first_seen, updated, author, language,"
-            " themes, relevance, cluster FROM items"
+            " themes, relevance, cluster FROM items" + where
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
         rows = self.db.execute(sql, params).fetchall()
         # A filtered listing (one week of a year's store) reads only its own items' sources.
         sources = self._sources([row[0] for row in rows] if where else None)
-        return [
-            StoredItem(
-                *row[:9],
-                themes=tuple(json.loads(row[9])),
-                relevance=row[10],
-                cluster=row[11] or row[0],
-                sources=tuple(sources.get(row[0], ())),
-            )
-            for row in rows
-        ]
+        return [_stored_item(row, sources) for row in rows]
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         """Those of `ids` that are items of the store."""
         return set(self._lookup("SELECT id, id FROM items WHERE id IN ({})", list(ids)))
+
+    def ranking_rows(
+        self, since: str | None = None, language: str | None = None
+    ) -> Iterator[tuple[str, str, float, str, list[str]]]:
+        """(id, published, relevance, themes JSON, source feed URLs) of each item, streamed:
+        what ranking needs, without the texts."""
+        where, params = _item_filters("i.", since=since, language=language)
+        sql = (
+            "SELECT i.id, i.published, i.relevance, i.themes, group_concat(f.url, char(10)) FROM items i"
+            " LEFT JOIN sources s ON s.item_id = i.id LEFT JOIN feeds f ON f.id = s.feed_id" + where + " GROUP BY i.id"
+        )
+        for item_id, published, relevance, themes, urls in self.db.execute(sql, params):
+            yield item_id, published, relevance, themes, urls.split("\n") if urls else []
+
+    def items_by_id(self, ids: list[str]) -> dict[str, StoredItem]:
+        """The stored items of `ids`, with their sources."""
+        found = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT id, link, title, summary, published, first_seen, updated, author, language,"
+                f" themes, relevance, cluster FROM items WHERE id IN ({marks})",
+                chunk,
+            ).fetchall()
+            sources = self._sources(chunk)
+            for row in rows:
+                found[row[0]] = _stored_item(row, sources)
+        return found
 
     def _sources(self, ids: list[str] | None = None) -> dict[str, list[Source]]:
         by_item: dict[str, list[Source]] = defaultdict(list)
@@ -394,6 +431,27 @@ class Store:
             " FROM fetch_log ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
+
+
+_FILTERS = {"since": "published >= ?", "until": "published < ?", "seen_since": "first_seen >= ?",
+            "language": "language = ?"}  # fmt: skip
+
+
+def _item_filters(prefix: str = "", **values: str | None) -> tuple[str, list[str]]:
+    """A WHERE clause (or '') and its parameters for the item filters given a value."""
+    given = [(name, value) for name, value in values.items() if value]
+    where = " AND ".join(prefix + _FILTERS[name] for name, _ in given)
+    return (f" WHERE {where}" if where else ""), [value for _, value in given]
+
+
+def _stored_item(row: tuple, sources: dict[str, list[Source]]) -> StoredItem:
+    return StoredItem(
+        *row[:9],
+        themes=tuple(json.loads(row[9])),
+        relevance=row[10],
+        cluster=row[11] or row[0],
+        sources=tuple(sources.get(row[0], ())),
+    )
 
 
 def open_store(state_dir: Path) -> Store:

@@ -13,10 +13,11 @@ import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_all_start_methods, get_context
 
+from pipeline.config import Config
 from pipeline.errors import FeedError
 from pipeline.project import Project
 from pipeline.watch.dedupe import Story, cluster_stories
@@ -27,6 +28,7 @@ from pipeline.watch.models import (
     FeedState,
     Fetched,
     ParsedFeed,
+    ParseLimits,
     ThemeMatch,
     UpdateSummary,
 )
@@ -40,26 +42,45 @@ log = logging.getLogger(__name__)
 Progress = Callable[[FeedReport, int, int], None]
 # Items first seen this recently are re-clustered after each fetch.
 RECLUSTER_DAYS = 60
+# A feed's own <ttl> or sy:updatePeriod raises its interval up to this, never beyond:
+# a feed declaring "yearly" is still fetched daily.
+MAX_DECLARED_REFRESH = 86400.0
 
 
-def update_feeds(project: Project, progress: Progress | None = None) -> UpdateSummary:
-    """Fetch, parse and store every watched feed; report each feed to `progress` as it ends."""
+def update_feeds(
+    project: Project, progress: Progress | None = None, only: tuple[str, ...] = (), force: bool = False
+) -> UpdateSummary:
+    """Fetch, parse and store the watched feeds that are due; report each to `progress` as it ends.
+
+    `only` limits the run to those feed URLs (each must be watched); `force` fetches
+    feeds whose minimum interval has not passed yet.
+    """
     taxonomy = load_taxonomy_of(project)
     path = feeds_path(project)
+    declared = read_opml(path)
+    unknown = [url for url in only if url not in {f.url for f in declared}]
+    if unknown:
+        raise FeedError(
+            f"{', '.join(unknown)}: not in {project.relative(path)}; "
+            "`crebis watch feeds list` shows the watched feeds"
+        )
     feeds, refused = [], []
-    for feed in read_opml(path):  # a badly declared feed is reported, the others are fetched
+    for feed in declared:  # a badly declared feed is reported, the others are fetched
+        if only and feed.url not in only:
+            continue
         problems = feed_problems(feed, taxonomy)
         if problems:
             where = project.relative(path)
             refused.append(FeedReport(feed.url, "failed", error=f"in {where}: {'; '.join(problems)}"))
         else:
             feeds.append(feed)
-    options = FetchOptions.from_config(project.config)
-    workers = project.config.watch.parse_workers or os.cpu_count() or 1
     watch = project.config.watch
+    workers = watch.parse_workers or os.cpu_count() or 1
     try:
         with open_store(project.state_dir) as store, make_parser_pool(workers) as pool:
-            reports = asyncio.run(ingest_feeds(store, tuple(feeds), options, taxonomy, pool, progress))
+            run = Run(store, pool, FetchOptions.from_config(project.config), parse_limits(project.config), taxonomy,
+                      schedule=Schedule(watch.min_interval_minutes * 60, force))  # fmt: skip
+            reports = asyncio.run(ingest_feeds(run, tuple(feeds), progress))
             for report in reports:
                 if report.moved_to:
                     move_outline(path, report.url, report.moved_to)
@@ -75,6 +96,42 @@ def update_feeds(project: Project, progress: Progress | None = None) -> UpdateSu
             "free disk space or move the file away, then run `crebis watch fetch` again"
         ) from None
     return UpdateSummary(reports=tuple(reports + refused), clusters=clusters)
+
+
+def parse_limits(config: Config) -> ParseLimits:
+    """The parse limits of a project's `[watch]` table."""
+    watch = config.watch
+    return ParseLimits(max_entries=watch.max_entries, max_title=watch.max_title_chars,
+                       max_summary=watch.max_summary_chars)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a feed is due: its last attempt is at least `min_interval` seconds old, or at least
+    the interval the feed itself declares (capped at `MAX_DECLARED_REFRESH`); always with `force`."""
+
+    min_interval: float = 0.0
+    force: bool = False
+
+    def next_fetch(self, state: FeedState) -> datetime | None:
+        """When `state`'s feed may be fetched again; None if it may be now."""
+        if self.force or not state.last_attempt:
+            return None
+        interval = max(self.min_interval, min(state.refresh or 0.0, MAX_DECLARED_REFRESH))
+        due = datetime.fromisoformat(state.last_attempt) + timedelta(seconds=interval)
+        return due if due > datetime.now(UTC) else None
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every feed of one fetch run shares."""
+
+    store: Store
+    pool: Executor
+    options: FetchOptions
+    limits: ParseLimits
+    taxonomy: Taxonomy
+    schedule: Schedule = Schedule()
 
 
 def make_parser_pool(workers: int) -> Executor:
@@ -93,51 +150,44 @@ def make_parser_pool(workers: int) -> Executor:
     return pool
 
 
-async def ingest_feeds(
-    store: Store,
-    feeds: tuple[Feed, ...],
-    options: FetchOptions,
-    taxonomy: Taxonomy,
-    pool: Executor,
-    progress: Progress | None = None,
-) -> list[FeedReport]:
-    """Fetch, parse (in `pool`) and store `feeds`; one report per feed, in the order given."""
-    states = store.feed_states(f.url for f in feeds)
-    limits = Limits(options.concurrency, options.per_host)
+async def ingest_feeds(run: Run, feeds: tuple[Feed, ...], progress: Progress | None = None) -> list[FeedReport]:
+    """Fetch, parse (in the run's pool) and store `feeds`; one report per feed, in the order given."""
+    states = run.store.feed_states(f.url for f in feeds)
+    limits = Limits(run.options.concurrency, run.options.per_host)
     done = 0
 
     async def one(feed: Feed) -> FeedReport:
         nonlocal done
         state = states[feed.url]
         try:
-            report = await _ingest_one(store, session, pool, feed, state, options, limits, taxonomy)
+            report = await _ingest_one(run, session, limits, feed, state)
         except sqlite3.IntegrityError as exc:  # this feed's entries, not the database: a feed error
-            report = _crashed(store, state, "storing", exc)
+            report = _crashed(run.store, state, "storing", exc)
         except sqlite3.Error:
             raise  # the database itself failed: update_feeds stops and says so
         except Exception as exc:  # one feed's fault, whatever it is, is that feed's recorded error
-            report = _crashed(store, state, "processing", exc)
+            report = _crashed(run.store, state, "processing", exc)
         done += 1
         if progress:
             progress(report, done, len(feeds))
         return report
 
-    async with open_session(options) as session:
+    async with open_session(run.options) as session:
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
 
-async def _ingest_one(
-    store: Store, session: Session, pool: Executor, feed: Feed, state: FeedState, options, limits, taxonomy
-) -> FeedReport:
+async def _ingest_one(run: Run, session: Session, limits: Limits, feed: Feed, state: FeedState) -> FeedReport:
     """Fetch, parse and store one feed; its report."""
-    fetched, report = await _fetch_and_parse(session, pool, feed, state, options, limits, taxonomy)
+    fetched, report = await _fetch_and_parse(run, session, limits, feed, state)
     if fetched is not None:
+        refresh = None
         if isinstance(report, tuple):
             parsed, matches = report
-            new, updated = store.ingest(state, parsed.entries, matches, fetched.fetched_at)
+            refresh = parsed.refresh
+            new, updated = run.store.ingest(state, parsed.entries, matches, fetched.fetched_at)
             report = FeedReport(feed.url, "ok", new=new, updated=updated,
                                 warning=parsed.warning, moved_to=fetched.moved_to)  # fmt: skip
-        store.record_fetch(state, fetched, report)
+        run.store.record_fetch(state, fetched, report, refresh)
     return report
 
 
@@ -150,7 +200,7 @@ def _crashed(store: Store, state: FeedState, doing: str, exc: Exception) -> Feed
 
 
 async def _fetch_and_parse(
-    session: Session, pool: Executor, feed: Feed, state: FeedState, options, limits, taxonomy: Taxonomy
+    run: Run, session: Session, limits: Limits, feed: Feed, state: FeedState
 ) -> tuple[Fetched | None, FeedReport | tuple[ParsedFeed, tuple[ThemeMatch, ...]]]:
     """The fetch and, for a new body, its parsed entries; a `FeedReport` when nothing to store."""
     now = datetime.now(UTC)
@@ -159,8 +209,11 @@ async def _fetch_and_parse(
     if state.retry_after and state.retry_after > iso(now):
         return None, FeedReport(feed.url, "skipped",
                                 error=f"the server asked to wait until {state.retry_after}")  # fmt: skip
+    due = run.schedule.next_fetch(state)
+    if due is not None:
+        return None, FeedReport(feed.url, "not-due", error=f"fetched at {state.last_attempt}; due at {iso(due)}")
     request = FetchRequest(feed.url, state.etag, state.last_modified)
-    fetched = await fetch_feed(session, request, options, limits)
+    fetched = await fetch_feed(session, request, run.options, limits)
     if fetched.status != "ok":  # a feed moves only where it answers
         moved_to = fetched.moved_to if fetched.status == "not-modified" else None
         return fetched, FeedReport(feed.url, fetched.status, error=fetched.error, moved_to=moved_to)
@@ -169,8 +222,8 @@ async def _fetch_and_parse(
     loop = asyncio.get_running_loop()
     try:
         prepared = await loop.run_in_executor(
-            pool, prepare_feed, fetched.body, fetched.headers, fetched.final_url or feed.url,
-            feed.language, feed.themes, taxonomy,
+            run.pool, prepare_feed, fetched.body, fetched.headers, fetched.final_url or feed.url,
+            feed.language, feed.themes, run.taxonomy, run.limits,
         )  # fmt: skip
     except FeedError as exc:
         return _unparsed(fetched), FeedReport(feed.url, "failed", error=str(exc).split(": ", 1)[-1])

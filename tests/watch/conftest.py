@@ -33,9 +33,10 @@ logo = "logo.svg"
 connect_timeout = 1.0
 read_timeout = 1.0
 total_timeout = 3.0
-max_body_mb = 1.0
+max_body_mb = 1.5
 parse_workers = 1
 allow_private = ["127.0.0.1/32"]
+min_interval_minutes = 0
 """
 
 

@@ -103,3 +103,45 @@ def test_feeds_add_and_import_check_addresses_as_httpx_does(project, tmp_path, u
                       encoding="utf-8")  # fmt: skip
     imported = _run(project, "feeds", "import", str(source))
     assert imported.exit_code == 1 and "not a valid web address" in imported.output
+
+
+def test_fetch_exits_non_zero_when_every_feed_failed_or_with_strict_when_any_did(project, server, watch):
+    watch(server.url("/missing-1.xml"), server.url("/missing-2.xml"))
+    every = _run(project, "fetch")
+    assert every.exit_code == 1 and "every feed fetched failed (2)" in every.output
+    good = server.add_fixture("rss2.xml")
+    _run(project, "feeds", "add", good)
+    some = _run(project, "fetch")
+    assert some.exit_code == 0 and "3 new items" in some.output
+    strict = _run(project, "fetch", "--strict")
+    assert strict.exit_code == 1 and "2 of 3 feed(s) failed (--strict)" in strict.output
+
+
+def test_fetch_one_feed_and_force(tmp_path, server):
+    from .conftest import WATCH_CONFIG, make_project
+
+    config = WATCH_CONFIG.replace("min_interval_minutes = 0", "min_interval_minutes = 60")
+    project = make_project(tmp_path / "p", config)
+    one, two = server.add_fixture("rss2.xml"), server.add_fixture("atom.xml")
+    for url in (one, two):
+        _run(project, "feeds", "add", url)
+    only = _run(project, "fetch", "--feed", two)
+    assert only.exit_code == 0 and "1 feeds: 2 new items" in only.output and server.hits["/rss2.xml"] == 0
+    again = _run(project, "fetch")
+    assert "1 not due yet" in again.output and again.exit_code == 0
+    assert server.hits == {"/atom.xml": 1, "/rss2.xml": 1}
+    forced = _run(project, "fetch", "--force", "--feed", two)
+    assert forced.exit_code == 0 and server.hits["/atom.xml"] == 2
+    unknown = _run(project, "fetch", "--feed", "https://nowhere.example/feed")
+    assert unknown.exit_code == 1 and "not in content/watch/feeds.opml" in unknown.output
+
+
+def test_list_streams_the_same_items_as_json_and_text(project, server, watch):
+    watch(server.add_fixture("rss2.xml"), server.add_fixture("atom.xml"))
+    _run(project, "fetch")
+    items = json.loads(_run(project, "list", "--format", "json").output)
+    assert len(items) == 5 and items == sorted(items, key=lambda i: -i["score"])
+    text = _run(project, "list").output
+    assert [line.split("] ", 1)[1] for line in text.splitlines() if line[:1] == " " and "] " in line][:5] == [
+        i["title"] for i in items]  # fmt: skip
+    assert json.loads(_run(project, "list", "--format", "json", "--since", "2031-01-01").output) == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.watch.dedupe import Story, cluster_stories, similarity, title_words
+import pytest
+
+from pipeline.watch.dedupe import Story, cluster_stories, similarity, stems, title_words
 
 DAY = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -13,6 +15,15 @@ def test_title_words_fold_accents_case_and_inflections():
     assert title_words("Les Logements sociaux à Bruxelles") == title_words("logement social a BRUXELLES")
     assert similarity(title_words("Evictions in Brussels"), title_words("eviction in brussels")) == 1.0
     assert similarity(frozenset(), frozenset({"a"})) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("logements sociaux", "Logement social"), ("PRÉCARITÉS ÉNERGÉTIQUES", "précarité énergétique"),
+     ("uitkeringen", "uitkering"), ("migranten", "migrant"), ("evictions", "Eviction"), ("réfugiés", "refugie")],
+)  # fmt: skip
+def test_title_stems_fold_inflections_case_and_accents(a, b):
+    assert stems(a) == stems(b)
 
 
 def test_same_story_from_three_feeds_is_one_cluster_named_after_the_earliest():

@@ -22,6 +22,11 @@ from pipeline.watch.links import canonical_link, host_of, is_web_url
         ("", "https://site.example/", None),
         (None, "https://site.example/", None),
         ("http://[::1", "", None),
+        ("https://example.org/issue-12#article-3", "", "https://example.org/issue-12#article-3"),
+        ("https://example.org/a#xtor=RSS-3208", "", "https://example.org/a"),
+        ("https://example.org/a#utm_source=feed&utm_medium=rss", "", "https://example.org/a"),
+        ("https://example.org/post/#more-123", "", "https://example.org/post/"),
+        ("https://example.org/post#comments", "", "https://example.org/post"),
     ],
 )
 def test_canonical_link(link, base, expected):

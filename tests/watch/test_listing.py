@@ -51,7 +51,7 @@ def test_filters(stored):
 
 
 def test_json_has_every_stored_field(stored):
-    [first, *_] = json.loads(items_as_json(list_items(stored, now=NOW)))
+    [first, *_] = json.loads("".join(items_as_json(list_items(stored, now=NOW))))
     assert set(first) >= {"id", "link", "title", "summary", "published", "language", "themes", "score",
                           "sources", "cluster", "first_seen", "updated", "author", "relevance"}  # fmt: skip
     assert first["summary"] == "<p>x</p>" and first["themes"] == ["housing"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.watch.sanitize import html_to_text, sanitize_html, text_to_html
+from pipeline.watch.sanitize import flat_text, html_to_text, nesting_depth, sanitize_html, text_to_html
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,21 @@ def test_text_of_html_and_html_of_text():
     assert html_to_text("Caf&eacute; <b>x</b> <script>bad()</script>&amp; co\n  end") == "Café x & co end"
     assert text_to_html("a < b & c") == "<p>a &lt; b &amp; c</p>"
     assert text_to_html("   ") == ""
+
+
+@pytest.mark.parametrize(
+    "html",
+    ['<q cite="javascript:alert(1)">q</q>', '<q cite=" JAVASCRIPT:alert(1)">q</q>', '<q cite="java\tscript:x">q</q>',
+     '<a href="java\nscript:alert(1)">a</a>', '<q cite="vbscript:x">q</q>', '<q cite="data:text/html,x">q</q>'],
+)  # fmt: skip
+def test_every_url_attribute_is_scheme_checked(html):
+    cleaned = sanitize_html(html, "https://site.example/feed").lower()
+    assert "script" not in cleaned and "data:" not in cleaned and "cite=" not in cleaned and "href=" not in cleaned
+
+
+def test_deep_nesting_is_measured_in_one_pass():
+    assert nesting_depth("<p>a<p>b<br><li>c<ul><li><b>d</b></ul>") == 2
+    assert nesting_depth("<div>" * 500 + "x") == 500
+    assert nesting_depth("<" * 100_000) == 0
+    assert flat_text("<div><script>alert(1)</script>Hello &amp; <b>bye</div>") == "Hello & bye"
+    assert flat_text("<script>" * 10 + "never closed") == ""

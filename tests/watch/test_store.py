@@ -39,13 +39,41 @@ def test_ingest_is_idempotent_and_updates_changed_items(tmp_path):
         assert items[None].title == "No link"
 
 
-def test_same_link_twice_in_one_feed_is_one_item(tmp_path):
+def test_two_entries_of_one_feed_with_one_link_stay_two_items(tmp_path):
     with Store(tmp_path / "w.sqlite") as store:
         state = store.feed_states(["https://f.example/feed"])["https://f.example/feed"]
-        entries = [_entry("a", "https://x.example/1"), _entry("b", "https://x.example/1")]
-        assert store.ingest(state, entries, [ThemeMatch(), ThemeMatch()], WHEN) == (1, 0)
-        [item] = store.items()
-        assert [s.entry_key for s in item.sources] == ["a", "b"]
+        entries = [_entry("a", "https://x.example/1", "First"), _entry("b", "https://x.example/1", "Second")]
+        assert store.ingest(state, entries, [ThemeMatch(), ThemeMatch()], WHEN) == (2, 0)
+        assert store.ingest(state, entries, [ThemeMatch(), ThemeMatch()], WHEN) == (0, 0)  # no flip-flop
+        assert sorted(i.title for i in store.items()) == ["First", "Second"]
+        other = store.feed_states(["https://g.example/feed"])["https://g.example/feed"]
+        assert store.ingest(other, [_entry("z", "https://x.example/1", "Elsewhere")], [ThemeMatch()], WHEN) == (0, 0)
+        joined = [i for i in store.items() if len(i.sources) == 2]
+        assert len(joined) == 1 and joined[0].title == "First"  # the other feed joins one of them
+
+
+def test_a_schema_1_store_is_migrated_in_place(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "w.sqlite"
+    with Store(path) as store:
+        state = store.feed_states(["https://f.example/feed"])["https://f.example/feed"]
+        store.ingest(state, [_entry("a", "https://x.example/1")], [ThemeMatch()], WHEN)
+    with sqlite3.connect(path) as db:  # back to schema 1: a unique link, no refresh column
+        db.executescript(
+            "PRAGMA legacy_alter_table=ON; ALTER TABLE feeds DROP COLUMN refresh; ALTER TABLE items RENAME TO old;"
+            "CREATE TABLE items (id TEXT PRIMARY KEY, link TEXT UNIQUE, title TEXT NOT NULL, summary TEXT NOT NULL,"
+            " published TEXT NOT NULL, first_seen TEXT NOT NULL, updated TEXT NOT NULL, author TEXT NOT NULL,"
+            " language TEXT NOT NULL, themes TEXT NOT NULL, relevance REAL NOT NULL, cluster TEXT, entry_date TEXT,"
+            " content_hash TEXT NOT NULL); INSERT INTO items SELECT * FROM old; DROP TABLE old;"
+            " PRAGMA user_version=1;"
+        )
+    with Store(path) as store:
+        state = store.feed_states()["https://f.example/feed"]
+        assert state.refresh is None and state.item_count == 1
+        assert store.ingest(state, [_entry("b", "https://x.example/1")], [ThemeMatch()], WHEN) == (1, 0)
+        assert len(store.items()) == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
