@@ -1,0 +1,86 @@
+"""Benchmark of charts from data: N charts x 3 languages x every format, in one process.
+
+    python bench/charts.py [--charts 100]
+
+Generates N CSV + Vega-Lite spec pairs (varied rows and values, the shape of the sample's
+grouped bar chart) and draws each in fr, nl and en as SVG, PDF and PNG at 2x, with the
+label check, brand and locale of a build. Prints the median and 95th percentile time per
+chart and language (all formats together through render_all; each format alone on every tenth), the first chart apart
+(vl-convert starts its JavaScript engine then), and the process's peak memory.
+
+Targets (2-core machine): median per chart and language <= 50 ms; peak memory <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from pipeline.config import Brand
+from pipeline.render import charts
+
+SPEC = """title: "{title}"
+width: 420
+mark: bar
+translate: [group]
+encoding:
+  y: {field: group, type: nominal, title: null}
+  yOffset: {field: year, type: nominal}
+  x: {field: share, type: quantitative, title: "{x}", axis: {format: "%"}}
+  color: {field: year, type: nominal, title: "{year}"}
+"""
+
+
+def make(folder: Path, i: int, rng: random.Random) -> tuple[charts.ChartSource, dict[str, dict[str, str]]]:
+    groups = [f"g{j}" for j in range(rng.randint(2, 8))]
+    rows = [f"{g},{y},{rng.random():.3f}" for g in groups for y in (2024, 2025)]
+    data, spec = folder / f"c{i}.csv", folder / f"c{i}.vl.yaml"
+    data.write_text("group,year,share\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    spec.write_text(SPEC, encoding="utf-8")
+    labels = {lang: {"title": f"Chart {i} ({lang})", "x": f"Share ({lang})", "year": "Year",
+                     **{f"group.{g}": f"Group {g} ({lang})" for g in groups}} for lang in ("fr", "nl", "en")}
+    return charts.ChartSource(data, spec), labels
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--charts", type=int, default=100, help="charts to generate (default 100)")
+    args = parser.parse_args()
+    rng, brand = random.Random(15), Brand()
+    per_chart: list[float] = []
+    per_format: dict[str, list[float]] = {f: [] for f in charts.FORMATS}
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = [make(Path(tmp), i, rng) for i in range(args.charts)]
+        start = time.perf_counter()
+        for source, labels in sources:
+            for lang in ("fr", "nl", "en"):
+                t0 = time.perf_counter()  # what a build does for one chart and language
+                chart = charts.chart(source, lang, labels[lang], "bench.md")
+                charts.fingerprint(source, lang, labels[lang], brand)
+                charts.render_all(chart, brand)
+                per_chart.append(time.perf_counter() - t0)
+                if len(per_chart) % 10 == 1:  # each format alone, on a sample of the charts
+                    for fmt in charts.FORMATS:
+                        t1 = time.perf_counter()
+                        charts.render(chart, brand, fmt)
+                        per_format[fmt].append(time.perf_counter() - t1)
+        total = time.perf_counter() - start
+    first, rest = per_chart[0], per_chart[1:] or per_chart
+    ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
+    print(f"{args.charts} charts x 3 languages x {len(charts.FORMATS)} formats: {total:.1f} s")
+    print(f"first chart (engine start-up): {ms(first)}")
+    print(f"per chart and language, all formats: median {ms(statistics.median(rest))}, "
+          f"p95 {ms(statistics.quantiles(rest, n=20)[-1]) if len(rest) > 1 else ms(rest[0])} (target <= 50 ms)")
+    for fmt, times in per_format.items():
+        print(f"  {fmt}: median {ms(statistics.median(times[1:] or times))}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak:.0f} MB (target <= 300 MB)")
+
+
+if __name__ == "__main__":
+    main()

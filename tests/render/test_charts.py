@@ -1,0 +1,138 @@
+"""Charts from data: per-language texts and numbers, brand, vector PDF, errors at file:line."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+import vl_convert
+
+from pipeline.config import Brand
+from pipeline.errors import ContentError
+from pipeline.render import charts
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "charts"
+
+LABELS = {
+    "fr": {"title": "Non-recours par aide", "x": "Part des ménages éligibles", "year": "Année",
+           "benefit.ris": "Revenu d'intégration", "benefit.bim": "Intervention majorée", "benefit.ts": "Tarif social"},
+    "nl": {"title": "Niet-gebruik per uitkering", "x": "Aandeel rechthebbende huishoudens", "year": "Jaar",
+           "benefit.ris": "Leefloon", "benefit.bim": "Verhoogde tegemoetkoming", "benefit.ts": "Sociaal tarief"},
+    "en": {"title": "Non-take-up by benefit", "x": "Share of eligible households", "year": "Year",
+           "benefit.ris": "Integration income", "benefit.bim": "Increased reimbursement",
+           "benefit.ts": "Social tariff"},
+}
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> charts.ChartSource:
+    for name in ("take-up.csv", "take-up.vl.yaml"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    return charts.ChartSource(tmp_path / "take-up.csv", tmp_path / "take-up.vl.yaml")
+
+
+def _texts(svg: bytes) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]+)</text>", svg.decode("utf-8"))
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_golden_svg_per_language(source, lang, golden):
+    svg = charts.render(charts.chart(source, lang, LABELS[lang], f"{lang}.md"), Brand(), "svg")
+    texts = _texts(svg)
+    assert LABELS[lang]["title"] in texts and LABELS[lang]["benefit.ris"] in texts
+    assert ("40\u00a0%" in texts) == (lang == "fr") and ("40%" in texts) == (lang != "fr")
+    assert Brand().primary in svg.decode() and Brand().accent in svg.decode()
+    golden(f"charts/take-up-{lang}.svg", svg.decode("utf-8"))
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("fr", "1\u202f500\u00a0€"), ("nl", "€\u00a01.500"), ("en", "€1,500")])
+def test_currency_and_grouping_follow_babel(tmp_path, lang, expected):
+    (tmp_path / "c.csv").write_text("label,amount\na,1500\n", encoding="utf-8")
+    (tmp_path / "c.vl.yaml").write_text("mark: text\nencoding:\n  text:\n    field: amount\n    type: quantitative\n"
+                                        "    format: '$,.0f'\n", encoding="utf-8")
+    source = charts.ChartSource(tmp_path / "c.csv", tmp_path / "c.vl.yaml")
+    svg = charts.render(charts.chart(source, lang, {}, "x.md"), Brand(), "svg")
+    assert expected in _texts(svg)
+
+
+def test_render_all_gives_every_format(source):
+    chart = charts.chart(source, "fr", LABELS["fr"], "fr.md")
+    drawn = charts.render_all(chart, Brand())
+    assert drawn["svg"] == charts.render(chart, Brand(), "svg")
+    assert drawn["png"] == charts.render(chart, Brand(), "png")
+    assert drawn["pdf"].startswith(b"%PDF")
+
+
+def test_pdf_is_vector(source):
+    pdf = charts.render(charts.chart(source, "en", LABELS["en"], "en.md"), Brand(), "pdf")
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    assert list(page.images) == []
+    assert "Integration income" in page.extract_text()
+
+
+def test_png_is_drawn_at_twice_the_size(source):
+    chart = charts.chart(source, "en", LABELS["en"], "en.md")
+    png = charts.render(chart, Brand(), "png")
+    one = vl_convert.svg_to_png(charts._svg(chart, Brand(), "png"), scale=1)  # the same drawing at 1x
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") == 2 * int.from_bytes(one[16:20], "big")
+
+
+def test_missing_translation_names_file_and_key(source):
+    labels = {k: v for k, v in LABELS["nl"].items() if k != "benefit.ts"}
+    with pytest.raises(ContentError) as e:
+        charts.chart(source, "nl", labels, "content/results/x/nl.md")
+    assert str(e.value).startswith("content/results/x/nl.md: ") and "'benefit.ts'" in str(e.value)
+
+
+def test_broken_csv_row_gives_its_line(source):
+    lines = source.data.read_text().splitlines()
+    lines[4] = "bim,2025"
+    source.data.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ContentError) as e:
+        charts.chart(source, "en", LABELS["en"], "en.md")
+    assert e.value.path == source.data and e.value.line == 5 and "2 values" in e.value.message
+
+
+def test_text_in_a_number_column_gives_its_line(source):
+    source.data.write_text(source.data.read_text().replace("0.14", "14 pct"))
+    with pytest.raises(ContentError) as e:
+        charts.read_rows(source.data)
+    assert e.value.line == 7 and "non_take_up" in e.value.message
+
+
+@pytest.mark.parametrize(("old", "new", "word"), [
+    ("    field: non_take_up", "    feild: non_take_up", "'field'"),
+    ("mark: bar", "mark: barr", "'bar'"),
+    ('      format: "%"', '      formt: "%"', "'format'"),
+])
+def test_misspelled_spec_key_gives_its_line(source, old, new, word):
+    text = source.spec.read_text()
+    line = text.splitlines().index(old) + 1
+    source.spec.write_text(text.replace(old, new))
+    with pytest.raises(ContentError) as e:
+        charts.chart(source, "en", LABELS["en"], "en.md")
+    assert e.value.path == source.spec and e.value.line == line and word in e.value.message
+
+
+def test_fingerprint_covers_data_spec_labels_and_brand(source):
+    base = charts.fingerprint(source, "en", LABELS["en"], Brand())
+    assert charts.fingerprint(source, "en", LABELS["en"], Brand()) == base
+    assert charts.fingerprint(source, "en", {**LABELS["en"], "x": "Share"}, Brand()) != base
+    assert charts.fingerprint(source, "en", LABELS["en"], Brand(accent="#000000")) != base
+    assert charts.fingerprint(source, "fr", LABELS["en"], Brand()) != base
+    for path in (source.data, source.spec):
+        before = path.read_bytes()
+        path.write_bytes(before + b"\n")
+        assert charts.fingerprint(source, "en", LABELS["en"], Brand()) != base
+        path.write_bytes(before)
+
+
+def test_spec_may_not_fetch_data(source):
+    source.spec.write_text(source.spec.read_text() + "data:\n  url: https://example.org/x.csv\n")
+    with pytest.raises(ContentError, match="must not name its data"):
+        charts.read_spec(source.spec)
