@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli import handle_errors, open_project
+from pipeline.watch.candidates import feed_names
 from pipeline.watch.listing import items_as_json, iter_items
 from pipeline.watch.models import Feed
 from pipeline.watch.report import (
@@ -25,6 +26,7 @@ from pipeline.watch.sources import (
     feed_health,
     feeds_path,
     import_feeds,
+    load_taxonomy_of,
     remove_feed,
 )
 from pipeline.watch.update import update_feeds
@@ -147,13 +149,16 @@ def fetch(ctx: click.Context, only: tuple[str, ...], force: bool, strict: bool) 
 def list_(ctx: click.Context, since: datetime | None, theme: str | None, lang: str | None,
           limit: int | None, fmt: str) -> None:  # fmt: skip
     """Print the stored items, best score first."""
-    items = iter_items(open_project(ctx), since=since, theme=theme, language=lang, limit=limit)
+    project = open_project(ctx)
+    items = iter_items(project, since=since, theme=theme, language=lang, limit=limit)
     if fmt == "json":
         for piece in items_as_json(items):
             click.echo(piece, nl=False)
         click.echo()
     else:
-        for block in format_items(items):
+        themes = {t.id: t for t in load_taxonomy_of(project).themes}
+        names, _ = feed_names(project)
+        for block in format_items(items, names, themes):
             click.echo(block)
 
 

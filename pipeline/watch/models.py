@@ -55,6 +55,7 @@ class FeedHealth:
     disabled: str | None
     retry_after: str | None
     item_count: int
+    problems: tuple[str, ...] = ()  # what is wrong with its declaration (an unknown theme…)
 
 
 FetchStatus = Literal["ok", "not-modified", "failed", "gone", "skipped", "not-due"]

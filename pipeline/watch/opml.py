@@ -35,6 +35,16 @@ def read_opml(path: Path) -> tuple[Feed, ...]:
     return tuple(feeds.values())
 
 
+def repeated_urls(path: Path) -> tuple[str, ...]:
+    """The feed URLs an OPML file lists more than once, each once, in document order."""
+    counts: dict[str, int] = {}
+    for outline in _load(path).iter("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        if url:
+            counts[url] = counts.get(url, 0) + 1
+    return tuple(url for url, n in counts.items() if n > 1)
+
+
 def render_opml(feeds: tuple[Feed, ...] | list[Feed], title: str = "Watched feeds") -> str:
     """A flat OPML 2.0 document listing `feeds`."""
     root = _skeleton(title)

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Iterator
 
+from pipeline.content.model import Theme
 from pipeline.watch.models import FeedHealth, Item, UpdateSummary
 from pipeline.watch.sources import ImportReport
 
@@ -68,6 +69,7 @@ def format_health(rows: list[FeedHealth]) -> str:
             lines.append(f"  not fetched again before {h.retry_after}")
         if h.last_warning:
             lines.append(f"  warning: {h.last_warning}")
+        lines += [f"  problem in feeds.opml: {p}" for p in h.problems]
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
 
@@ -81,22 +83,28 @@ def format_import(report: ImportReport) -> str:
     """What an OPML import added and skipped."""
     lines = [f"{len(report.added)} feed(s) added, {len(report.duplicates)} already watched."]
     lines += [f"  already watched: {url}" for url in report.duplicates]
+    lines += [f"  listed more than once in the file: {url} (imported once)" for url in report.repeated]
     lines += [f"  theme '{theme}' of {url} is not in the taxonomy (content/themes.yaml): left out"
               for url, theme in report.dropped_themes]
     return "\n".join(lines)
 
 
-def format_items(items: Iterable[Item]) -> Iterator[str]:
+def format_items(
+    items: Iterable[Item], feed_names: dict[str, str] | None = None, themes: dict[str, Theme] | None = None
+) -> Iterator[str]:
     """Ranked items, one block each (streamed): score, date, language, title, then link, themes
-    and sources; a hint when there are none."""
+    and sources; a hint when there are none. Sources show the feed's name from `feed_names`
+    and themes their label (in the item's language) from `themes`, where known."""
+    feed_names, themes = feed_names or {}, themes or {}
     empty = True
     for item in items:
         empty = False
-        feeds = ", ".join(s.feed for s in item.sources)
+        feeds = ", ".join(feed_names.get(s.feed) or s.feed for s in item.sources)
+        labels = ", ".join(themes[t].label(item.language or "en") if t in themes else t for t in item.themes)
         lines = [
             f"{item.score:7.3f}  {item.published[:10]}  [{item.language or '-'}] {item.title}",
             f"         {item.link or '(no link)'}",
-            f"         themes: {', '.join(item.themes) or '-'} · sources: {feeds}",
+            f"         themes: {labels or '-'} · sources: {feeds}",
         ]
         if item.cluster != item.id:
             lines.append(f"         same story as item {item.cluster}")

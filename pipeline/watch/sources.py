@@ -10,7 +10,7 @@ from pipeline.errors import FeedError
 from pipeline.project import Project
 from pipeline.watch.guard import url_problem
 from pipeline.watch.models import Feed, FeedHealth
-from pipeline.watch.opml import add_outlines, read_opml, remove_outline, render_opml
+from pipeline.watch.opml import add_outlines, read_opml, remove_outline, render_opml, repeated_urls
 from pipeline.watch.store import open_store
 from pipeline.watch.themes import Taxonomy, load_taxonomy
 
@@ -25,6 +25,8 @@ class ImportReport:
     duplicates: tuple[str, ...]
     dropped_themes: tuple[tuple[str, str], ...] = ()
     """(feed URL, theme id) pairs not in the project's taxonomy, left out of the import."""
+    repeated: tuple[str, ...] = ()
+    """URLs listed more than once in the imported file (imported once)."""
 
 
 def feeds_path(project: Project) -> Path:
@@ -105,6 +107,7 @@ def remove_feed(project: Project, url: str) -> None:
 def import_feeds(project: Project, source: Path) -> ImportReport:
     """Merge the feeds of another OPML file into feeds.opml; already watched URLs are reported."""
     incoming = read_opml(source)
+    repeated = repeated_urls(source)
     taxonomy = load_taxonomy_of(project)
     # Themes unknown here are dropped (and reported) rather than refusing the whole file.
     dropped = tuple((f.url, t) for f in incoming for t in f.themes if t not in taxonomy.ids)
@@ -123,7 +126,7 @@ def import_feeds(project: Project, source: Path) -> ImportReport:
         added.append(feed)
     if added:
         add_outlines(feeds_path(project), added)
-    return ImportReport(added=tuple(added), duplicates=tuple(duplicates), dropped_themes=dropped)
+    return ImportReport(added=tuple(added), duplicates=tuple(duplicates), dropped_themes=dropped, repeated=repeated)
 
 
 def export_feeds(project: Project) -> str:
@@ -135,6 +138,7 @@ def export_feeds(project: Project) -> str:
 def feed_health(project: Project) -> list[FeedHealth]:
     """Each watched feed with its health: last success, last error, failures, item count."""
     feeds = read_opml(feeds_path(project))
+    taxonomy = load_taxonomy_of(project)
     with open_store(project.state_dir) as store:
         states = store.feed_states()
     rows = []
@@ -154,6 +158,7 @@ def feed_health(project: Project) -> list[FeedHealth]:
                 disabled=state.disabled if state else None,
                 retry_after=state.retry_after if state else None,
                 item_count=state.item_count if state else 0,
+                problems=tuple(feed_problems(feed, taxonomy)),
             )
         )
     return rows

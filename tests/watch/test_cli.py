@@ -145,3 +145,33 @@ def test_list_streams_the_same_items_as_json_and_text(project, server, watch):
     assert [line.split("] ", 1)[1] for line in text.splitlines() if line[:1] == " " and "] " in line][:5] == [
         i["title"] for i in items]  # fmt: skip
     assert json.loads(_run(project, "list", "--format", "json", "--since", "2031-01-01").output) == []
+
+
+def test_list_shows_feed_names_and_theme_labels(project, server):
+    url = server.add_fixture("rss2.xml")
+    _run(project, "feeds", "add", url, "--title", "Le Forum", "--lang", "fr")
+    _run(project, "fetch")
+    listed = _run(project, "list", "--lang", "fr").output
+    assert "sources: Le Forum" in listed and url not in listed
+    assert "themes: Non-recours aux droits" in listed and "non-take-up" not in listed
+
+
+def test_an_unknown_theme_written_by_hand_shows_in_feeds_list(project):
+    (project.root / "content" / "watch").mkdir(parents=True)
+    (project.root / "content" / "watch" / "feeds.opml").write_text(
+        '<opml version="2.0"><head/><body><outline text="H" xmlUrl="https://h.example/rss" themes="housing logment"/>'
+        "</body></opml>", encoding="utf-8")  # fmt: skip
+    listed = _run(project, "feeds", "list").output
+    assert "problem in feeds.opml: unknown theme(s) logment; known:" in listed
+    [row] = json.loads(_run(project, "feeds", "list", "--format", "json").output)
+    assert row["problems"][0].startswith("unknown theme(s) logment")
+
+
+def test_import_reports_a_url_listed_twice_in_the_file(project, tmp_path):
+    source = tmp_path / "reader.opml"
+    source.write_text('<opml version="2.0"><head/><body><outline text="X" xmlUrl="https://x.example/rss"/>'
+                      '<outline text="Folder"><outline text="X again" xmlUrl="https://x.example/rss"/></outline>'
+                      "</body></opml>", encoding="utf-8")  # fmt: skip
+    imported = _run(project, "feeds", "import", str(source)).output
+    assert "1 feed(s) added" in imported
+    assert "listed more than once in the file: https://x.example/rss (imported once)" in imported
