@@ -65,6 +65,10 @@ class Citations:
     csl: Path | None = None
 
 
+TIMEOUT = 120.0
+"""Seconds one conversion may take before its pandoc process is stopped."""
+
+
 class _Worker:
     """One `pandoc lua` process answering conversion requests over its stdin and stdout."""
 
@@ -159,11 +163,20 @@ def convert(text: str, to: str, source: Path | str | None = None, *, from_format
         request["source_date_epoch"] = str(int(datetime.datetime(created.year, created.month, created.day,
                                                                  tzinfo=datetime.UTC).timestamp()))
     worker = _take_worker()
+    # A bound on each conversion: a pathological input (megabytes in one field) must not keep a build
+    # running for ever; the worker is killed, this target fails with a message, the others go on.
+    watchdog = threading.Timer(TIMEOUT, worker.proc.kill)
+    watchdog.start()
     try:
         ok, out = worker.ask(request)
     except (BrokenPipeError, OSError, ValueError) as exc:
         worker.close()
+        if watchdog.finished.is_set():
+            raise RenderError(source, f"pandoc took longer than {TIMEOUT:g} s on this file and was stopped: "
+                              "look for a very long field or body") from None
         raise RenderError(source, f"pandoc stopped unexpectedly ({exc}); run the build again") from None
+    finally:
+        watchdog.cancel()
     _give_back(worker)
     if not ok:
         message = out.decode("utf-8", "replace")
