@@ -180,16 +180,13 @@ class Manifest:
 
     def __init__(self, path: Path, notices: list[str] | None = None):
         self.path = path
-        self.db = open_cache(path, self.SCHEMA, (
+        self.db, rows = open_cache(path, self.SCHEMA, (
             "CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
             "kind TEXT NOT NULL, lang TEXT, source TEXT NOT NULL, warnings TEXT NOT NULL DEFAULT '[]', "
-            "size INTEGER NOT NULL, mtime INTEGER NOT NULL)"), notices)
-        self.db.execute("CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, inputs TEXT NOT NULL)")
-        self.rows = {
-            row[0]: row[1:]
-            for row in self.db.execute("SELECT path, fingerprint, kind, lang, source, warnings, size, mtime "
-                                       "FROM outputs")
-        }
+            "size INTEGER NOT NULL, mtime INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, inputs TEXT NOT NULL)",
+        ), "SELECT path, fingerprint, kind, lang, source, warnings, size, mtime FROM outputs", notices)
+        self.rows = {row[0]: row[1:] for row in rows}
 
     def fresh(self, output: str, fp: str, outputs_dir: Path) -> bool:
         """Whether `output` was written with fingerprint `fp` and is still the file the build wrote."""

@@ -45,8 +45,10 @@ def unwritable(path: Path, exc: BaseException) -> StateError:
                       f"{path.parent.name}/ writable (or delete it: it is only a cache) and run again")
 
 
-def open_cache(path: Path, schema: int, create: str, notices: list[str] | None = None) -> sqlite3.Connection:
-    """Open the SQLite cache at `path` with the table `create`, at layout version `schema`.
+def open_cache(path: Path, schema: int, create: tuple[str, ...], load: str,
+               notices: list[str] | None = None) -> tuple[sqlite3.Connection, list[tuple]]:
+    """Open the SQLite cache at `path` with the tables `create`, at layout version `schema`, and read
+    the rows of the query `load` (read whole now, so that a damaged page is found here, not later).
 
     A file of another layout is emptied; one that is not a database at all is deleted and made anew
     (with a notice appended to `notices`). Raises `StateError` if the file cannot be written.
@@ -61,10 +63,11 @@ def open_cache(path: Path, schema: int, create: str, notices: list[str] | None =
                 for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
                     db.execute(f'DROP TABLE IF EXISTS "{table}"')
                 db.execute(f"PRAGMA user_version = {schema}")
-            db.execute(create)
-            db.execute("PRAGMA quick_check").fetchall()
+            for statement in create:
+                db.execute(statement)
+            rows = db.execute(load).fetchall()
             db.commit()
-            return db
+            return db, rows
         except sqlite3.DatabaseError as exc:
             if db is not None:
                 db.close()

@@ -29,8 +29,11 @@ class CheckCache:
 
     def __init__(self, path: Path, shared_inputs: list[Path], settings: object, notices: list[str] | None = None):
         self.path = path
-        self.db = open_cache(path, self.SCHEMA, "CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, "
-                             "fingerprint TEXT NOT NULL, findings TEXT NOT NULL, documents TEXT NOT NULL)", notices)
+        self.db, rows = open_cache(path, self.SCHEMA, (
+            "CREATE TABLE IF NOT EXISTS folders (folder TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
+            "findings TEXT NOT NULL, documents TEXT NOT NULL)",), "SELECT folder, fingerprint, findings, documents "
+            "FROM folders", notices)
+        self.rows = {row[0]: row[1:] for row in rows}
         h = hashlib.blake2b(digest_size=16)
         h.update(f"crebis {__version__}\0{json.dumps(settings, sort_keys=True, default=str)}\0".encode())
         for input_path in shared_inputs:
@@ -52,8 +55,7 @@ class CheckCache:
         return h.hexdigest()
 
     def get(self, directory: Path, fingerprint: str) -> tuple[list[Finding], list[DocumentStats]] | None:
-        row = self.db.execute("SELECT fingerprint, findings, documents FROM folders WHERE folder = ?",
-                              (directory.name,)).fetchone()
+        row = self.rows.get(directory.name)
         if row is None or row[0] != fingerprint:
             return None
         return ([Finding(**f) for f in json.loads(row[1])], [DocumentStats(**d) for d in json.loads(row[2])])
