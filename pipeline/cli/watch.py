@@ -28,6 +28,7 @@ from pipeline.watch.sources import (
     import_feeds,
     load_taxonomy_of,
     remove_feed,
+    set_feed,
 )
 from pipeline.watch.update import update_feeds
 
@@ -70,6 +71,26 @@ def feeds_add(ctx: click.Context, url: str, title: str, lang: str, themes: tuple
     project = open_project(ctx)
     feed = add_feed(project, Feed(url=url.strip(), title=title, language=lang, themes=themes, weight=weight))
     click.echo(f"Added {feed.url} to {project.relative(feeds_path(project))}.")
+
+
+@feeds.command("set")
+@click.argument("url")
+@click.option("--title", help="Name shown in lists.")
+@click.option("--lang", help="Language of the feed when it does not say (fr, nl, en…).")
+@click.option("--theme", "themes", multiple=True, help="Theme id of content/themes.yaml; repeatable; replaces the "
+              "feed's themes.")  # fmt: skip
+@click.option("--no-themes", is_flag=True, help="Remove the feed's themes.")
+@click.option("--weight", type=float, help="Multiplies its items' scores.")
+@click.pass_context
+@handle_errors
+def feeds_set(ctx: click.Context, url: str, title: str | None, lang: str | None, themes: tuple, no_themes: bool,
+              weight: float | None) -> None:  # fmt: skip
+    """Change the watched feed URL in place: its title, language, themes or weight."""
+    project = open_project(ctx)
+    feed = set_feed(project, url, title=title, language=lang, themes=() if no_themes else (themes or None),
+                    weight=weight)  # fmt: skip
+    meta = [feed.language or "-", f"weight {feed.weight:g}", "themes " + (",".join(feed.themes) or "-")]
+    click.echo(f"Set {feed.url}: {feed.title or '(no title)'} [{' · '.join(meta)}].")
 
 
 @feeds.command("remove")

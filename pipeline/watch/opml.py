@@ -54,13 +54,40 @@ def render_opml(feeds: tuple[Feed, ...] | list[Feed], title: str = "Watched feed
     return _serialise(root)
 
 
-def add_outlines(path: Path, feeds: list[Feed], title: str = "Watched feeds") -> None:
-    """Append `feeds` to the OPML file's body, creating the file if needed."""
+def add_outlines(
+    path: Path, feeds: list[Feed], title: str = "Watched feeds", folders: dict[str, tuple[str, ...]] | None = None
+) -> None:
+    """Append `feeds` to the OPML file's body, creating the file if needed.
+
+    `folders` gives a feed's folder path (outer first); the feed goes into the folder of
+    that name, made if the file has none.
+    """
     root = _load(path) if path.exists() else _skeleton(title)
     body = root.find("body")
     for feed in feeds:
-        body.append(_outline(feed))
+        parent = body
+        for name in (folders or {}).get(feed.url, ()):
+            parent = next(
+                (o for o in parent.findall("outline") if o.get("xmlUrl") is None and o.get("text") == name), None
+            ) or ET.SubElement(parent, "outline", {"text": name})
+        parent.append(_outline(feed))
     _save(root, path)
+
+
+def feed_folders(path: Path) -> dict[str, tuple[str, ...]]:
+    """Each feed URL of an OPML file with its folder path (the texts of the folders holding it)."""
+    found: dict[str, tuple[str, ...]] = {}
+
+    def walk(element: ET.Element, trail: tuple[str, ...]) -> None:
+        for outline in element.findall("outline"):
+            url = (outline.get("xmlUrl") or "").strip()
+            if url:
+                found.setdefault(url, trail)
+            else:
+                walk(outline, (*trail, outline.get("text") or outline.get("title") or ""))
+
+    walk(_load(path).find("body"), ())
+    return found
 
 
 def remove_outline(path: Path, url: str) -> bool:
@@ -75,6 +102,38 @@ def remove_outline(path: Path, url: str) -> bool:
     if removed:
         _save(root, path)
     return removed
+
+
+def update_outline(path: Path, feed: Feed) -> bool:
+    """Rewrite the attributes crebis reads on the outline of `feed.url`, in place (its folder,
+    its other attributes and the file's comments stay); False if it is not there."""
+    root = _load(path)
+    found = False
+    for outline in root.iter("outline"):
+        if (outline.get("xmlUrl") or "").strip() == feed.url:
+            found = True
+            for key in ("title", "language", "themes", "weight"):
+                outline.attrib.pop(key, None)
+            fresh = _outline(feed).attrib
+            outline.set("text", fresh["text"])
+            for key in ("title", "language", "themes", "weight"):
+                if key in fresh:
+                    outline.set(key, fresh[key])
+    if found:
+        _save(root, path)
+    return found
+
+
+def document_text(path: Path, title: str | None = None) -> str:
+    """The OPML file as it stands, folders and all, serialised afresh; under `title` if given."""
+    root = _load(path)
+    if title is not None:
+        head = root.find("head")
+        if head is None:
+            head = ET.Element("head")
+            root.insert(0, head)
+        (head.find("title") if head.find("title") is not None else ET.SubElement(head, "title")).text = title
+    return _serialise(root)
 
 
 def move_outline(path: Path, old_url: str, new_url: str) -> bool:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.errors import FeedError
 from pipeline.project import Project
 from pipeline.watch.guard import url_problem
 from pipeline.watch.models import Feed, FeedHealth
-from pipeline.watch.opml import add_outlines, read_opml, remove_outline, render_opml, repeated_urls
+from pipeline.watch.opml import (
+    add_outlines,
+    document_text,
+    feed_folders,
+    read_opml,
+    remove_outline,
+    repeated_urls,
+    update_outline,
+)
 from pipeline.watch.store import open_store
 from pipeline.watch.themes import Taxonomy, load_taxonomy
 
@@ -94,6 +102,32 @@ def add_feed(project: Project, feed: Feed) -> Feed:
     return feed
 
 
+def set_feed(
+    project: Project,
+    url: str,
+    title: str | None = None,
+    language: str | None = None,
+    themes: tuple[str, ...] | None = None,
+    weight: float | None = None,
+) -> Feed:
+    """Change a watched feed's title, language, themes or weight in place (None keeps one)."""
+    path = feeds_path(project)
+    url = url.strip()
+    current = next((f for f in _known_feeds(project) if f.url == url), None)
+    if current is None:
+        raise FeedError(
+            f"feed {url} is not in {project.relative(path)}; `crebis watch feeds list` shows the watched feeds"
+        )
+    changes = {"title": title, "language": language.lower() if language is not None else None,
+               "themes": themes, "weight": weight}  # fmt: skip
+    feed = replace(current, **{k: v for k, v in changes.items() if v is not None})
+    problems = feed_problems(feed, load_taxonomy_of(project))
+    if problems:
+        raise FeedError(f"feed {url}: " + "; ".join(problems))
+    update_outline(path, feed)
+    return feed
+
+
 def remove_feed(project: Project, url: str) -> None:
     """Remove the feed `url` from feeds.opml; its stored items stay."""
     path = feeds_path(project)
@@ -124,15 +158,16 @@ def import_feeds(project: Project, source: Path) -> ImportReport:
             continue
         known.add(feed.url)
         added.append(feed)
-    if added:
-        add_outlines(feeds_path(project), added)
+    if added:  # into the folders they had in the imported file
+        add_outlines(feeds_path(project), added, folders=feed_folders(source))
     return ImportReport(added=tuple(added), duplicates=tuple(duplicates), dropped_themes=dropped, repeated=repeated)
 
 
 def export_feeds(project: Project) -> str:
-    """The watched feeds as a flat OPML 2.0 document."""
-    title = f"{project.config.organisation.short_name} — watched feeds"
-    return render_opml(read_opml(feeds_path(project)), title)
+    """The watched feeds as an OPML 2.0 document, folders kept as in feeds.opml."""
+    path = feeds_path(project)
+    read_opml(path)  # the same checks as every reader of the file
+    return document_text(path, f"{project.config.organisation.short_name} — watched feeds")
 
 
 def feed_health(project: Project) -> list[FeedHealth]:

@@ -175,3 +175,46 @@ def test_import_reports_a_url_listed_twice_in_the_file(project, tmp_path):
     imported = _run(project, "feeds", "import", str(source)).output
     assert "1 feed(s) added" in imported
     assert "listed more than once in the file: https://x.example/rss (imported once)" in imported
+
+
+def test_feeds_set_changes_a_feed_in_place_inside_its_folder(project):
+    path = project.root / "content" / "watch" / "feeds.opml"
+    path.parent.mkdir(parents=True)
+    path.write_text('<opml version="2.0"><head><title>F</title></head><body><!-- the centre\'s partners -->'
+                    '<outline text="Partners"><outline text="A" title="A" xmlUrl="https://a.example/rss" '
+                    'themes="housing" custom="kept"/></outline></body></opml>', encoding="utf-8")  # fmt: skip
+    result = _run(project, "feeds", "set", "https://a.example/rss", "--title", "Asso", "--lang", "NL",
+                  "--theme", "health", "--theme", "migration", "--weight", "2")  # fmt: skip
+    assert result.exit_code == 0 and "Set https://a.example/rss: Asso [nl · weight 2 · themes health,migration]" in (
+        result.output)  # fmt: skip
+    text = path.read_text(encoding="utf-8")
+    assert "the centre's partners" in text and 'custom="kept"' in text
+    from pipeline.watch.opml import read_opml
+
+    [feed] = read_opml(path)
+    assert (feed.title, feed.language, feed.themes, feed.weight) == ("Asso", "nl", ("health", "migration"), 2.0)
+    assert '<outline text="Partners">' in _run(project, "feeds", "export").output  # folders survive export
+    bad = _run(project, "feeds", "set", "https://a.example/rss", "--theme", "nope")
+    assert bad.exit_code == 1 and "unknown theme(s) nope" in bad.output
+    missing = _run(project, "feeds", "set", "https://b.example/rss", "--weight", "3")
+    assert missing.exit_code == 1 and "is not in content/watch/feeds.opml" in missing.output
+    assert _run(project, "feeds", "set", "https://a.example/rss", "--no-themes").exit_code == 0
+    assert read_opml(path)[0].themes == ()
+
+
+def test_import_keeps_the_file_s_folders(project, tmp_path):
+    _run(project, "feeds", "add", "https://old.example/rss")
+    source = tmp_path / "reader.opml"
+    source.write_text('<opml version="2.0"><head/><body><outline text="Santé"><outline text="Bruxelles">'
+                      '<outline text="A" xmlUrl="https://a.example/rss"/></outline>'
+                      '<outline text="B" xmlUrl="https://b.example/rss"/></outline>'
+                      '<outline text="C" xmlUrl="https://c.example/rss"/></body></opml>', encoding="utf-8")  # fmt: skip
+    assert "3 feed(s) added" in _run(project, "feeds", "import", str(source)).output
+    from pipeline.watch.opml import feed_folders
+
+    folders = feed_folders(project.root / "content" / "watch" / "feeds.opml")
+    assert folders == {"https://old.example/rss": (), "https://a.example/rss": ("Santé", "Bruxelles"),
+                       "https://b.example/rss": ("Santé",), "https://c.example/rss": ()}  # fmt: skip
+    exported = tmp_path / "out.opml"
+    _run(project, "feeds", "export", "-o", str(exported))
+    assert feed_folders(exported) == folders
