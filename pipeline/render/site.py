@@ -11,6 +11,7 @@ outputs/site/
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from pipeline.render.templates import render_template
 KIND = "site"
 _TEMPLATE = Path(__file__).with_name("pandoc-html.tpl")
 _REFS = '<div id="refs"'
+_DIV_TAG = re.compile(r"<(/?)div\b[^>]*>")
+_BLOCK_START = ("<p>", "<p ", "<ul", "<ol", "<div", "<blockquote", "<table", "<figure", "<h")
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,41 @@ def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> 
     text = out.decode("utf-8")
     meta_json, rest = text.split("<!--crebis:toc-->", 1)
     toc, body_html = rest.split("<!--crebis:body-->", 1)
-    refs = ""
-    if _REFS in body_html:
-        body_html, refs = body_html.split(_REFS, 1)
-        refs = _REFS + refs
+    body_html, refs = split_references(body_html)
     return PandocHtml(json.loads(meta_json), toc.strip(), body_html.strip(), refs.strip())
+
+
+def split_references(body: str) -> tuple[str, str]:
+    """Take citeproc's `<div id="refs">` out of the body, leaving the section tags around it in place.
+
+    With section divs the bibliography sits inside the last section: cutting at its
+    start alone would carry that section's closing tag away with it.
+    """
+    start = body.find(_REFS)
+    if start < 0:
+        return body, ""
+    depth, pos = 0, start
+    for match in _DIV_TAG.finditer(body, start):
+        depth += -1 if match.group(1) else 1
+        pos = match.end()
+        if depth == 0:
+            break
+    return body[:start] + body[pos:], body[start:pos]
+
+
+def as_blocks(html: str) -> str:
+    """A front matter field as block HTML: pandoc gives one-line values as inlines, longer ones as paragraphs."""
+    html = html.strip()
+    return html if html.startswith(_BLOCK_START) else f"<p>{html}</p>"
+
+
+def toc_with(toc: str, entries: list[tuple[str, str]]) -> str:
+    """Pandoc's table of contents of the body, followed by the page's own sections (recommendations, references)."""
+    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>\n' for anchor, text in entries)
+    if not toc:
+        return f"<ul>\n{items}</ul>" if items else ""
+    head, _, tail = toc.rpartition("</ul>")
+    return f"{head}{items}</ul>{tail}"
 
 
 def downloads(ctx: RenderContext, slug: str, lang: str) -> list[tuple[str, str]]:
@@ -97,6 +130,17 @@ def _page_data(ctx: RenderContext, result: Result, edition: Edition) -> dict[str
     }
 
 
+def page_toc(ctx: RenderContext, edition: Edition, html: PandocHtml) -> str:
+    """The page's table of contents: the body's headings, then recommendations and references."""
+    if not ctx.project.config.page.toc:
+        return ""
+    labels = ctx.labels[edition.lang]
+    entries = [("recommendations-title", labels["recommendations"])] if html.meta.get("recommendations") else []
+    if html.references:
+        entries.append(("references-title", labels["references"]))
+    return toc_with(html.toc, entries)
+
+
 def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     """The HTML page of one edition of a result."""
     html = convert_edition(ctx, edition, f"../../../media/{result.slug}/")
@@ -108,6 +152,8 @@ def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
         root="../../../",
         edition=edition,
         html=html,
+        toc=page_toc(ctx, edition, html),
+        blocks=as_blocks,
         themes=[ctx.themes[t].label(edition.lang) for t in edition.themes],
         url=page_url(ctx, edition.lang, result.slug),
         cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),

@@ -1,21 +1,11 @@
 """The web edition in a real browser (headless Chromium on 127.0.0.1): what a reader and a keyboard user get."""
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 
 import pytest
+from webtools import axe_violations, chromium, node_file, serve_folder
 
 from pipeline.checks.rules.accessibility import contrast
-from pipeline.project import Project
-from pipeline.publish import build
-from pipeline.scaffold import init_project
-
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
 
 PAGES = [
     "index.html",
@@ -27,30 +17,16 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> str:
+def site(sample_site) -> str:
     """The sample project's web edition, served over HTTP on 127.0.0.1."""
-    root = tmp_path_factory.mktemp("browser") / "centre"
-    init_project(root)
-    outcome = build(Project.open(root))
-    assert outcome.ok, [f.message for f in outcome.report.failed]
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "outputs/site"))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(sample_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def hex_colour(css: str) -> str:
@@ -67,6 +43,34 @@ def test_fits_a_phone_and_every_image_loads(site, browser, path):
     broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
     assert broken == []
     page.close()
+
+
+def test_no_page_scrolls_sideways_at_320_px(site, browser, site_pages, sample_site):
+    """WCAG 1.4.10 (reflow): every page, long addresses and Dutch compounds included, fits 320 CSS pixels."""
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    wide = []
+    for path in site_pages:
+        page.goto(site + path.relative_to(sample_site).as_posix())
+        if page.evaluate("document.documentElement.scrollWidth") > 320:
+            wide.append(path.relative_to(sample_site).as_posix())
+    page.close()
+    assert wide == []
+
+
+def test_printed_result_ends_on_a_page_with_content(site, browser, tmp_path):
+    """A printed page must not spend its last sheet on the footer alone."""
+    from pypdf import PdfReader
+
+    page = browser.new_page()
+    page.goto(site + "en/results/energy-poverty-brussels/index.html")
+    page.emulate_media(media="print")
+    pdf = tmp_path / "page.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    footer = page.evaluate("document.querySelector('.site-footer').innerText")
+    page.close()
+    last = PdfReader(pdf).pages[-1].extract_text()
+    words = set(re.findall(r"\w+", last)) - set(re.findall(r"\w+", footer))
+    assert words, f"the last printed page holds only the footer: {last!r}"
 
 
 def test_first_tab_reaches_a_visible_skip_link_to_the_content(site, browser):
@@ -127,3 +131,17 @@ def test_download_links_serve_the_briefs_and_summaries(site, browser):
         body = response.body()
         assert body.startswith(b"%PDF") or body.startswith(b"PK") or b'<html lang="fr">' in body, href
     page.close()
+
+
+def test_axe_finds_no_wcag_21_aa_violation_on_any_page(site, browser, site_pages, sample_site):
+    axe = node_file("axe-core/axe.min.js")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    found = {}
+    for path in site_pages:
+        name = path.relative_to(sample_site).as_posix()
+        page.goto(site + name)
+        violations = axe_violations(page, axe)
+        if violations:
+            found[name] = violations
+    page.close()
+    assert found == {}
