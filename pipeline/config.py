@@ -128,6 +128,20 @@ class PageOptions:
     show_summary: bool = option(True, "Show the plain-language summary at the top of result pages.")
 
 
+def _optional_url(value: str) -> str | None:
+    return None if not value else _url(value)
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    search: bool = option(True, "Build a Pagefind full-text search index and a search page per language.")
+    social: bool = option(True, "Make a 1200×630 card image per result and language (its Open Graph image) and "
+                          "post texts in outputs/social/.")
+    subscribe_url: str = option("", "Where the newsletter sign-up form on the home and result pages posts (the "
+                                "subscribe address of `crebis serve subscriptions`); empty shows no form.",
+                                _optional_url)
+
+
 @dataclass(frozen=True)
 class BriefOptions:
     max_pages: int = option(4, "Page budget of a policy brief; longer briefs get a warning.", _positive)
@@ -455,6 +469,7 @@ class Config:
     brand: Brand = section(Brand, "Colours and fonts of every output.")
     build: BuildOptions = section(BuildOptions, "How `crebis build` runs.")
     page: PageOptions = section(PageOptions, "Web pages of results.")
+    site: SiteOptions = section(SiteOptions, "The web site: search, social cards, sign-up form.")
     brief: BriefOptions = section(BriefOptions, "Policy briefs (PDF, DOCX).")
     watch: WatchOptions = section(WatchOptions, "Innovation watch: feeds, fetching, ranking.")
     newsletter: NewsletterOptions = section(NewsletterOptions, "Monthly newsletter: sender, logo, link tracking.")

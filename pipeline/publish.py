@@ -23,7 +23,10 @@ from pipeline.render.context import RenderContext
 from pipeline.render.digest import digest_targets
 from pipeline.render.newsletter import newsletter_targets
 from pipeline.render.pandoc import pandoc_version
+from pipeline.render.search import SearchIndex, index_site, needs_index
 from pipeline.render.site import site_targets
+from pipeline.render.sitemap import discovery_targets
+from pipeline.render.social import social_targets
 from pipeline.render.summary import summary_targets
 from pipeline.render.typst import typst_version
 from pipeline.state import project_lock
@@ -34,7 +37,11 @@ KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
     "newsletter": newsletter_targets,
     "summary": summary_targets,
     "digest": digest_targets,
+    "social": social_targets,
 }
+
+# Generators that see every other target (the sitemap lists the pages of all kinds).
+FINISHERS: list[Callable[[RenderContext, list[Target], bool], list[Target]]] = [discovery_targets]
 
 TOOLS: dict[str, Callable[[], str]] = {
     "pandoc": pandoc_version,
@@ -48,6 +55,8 @@ class Outcome:
 
     report: Report
     checks: CheckReport = field(default_factory=CheckReport)
+    search: SearchIndex | None = None
+    """The Pagefind index, when this build (re)made it."""
 
     @property
     def content_errors(self) -> list[Finding]:
@@ -90,6 +99,7 @@ def plan(project: Project, drafts: bool | None = None) -> Plan:
     ctx = RenderContext.create(project, loaded.results, themes)
     with_drafts = project.config.build.drafts if drafts is None else drafts
     targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
+    targets += [t for finish in FINISHERS for t in finish(ctx, targets, with_drafts)]
     failed = tuple(sorted({f"{project.relative(project.results_dir / slug)}/" for slug in loaded.failed}
                           | {project.relative(path) for path in loaded.failed_files}))
     return Plan(targets, themes, loaded, failed)
@@ -147,7 +157,12 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     )
     report.kept = sorted(o for o in kept if scope.covers(*_kind_lang(targets, o)))
     report.notices.extend(f.message for f in checks.findings if f.rule == "state")
-    return Outcome(report, checks)
+    search = None
+    site_dir = project.outputs_dir / "site"
+    if (project.config.site.search and scope.covers("site", None) and site_dir.is_dir()
+            and needs_index(site_dir, report)):
+        search = index_site(site_dir)
+    return Outcome(report, checks, search)
 
 
 def _kind_lang(targets: list[Target], output: str) -> tuple[str, str | None]:

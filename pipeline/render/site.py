@@ -1,23 +1,34 @@
-"""The web edition: one page per result and language, language indexes, assets and figures.
+"""The web edition: home, results, themes, generic pages, 404 and search page per language, with assets.
 
 outputs/site/
-  index.html                        language chooser
-  assets/site.css, assets/logo.*    brand look
-  media/<slug>/<figure>             figures, shared by the language editions
-  <lang>/index.html                 the results in that language
-  <lang>/results/<slug>/index.html  one result
+  index.html                         language chooser (the x-default of the home pages)
+  404.html, <lang>/404.html          page not found
+  assets/site.css, assets/logo.*     brand look
+  media/<slug>/<figure>              figures, shared by the language editions
+  <lang>/index.html                  home: latest results, latest newsletter, themes
+  <lang>/results/index.html          every result, by year and by theme (no JavaScript)
+  <lang>/results/<slug>/index.html   one result
+  <lang>/themes/<id>/index.html      one theme: its results and newsletters
+  <lang>/<page>/index.html           content/pages/<page>/<lang>.md (about, legal notice…)
+  <lang>/search/index.html           Pagefind search (pipeline.render.search builds the index)
+
+Discovery files (sitemap, robots, feeds, icons) are made by `pipeline.render.sitemap`.
 """
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.build import Target
-from pipeline.content.model import Edition, Result
+from pipeline.content.model import Edition, Result, Theme
+from pipeline.content.newsletter import NewsletterEdition, load_newsletters
+from pipeline.content.pages import Page, PageEdition, load_pages
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
 from pipeline.render.figures import place_figures
@@ -120,12 +131,13 @@ def downloads(ctx: RenderContext, slug: str, lang: str) -> list[tuple[str, str]]
     return [(f"{slug}-{lang}.{ext}", ext.upper()) for ext, on in (("pdf", brief.pdf), ("docx", brief.docx)) if on]
 
 
-def _page_data(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, Any]:
+def _page_data(ctx: RenderContext, result: Result, edition: Edition, drafts: bool) -> dict[str, Any]:
     return {
-        "config": ctx.config_slice("organisation", "brand", "page", "brief"),
+        "config": ctx.config_slice("organisation", "brand", "page", "brief", "site"),
         "has_newsletters": ctx.has_newsletters,
         # the language links show each sibling's title and its language's name (from its labels)
-        "siblings": [(e.lang, e.title, ctx.labels[e.lang]["language_name"]) for e in result.editions],
+        "siblings": [(e.lang, e.title, ctx.labels[e.lang]["language_name"]) for e in result.editions
+                     if drafts or e.status == "published"],
         "themes": {t: ctx.themes[t].label(edition.lang) for t in edition.themes},
     }
 
@@ -141,37 +153,193 @@ def page_toc(ctx: RenderContext, edition: Edition, html: PandocHtml) -> str:
     return toc_with(html.toc, entries)
 
 
-def render_page(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
-    """The HTML page of one edition of a result."""
+def render_page(ctx: RenderContext, result: Result, edition: Edition, langs: tuple[str, ...]) -> bytes:
+    """The HTML page of one edition of a result; `langs` are the editions published beside it."""
     html = convert_edition(ctx, edition, f"../../../media/{result.slug}/")
     config = ctx.project.config
+    url = page_url(ctx, edition.lang, result.slug)
+    pdf = f"{url}{result.slug}-{edition.lang}.pdf" if config.brief.pdf else None
+    card = f"{url}card.png" if config.site.social else None
     return render_template(ctx.env, "site/result.html",
-        config=config,
-        lang=edition.lang,
-        labels=ctx.labels[edition.lang],
-        root="../../../",
+        **_common(ctx, edition.lang, f"results/{result.slug}/", langs,
+                  {e.lang: e.title for e in result.editions}),
         edition=edition,
         html=html,
         toc=page_toc(ctx, edition, html),
         blocks=as_blocks,
         themes=[ctx.themes[t].label(edition.lang) for t in edition.themes],
-        url=page_url(ctx, edition.lang, result.slug),
-        cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
+        cite=how_to_cite(edition, config.organisation.name, url),
         downloads=downloads(ctx, result.slug, edition.lang),
         easy_read=[(f"{result.slug}-{edition.lang}-summary.{ext}", ext.upper()) for ext in ("html", "pdf")],
-        alternates=[(e.lang, e.title, page_url(ctx, e.lang, result.slug), ctx.labels[e.lang]["language_name"])
-                    for e in result.editions if e.lang != edition.lang],
+        pdf_url=pdf, card_url=card, json_ld=json_ld(ctx, edition, html, url, pdf, card),
     ).encode("utf-8")
 
 
-def render_index(ctx: RenderContext, lang: str, editions: list[Edition]) -> bytes:
-    """The list of results in one language, newest first."""
-    return render_template(ctx.env, "site/index.html",
-        config=ctx.project.config, lang=lang, labels=ctx.labels[lang], root="../",
-        editions=editions, themes=ctx.themes, url=f"{ctx.project.config.base_url}{lang}/",
-        alternates=[(other, None, f"{ctx.project.config.base_url}{other}/", ctx.labels[other]["language_name"])
-                    for other in ctx.languages if other != lang],
+_LICENCES = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "CC-BY-NC-SA-4.0": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+    "CC-BY-ND-4.0": "https://creativecommons.org/licenses/by-nd/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+
+
+def json_ld(ctx: RenderContext, edition: Edition, html: PandocHtml, url: str, pdf: str | None,
+            card: str | None) -> str:
+    """schema.org Report (and ScholarlyArticle) of a result edition, as JSON safe inside a <script>."""
+    org = ctx.project.config.organisation
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": ["Report", "ScholarlyArticle"],
+        "headline": edition.title[:110],
+        "name": edition.title,
+        "url": url,
+        "inLanguage": locale_of(edition.lang).replace("_", "-"),
+        "datePublished": edition.date.isoformat(),
+        "author": [{"@type": "Person", "name": a.name,
+                    **({"affiliation": {"@type": "Organization", "name": a.affiliation}} if a.affiliation else {})}
+                   for a in edition.authors],
+        "publisher": {"@type": "Organization", "name": org.name, "url": org.website},
+        "license": _LICENCES.get(edition.licence, edition.licence),
+        "abstract": _plain(html.meta.get("summary", "")),
+        "keywords": [ctx.themes[t].label(edition.lang) for t in edition.themes],
+    }
+    if edition.subtitle:
+        data["alternativeHeadline"] = edition.subtitle
+    if edition.doi:
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": edition.doi}
+        data["sameAs"] = f"https://doi.org/{edition.doi}"
+    if pdf:
+        data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf, "encodingFormat": "application/pdf"}
+    if card:
+        data["image"] = card
+    # "</" would end the script element early; "\u003c" is the same character to a JSON parser.
+    return json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c")
+
+
+def _plain(html: str) -> str:
+    """Text of a small HTML fragment (a front matter field), whitespace collapsed."""
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def alternates(ctx: RenderContext, lang: str, rest: str, langs: list[str] | tuple[str, ...],
+               titles: dict[str, str] | None = None) -> list[tuple[str, str | None, str, str]]:
+    """(lang, title, absolute URL, language name) of the page `<lang>/<rest>` in the other languages `langs`."""
+    base = ctx.project.config.base_url
+    return [(other, (titles or {}).get(other), f"{base}{other}/{rest}", ctx.labels[other]["language_name"])
+            for other in langs if other != lang]
+
+
+def _common(ctx: RenderContext, lang: str, rest: str, langs: list[str] | tuple[str, ...],
+            titles: dict[str, str] | None = None) -> dict[str, Any]:
+    """What base.html needs for the page `<lang>/<rest>` (rest is '' or ends with '/')."""
+    return {
+        "config": ctx.project.config, "lang": lang, "labels": ctx.labels[lang],
+        "root": "../" * (1 + rest.count("/")), "url": f"{ctx.project.config.base_url}{lang}/{rest}",
+        "alternates": alternates(ctx, lang, rest, langs, titles),
+    }
+
+
+@dataclass(frozen=True)
+class SiteContent:
+    """What the index pages list, per language: editions, newsletters and generic pages."""
+
+    editions: dict[str, list[Edition]]
+    newsletters: dict[str, list[NewsletterEdition]]
+    pages: list[Page]
+
+    def theme_editions(self, lang: str, theme: str) -> list[Edition]:
+        return [e for e in self.editions[lang] if theme in e.themes]
+
+    def theme_newsletters(self, lang: str, theme: str, results: dict[str, Result]) -> list[NewsletterEdition]:
+        """Issues that feature a result of the theme."""
+        return [n for n in self.newsletters[lang] if any(theme in f.edition.themes for f in n.featured)]
+
+
+def site_content(ctx: RenderContext, drafts: bool) -> SiteContent:
+    """The published editions (newest first), newsletter editions (newest first) and pages, per language."""
+    editions = {lang: sorted((e for r in ctx.results for e in r.editions
+                              if e.lang == lang and (drafts or e.status == "published")),
+                             key=lambda e: (e.date, e.slug), reverse=True) for lang in ctx.languages}
+    loaded = load_newsletters(ctx.project.content_dir / "newsletters", ctx.languages, ctx.results,
+                              ctx.project.results_dir, drafts)
+    newsletters: dict[str, list[NewsletterEdition]] = {lang: [] for lang in ctx.languages}
+    for newsletter in loaded.newsletters:
+        for ne in newsletter.editions:
+            if drafts or ne.status == "published":
+                newsletters[ne.lang].append(ne)
+    for issues in newsletters.values():
+        issues.sort(key=lambda n: (n.date, n.issue), reverse=True)
+    pages = load_pages(ctx.project.content_dir / "pages", ctx.languages).pages
+    return SiteContent(editions, newsletters, pages)
+
+
+def footer_menu(pages: list[Page], languages: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """(slug, title) of the generic pages per language, in their `order`: the first one is also in the main menu."""
+    menu: dict[str, list[tuple[str, str]]] = {}
+    for lang in languages:
+        editions = sorted((e for p in pages for e in p.editions if e.lang == lang), key=lambda e: (e.order, e.slug))
+        menu[lang] = [(e.slug, e.title) for e in editions]
+    return menu
+
+
+def render_home(ctx: RenderContext, lang: str, content: SiteContent) -> bytes:
+    """The home page of one language: who the centre is, latest results and newsletter, the themes."""
+    about = next((p.edition(lang) for p in content.pages if p.slug == "about" and p.edition(lang)), None)
+    counts = [{"id": t.id, "label": t.label(lang), "count": len(content.theme_editions(lang, t.id))}
+              for t in ctx.themes.values()]
+    return render_template(ctx.env, "site/home.html", **_common(ctx, lang, "", ctx.languages),
+        latest=content.editions[lang][:5], themes=ctx.themes, theme_counts=[t for t in counts if t["count"]],
+        newsletter=(content.newsletters[lang] or [None])[0],
+        intro=about.description if about else "", about="about" if about else "",
     ).encode("utf-8")
+
+
+def render_results_index(ctx: RenderContext, lang: str, editions: list[Edition]) -> bytes:
+    """Every result in one language, grouped by year (newest first) and by theme, as plain links."""
+    by_year: dict[int, list[Edition]] = {}
+    for e in editions:
+        by_year.setdefault(e.date.year, []).append(e)
+    by_theme = [(t, [e for e in editions if t.id in e.themes]) for t in ctx.themes.values()]
+    return render_template(ctx.env, "site/results.html", **_common(ctx, lang, "results/", ctx.languages),
+        editions=editions, themes=ctx.themes, by_year=sorted(by_year.items(), reverse=True),
+        by_theme=[(t, eds) for t, eds in by_theme if eds],
+    ).encode("utf-8")
+
+
+def render_theme(ctx: RenderContext, lang: str, theme: Theme, content: SiteContent) -> bytes:
+    """One theme in one language: its results and the newsletters that featured them."""
+    results = {r.slug: r for r in ctx.results}
+    return render_template(ctx.env, "site/theme.html",
+        **_common(ctx, lang, f"themes/{theme.id}/", ctx.languages, {x: theme.label(x) for x in ctx.languages}),
+        theme=theme, editions=content.theme_editions(lang, theme.id),
+        newsletters=content.theme_newsletters(lang, theme.id, results),
+    ).encode("utf-8")
+
+
+def render_generic_page(ctx: RenderContext, page: Page, edition: PageEdition) -> bytes:
+    """A page of content/pages/: its Markdown body through pandoc."""
+    body = convert(edition.body, "html5", ctx.project.relative(edition.path), wrap="none",
+                   metadata={"lang": locale_of(edition.lang).replace("_", "-")}).decode("utf-8")
+    langs = [e.lang for e in page.editions]
+    return render_template(ctx.env, "site/page.html",
+        **_common(ctx, edition.lang, f"{page.slug}/", langs, {e.lang: e.title for e in page.editions}),
+        page=edition, body=body,
+    ).encode("utf-8")
+
+
+def render_not_found(ctx: RenderContext, lang: str) -> bytes:
+    """The 404 page of one language; served from any depth, so its links start at the site's root path."""
+    common = _common(ctx, lang, "404.html", ctx.languages)
+    common["root"] = urlsplit(ctx.project.config.base_url).path or "/"
+    return render_template(ctx.env, "site/404.html", **common, all_labels=ctx.labels,
+                           others=[x for x in ctx.languages if x != lang]).encode("utf-8")
+
+
+def render_search(ctx: RenderContext, lang: str) -> bytes:
+    return render_template(ctx.env, "site/search.html", **_common(ctx, lang, "search/", ctx.languages)
+                           ).encode("utf-8")
 
 
 def render_root(ctx: RenderContext) -> bytes:
@@ -190,18 +358,41 @@ def _copy(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def install_globals(ctx: RenderContext, content: SiteContent) -> None:
+    """Site-wide facts every page template shows (menus, search, sign-up), newsletter archive pages included."""
+    site = ctx.project.config.site
+    ctx.env.globals.update(
+        site_menu=footer_menu(content.pages, ctx.languages),
+        site_search=site.search,
+        site_subscribe_url=site.subscribe_url,
+        site_digest=has_digest(ctx),
+        og_locales={lang: locale_of(lang) for lang in ctx.languages},
+    )
+
+
+def has_digest(ctx: RenderContext) -> bool:
+    """Whether the watch digest archive (outputs/site/<lang>/watch/) is published, so pages link it."""
+    return any((ctx.project.content_dir / "watch" / "curation").glob("*.yaml"))
+
+
 def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     """Every output of the web edition."""
     layouts = ctx.layout_files("site")
+    content = site_content(ctx, drafts)
+    install_globals(ctx, content)
+    site_data = {"config": ctx.config_slice("organisation", "brand", "site"), "has_newsletters": ctx.has_newsletters,
+                 "menu": footer_menu(content.pages, ctx.languages), "digest": has_digest(ctx),
+                 "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages}}
     targets: list[Target] = []
     for result in ctx.results:
         editions = [e for e in result.editions if drafts or e.status == "published"]
         for edition in editions:
             targets.append(Target(
                 output=f"site/{page_path(edition.lang, result.slug)}", kind=KIND, lang=edition.lang,
-                source=edition.path, render=lambda r=result, e=edition: render_page(ctx, r, e),
+                source=edition.path,
+                render=lambda r=result, e=edition, langs=tuple(x.lang for x in editions): render_page(ctx, r, e, langs),
                 inputs=(edition.path, *layouts, ctx.label_file(edition.lang), *citation_inputs(ctx, edition)),
-                data=_page_data(ctx, result, edition), tools=("pandoc",),
+                data={**_page_data(ctx, result, edition, drafts), **site_data}, tools=("pandoc",),
                 depends=tuple(sorted(result.directory.glob("*.md"))),  # the language links name the siblings
             ))
         if editions:
@@ -212,30 +403,66 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     render=lambda p=path: _copy(p), inputs=(path,),
                 ))
     for lang in ctx.languages:
-        editions = sorted(
-            (e for r in ctx.results for e in r.editions if e.lang == lang and (drafts or e.status == "published")),
-            key=lambda e: (e.date, e.slug), reverse=True,
-        )
-        targets.append(Target(
-            output=f"site/{lang}/index.html", kind=KIND, lang=lang, source=ctx.project.results_dir,
-            render=lambda lang=lang, eds=editions: render_index(ctx, lang, eds),
-            inputs=(*layouts, ctx.label_file(lang)),
-            depends=tuple(sorted(ctx.project.results_dir.glob(f"*/{lang}.md"))),
-            # The index shows these fields only: editing a body does not rebuild it.
-            data={"config": ctx.config_slice("organisation", "brand"), "has_newsletters": ctx.has_newsletters,
-                  "editions": [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions],
-                  "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages},
-                  "themes": {t.id: t.label(lang) for t in ctx.themes.values()}},
-        ))
+        editions = content.editions[lang]
+        listed = [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions]
+        lang_inputs = (*layouts, ctx.label_file(lang))
+        # The indexes list the editions of this language: one that fails to load keeps them as they were.
+        lang_depends = tuple(sorted(ctx.project.results_dir.glob(f"*/{lang}.md")))
+        themes = {t.id: t.label(lang) for t in ctx.themes.values()}
+        issues = [(n.issue, n.subject, n.preheader, n.date, [f.edition.slug for f in n.featured])
+                  for n in content.newsletters[lang]]
+        # The indexes show these fields only: editing a body does not rebuild them.
+        targets += [
+            Target(output=f"site/{lang}/index.html", kind=KIND, lang=lang, source=ctx.project.results_dir,
+                   render=lambda lang=lang: render_home(ctx, lang, content), inputs=lang_inputs,
+                   depends=lang_depends,
+                   data={**site_data, "editions": listed[:5], "themes": themes, "issues": issues[:1],
+                         "counts": [len(content.theme_editions(lang, t)) for t in themes],
+                         "about": [(p.slug, e.description) for p in content.pages for e in p.editions
+                                   if e.lang == lang]}),
+            Target(output=f"site/{lang}/results/index.html", kind=KIND, lang=lang, source=ctx.project.results_dir,
+                   render=lambda lang=lang, eds=editions: render_results_index(ctx, lang, eds), inputs=lang_inputs,
+                   depends=lang_depends,
+                   data={**site_data, "editions": listed, "themes": themes}),
+            Target(output=f"site/{lang}/404.html", kind=KIND, lang=lang, source=ctx.project.layouts_dir / "site",
+                   render=lambda lang=lang: render_not_found(ctx, lang), inputs=lang_inputs, data=site_data),
+        ]
+        if ctx.project.config.site.search:
+            targets.append(Target(output=f"site/{lang}/search/index.html", kind=KIND, lang=lang,
+                                  source=ctx.project.layouts_dir / "site",
+                                  render=lambda lang=lang: render_search(ctx, lang), inputs=lang_inputs,
+                                  data=site_data))
+        for theme in ctx.themes.values():
+            targets.append(Target(
+                output=f"site/{lang}/themes/{theme.id}/index.html", kind=KIND, lang=lang,
+                source=ctx.project.path(ctx.project.config.watch.themes),
+                render=lambda lang=lang, t=theme: render_theme(ctx, lang, t, content), inputs=lang_inputs,
+                depends=lang_depends,
+                data={**site_data, "theme": [theme.id, theme.labels],
+                      "editions": [x for x in listed if theme.id in x[4]],
+                      "issues": [i for i in issues
+                                 if set(i[4]) & {e.slug for e in content.theme_editions(lang, theme.id)}]},
+            ))
+    for page in content.pages:
+        for edition in page.editions:
+            targets.append(Target(
+                output=f"site/{edition.lang}/{page.slug}/index.html", kind=KIND, lang=edition.lang,
+                source=edition.path, render=lambda p=page, e=edition: render_generic_page(ctx, p, e),
+                inputs=(edition.path, *layouts, ctx.label_file(edition.lang)),
+                data={**site_data, "siblings": [(e.lang, e.title) for e in page.editions]}, tools=("pandoc",),
+            ))
     logo = ctx.project.path(ctx.project.config.organisation.logo)
+    all_labels = tuple(ctx.label_file(x) for x in ctx.languages)
     targets += [
         Target(output="site/index.html", kind=KIND, source=ctx.project.layouts_dir / "site",
-               render=lambda: render_root(ctx), inputs=(*layouts, *(ctx.label_file(x) for x in ctx.languages)),
+               render=lambda: render_root(ctx), inputs=(*layouts, *all_labels),
                data=ctx.config_slice("organisation", "brand")),
+        Target(output="site/404.html", kind=KIND, source=ctx.project.layouts_dir / "site",
+               render=lambda: render_not_found(ctx, ctx.languages[0]), inputs=(*layouts, *all_labels),
+               data=site_data),
         Target(output="site/assets/site.css", kind=KIND, source=ctx.project.layouts_dir / "site" / "site.css",
                render=lambda: render_css(ctx), inputs=layouts, data=ctx.config_slice("brand")),
         Target(output=f"site/assets/logo{logo.suffix}", kind=KIND, source=logo, render=lambda: _copy(logo),
                inputs=(logo,)),
     ]
     return targets
-

@@ -116,7 +116,7 @@ def test_main_menu_reaches_results_and_newsletter_archive(site, browser):
     page = browser.new_page()
     page.goto(site + PAGES[3])
     links = page.evaluate("[...document.querySelectorAll('.site-nav a')].map(a => [a.textContent, a.href])")
-    assert [text for text, _ in links] == ["Onderzoeksresultaten", "Nieuwsbrief"]
+    assert [text for text, _ in links] == ["Onderzoeksresultaten", "Nieuwsbrief", "Over het centrum", "Zoeken"]
     for _, href in links:
         assert page.request.get(href).status == 200
     page.close()
@@ -145,3 +145,62 @@ def test_axe_finds_no_wcag_21_aa_violation_on_any_page(site, browser, site_pages
             found[name] = violations
     page.close()
     assert found == {}
+
+
+PAGE_KINDS = ["", "results/", "themes/energy-poverty/", "results/energy-poverty-brussels/", "accessibility/",
+              "newsletters/", "newsletters/2026-04/", "search/", "404.html"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_keyboard_tour_reaches_every_control_with_a_visible_focus(site, browser, lang):
+    """Tab from the top: the skip link first, every link and control once, each with a focus ring, no trap."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for kind in PAGE_KINDS:
+        page.goto(f"{site}{lang}/{kind}")
+        page.wait_for_load_state("networkidle")
+        expected = page.evaluate("""() => [...document.querySelectorAll('a[href], button, input:not([type=hidden])')]
+            .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+            .map((e, i) => { e.dataset.tour = i; return e; }).length""")
+        seen, rings = [], []
+        for _ in range(expected + 5):
+            page.keyboard.press("Tab")
+            info = page.evaluate("""() => { const e = document.activeElement; if (e === document.body) return null;
+                const s = getComputedStyle(e); return [e.dataset.tour + ' ' + e.outerHTML.slice(0, 60),
+                s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; }""")
+            if info is None or (seen and info[0] == seen[0]):
+                break
+            seen.append(info[0])
+            rings.append(info[1])
+        assert seen and "skip-link" in seen[0], kind
+        assert len(seen) == len(set(seen)) >= expected - 1, f"{kind}: {len(seen)} stops for {expected} controls"
+        assert all(rings), f"{kind}: no focus ring on {[s for s, r in zip(seen, rings, strict=True) if not r]}"
+    page.close()
+
+
+# Quoted: Pagefind then matches the exact phrase (each from the energy study's subtitle in one language).
+PHRASES = {"fr": '"factures trop lourdes"', "nl": '"te zware facturen"', "en": '"heavy bills"'}
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_search_finds_a_phrase_in_its_language_only(site, browser, lang):
+    page = browser.new_page()
+    page.goto(f"{site}{lang}/search/")
+    hits = {}
+    for phrase_lang, phrase in PHRASES.items():
+        hits[phrase_lang] = page.evaluate("""async (q) => { const pf = await import('/pagefind/pagefind.js');
+            await pf.init(); const r = await pf.search(q);
+            return Promise.all(r.results.map(async x => (await x.data()).url)); }""", phrase)
+    page.close()
+    assert f"/{lang}/results/energy-poverty-brussels/" in hits[lang]
+    assert all(url.startswith(f"/{lang}/") for url in hits[lang])
+    assert all(hits[other] == [] for other in PHRASES if other != lang), hits
+
+
+def test_search_box_shows_results_as_you_type(site, browser):
+    page = browser.new_page()
+    page.goto(site + "nl/search/")
+    page.fill(".pagefind-ui__search-input", "energiearmoede")
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
+    links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))")
+    assert "/nl/results/energy-poverty-brussels/" in links
+    page.close()

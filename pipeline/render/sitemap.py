@@ -1,0 +1,224 @@
+"""What search engines and feed readers find: sitemap.xml with hreflang alternates, robots.txt, the
+Atom feed of results per language, favicon and touch icons made from the logo, the web manifest.
+
+outputs/site/
+  sitemap.xml               every page, each listing itself, its other languages and x-default
+  robots.txt                allows everything, names the sitemap
+  <lang>/feed.xml           Atom feed of the results in that language
+  favicon.ico, assets/icon.svg, assets/apple-touch-icon.png, assets/icon-192.png, assets/icon-512.png
+  site.webmanifest
+
+The sitemap is made from the other targets' outputs (every `site/<lang>/…/index.html`), so
+pages of any output kind (newsletter archive, digest archive) are listed without knowing them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import typst
+
+from pipeline.build import Target
+from pipeline.content.model import Edition
+from pipeline.errors import RenderError
+from pipeline.render.context import RenderContext
+from pipeline.render.site import KIND, page_url
+from pipeline.render.typst import font_paths
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+# Pages that are not content: never in the sitemap.
+_UNLISTED = ("search/",)
+ICON_SIZES = {"apple-touch-icon.png": 180, "icon-192.png": 192, "icon-512.png": 512}
+
+
+def page_groups(ctx: RenderContext, outputs: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """(path after the language, {lang: absolute URL}) of every page among `outputs`, sorted by path."""
+    base = ctx.project.config.base_url
+    groups: dict[str, dict[str, str]] = {}
+    for output in outputs:
+        parts = output.split("/", 2)
+        if len(parts) < 3 or parts[0] != "site" or parts[1] not in ctx.languages or not output.endswith("index.html"):
+            continue
+        rest = parts[2].removesuffix("index.html")
+        if rest.startswith(_UNLISTED):
+            continue
+        groups.setdefault(rest, {})[parts[1]] = f"{base}{parts[1]}/{rest}"
+    return sorted(groups.items())
+
+
+def x_default(ctx: RenderContext, rest: str, urls: dict[str, str]) -> str:
+    """The page for a visitor whose language is none of ours: the chooser for homes, else the first language."""
+    if rest == "":
+        return ctx.project.config.base_url
+    return urls[next(lang for lang in ctx.languages if lang in urls)]
+
+
+def render_sitemap(ctx: RenderContext, groups: list[tuple[str, dict[str, str]]]) -> bytes:
+    """sitemap.xml: each URL lists every language version (itself included) and x-default."""
+    ET.register_namespace("", SITEMAP_NS)
+    ET.register_namespace("xhtml", XHTML_NS)
+    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    base = ctx.project.config.base_url
+    entries = [(base, {lang: f"{base}{lang}/" for lang in ctx.languages}, base)]
+    entries += [(url, urls, x_default(ctx, rest, urls)) for rest, urls in groups for url in urls.values()]
+    for loc, urls, default in entries:
+        node = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(node, f"{{{SITEMAP_NS}}}loc").text = loc
+        for lang, url in urls.items():
+            ET.SubElement(node, f"{{{XHTML_NS}}}link", rel="alternate", hreflang=lang, href=url)
+        ET.SubElement(node, f"{{{XHTML_NS}}}link", rel="alternate", hreflang="x-default", href=default)
+    ET.indent(urlset)
+    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def render_robots(ctx: RenderContext) -> bytes:
+    return (f"User-agent: *\nAllow: /\nDisallow: /pagefind/\n\n"
+            f"Sitemap: {ctx.project.config.base_url}sitemap.xml\n").encode()
+
+
+def render_results_feed(ctx: RenderContext, lang: str, editions: list[Edition]) -> bytes:
+    """The Atom feed of the results in one language, newest first (the 20 latest)."""
+    ET.register_namespace("", ATOM_NS)
+    config = ctx.project.config
+    base = config.base_url
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+        if text is not None:
+            node.text = text
+        return node
+
+    add(feed, "title", f"{ctx.labels[lang]['results']} – {config.organisation.short_name}")
+    add(feed, "id", f"{base}{lang}/feed.xml")
+    add(feed, "link", rel="self", href=f"{base}{lang}/feed.xml", type="application/atom+xml")
+    add(feed, "link", rel="alternate", href=f"{base}{lang}/results/", type="text/html")
+    add(feed, "updated", _timestamp(editions[0]) if editions else "2000-01-01T00:00:00Z")
+    add(add(feed, "author"), "name", config.organisation.name)
+    for edition in editions[:20]:
+        url = page_url(ctx, lang, edition.slug)
+        entry = add(feed, "entry")
+        add(entry, "title", edition.title)
+        add(entry, "id", url)
+        add(entry, "link", rel="alternate", href=url, type="text/html")
+        add(entry, "published", _timestamp(edition))
+        add(entry, "updated", _timestamp(edition))
+        for author in edition.authors:
+            add(add(entry, "author"), "name", author.name)
+        for theme in edition.themes:
+            add(entry, "category", term=theme, label=ctx.themes[theme].label(lang))
+        add(entry, "summary", _plain_markdown(edition.summary))
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _timestamp(edition: Edition) -> str:
+    return f"{edition.date.isoformat()}T08:00:00Z"
+
+
+def _plain_markdown(text: str) -> str:
+    """A summary as feed text: emphasis marks dropped, whitespace collapsed."""
+    return " ".join(re.sub(r"[*_`]+", "", text).split())
+
+
+# ---------------------------------------------------------------- icons
+
+
+def icon_svg(logo: Path) -> bytes:
+    """A square icon from an SVG logo: its left square (the mark of a wide logo), else the whole logo."""
+    text = logo.read_text(encoding="utf-8")
+    match = re.search(r'viewBox="\s*([-\d.]+)[\s,]+([-\d.]+)[\s,]+([-\d.]+)[\s,]+([-\d.]+)\s*"', text)
+    if not match:
+        return text.encode("utf-8")
+    x, y, width, height = (float(v) for v in match.groups())
+    side = min(width, height)
+    square = f'viewBox="{x:g} {y:g} {side:g} {side:g}"'
+    text = text.replace(match.group(0), square, 1)
+    text = re.sub(r'(<svg\b[^>]*?)\s(width|height)="[^"]*"', r"\1", text, count=2)
+    return text.encode("utf-8")
+
+
+def icon_png(ctx: RenderContext, size: int) -> bytes:
+    """The icon as a `size`-pixel PNG on the page background, drawn by typst."""
+    logo = ctx.project.path(ctx.project.config.organisation.logo)
+    with tempfile.TemporaryDirectory() as tmp:
+        image = Path(tmp) / ("icon.svg" if logo.suffix == ".svg" else f"icon{logo.suffix}")
+        image.write_bytes(icon_svg(logo) if logo.suffix == ".svg" else logo.read_bytes())
+        source = (f'#set page(width: {size}pt, height: {size}pt, margin: {size // 12}pt, '
+                  f'fill: rgb("{ctx.project.config.brand.background}"))\n'
+                  f'#align(center + horizon, image("{image.name}", width: 100%, height: 100%, fit: "contain"))\n')
+        try:
+            return typst.compile(source.encode(), root=tmp, format="png", ppi=72.0, font_paths=font_paths(),
+                                 ignore_system_fonts=True)
+        except typst.TypstError as exc:
+            raise RenderError(logo, f"typst could not draw the icon from the logo: {exc}") from None
+
+
+def favicon_ico(ctx: RenderContext) -> bytes:
+    """favicon.ico holding a 32-pixel PNG (ICO files may embed PNG since Windows Vista)."""
+    png = icon_png(ctx, 32)
+    header = struct.pack("<HHH", 0, 1, 1)
+    entry = struct.pack("<BBBBHHII", 32, 32, 0, 0, 1, 32, len(png), 6 + 16)
+    out = io.BytesIO()
+    out.write(header + entry + png)
+    return out.getvalue()
+
+
+def render_manifest(ctx: RenderContext) -> bytes:
+    config = ctx.project.config
+    data = {
+        "name": config.organisation.name, "short_name": config.organisation.short_name,
+        "start_url": "./", "display": "browser", "background_color": config.brand.background,
+        "theme_color": config.brand.primary,
+        "icons": [{"src": f"assets/{name}", "sizes": f"{size}x{size}", "type": "image/png"}
+                  for name, size in ICON_SIZES.items() if size >= 192],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------- targets
+
+
+def discovery_targets(ctx: RenderContext, targets: list[Target], drafts: bool) -> list[Target]:
+    """The sitemap (from every other target's outputs), robots.txt, results feeds, icons and manifest."""
+    outputs = [o for t in targets for o in t.outputs]
+    groups = page_groups(ctx, outputs)
+    logo = ctx.project.path(ctx.project.config.organisation.logo)
+    config = ctx.config_slice("organisation", "brand")
+    layouts = ctx.project.layouts_dir / "site"
+    made: list[Target] = [
+        Target(output="site/sitemap.xml", kind=KIND, source=layouts, render=lambda: render_sitemap(ctx, groups),
+               data={"base_url": ctx.project.config.base_url, "languages": ctx.languages, "pages": groups}),
+        Target(output="site/robots.txt", kind=KIND, source=layouts, render=lambda: render_robots(ctx),
+               data=ctx.project.config.base_url),
+        Target(output="site/site.webmanifest", kind=KIND, source=logo, render=lambda: render_manifest(ctx),
+               data=config),
+        Target(output="site/favicon.ico", kind=KIND, source=logo, render=lambda: favicon_ico(ctx), inputs=(logo,),
+               data=config, tools=("typst",)),
+    ]
+    if logo.suffix == ".svg":
+        made.append(Target(output="site/assets/icon.svg", kind=KIND, source=logo, render=lambda: icon_svg(logo),
+                           inputs=(logo,)))
+    for name, size in ICON_SIZES.items():
+        made.append(Target(output=f"site/assets/{name}", kind=KIND, source=logo,
+                           render=lambda size=size: icon_png(ctx, size), inputs=(logo,), data=config,
+                           tools=("typst",)))
+    for lang in ctx.languages:
+        editions = sorted((e for r in ctx.results for e in r.editions
+                           if e.lang == lang and (drafts or e.status == "published")),
+                          key=lambda e: (e.date, e.slug), reverse=True)
+        made.append(Target(
+            output=f"site/{lang}/feed.xml", kind=KIND, lang=lang, source=ctx.project.results_dir,
+            render=lambda lang=lang, eds=editions: render_results_feed(ctx, lang, eds), inputs=(ctx.label_file(lang),),
+            data={**config, "entries": [(e.slug, e.title, e.date, e.summary, e.themes, [a.name for a in e.authors])
+                                        for e in editions[:20]]},
+        ))
+    return made
