@@ -57,6 +57,8 @@ class Outcome:
     checks: CheckReport = field(default_factory=CheckReport)
     search: SearchIndex | None = None
     """The Pagefind index, when this build (re)made it."""
+    outputs_dir: Path | None = None
+    """Where the outputs went: outputs/, or the preview folder when drafts were built."""
 
     @property
     def content_errors(self) -> list[Finding]:
@@ -70,6 +72,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.report.ok and not self.checks.errors
+
+
+def preview_dir(project: Project) -> Path:
+    """Where a build with drafts goes (`crebis serve`, `build --drafts`): never outputs/, which is published."""
+    return project.state_dir / "preview"
 
 
 @dataclass
@@ -149,8 +156,13 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     tools = {name: version() for name, version in TOOLS.items() if any(name in t.tools for t in targets)}
     scope = Scope(kinds=frozenset(only) if only else None, langs=frozenset(langs) if langs else None,
                   keep_sources=planned.failed + blocked, keep_outputs=frozenset(kept))
+    # Drafts are previewed, never published: they build into a folder (and manifest) of their own.
+    with_drafts = project.config.build.drafts if drafts is None else drafts
+    outputs_dir = preview_dir(project) / "outputs" if with_drafts else project.outputs_dir
+    state_dir = preview_dir(project) if with_drafts else project.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
     report = run_build(
-        targets, project.outputs_dir, project.state_dir, tools, scope=scope, force=force,
+        targets, outputs_dir, state_dir, tools, scope=scope, force=force,
         jobs=project.config.build.jobs if jobs is None else jobs, relative=project.relative,
         progress=progress, on_plan=on_plan, known_digests=planned.digests, allowed_input=project.contains,
         dry_run=dry_run,
@@ -158,11 +170,11 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     report.kept = sorted(o for o in kept if scope.covers(*_kind_lang(targets, o)))
     report.notices.extend(f.message for f in checks.findings if f.rule == "state")
     search = None
-    site_dir = project.outputs_dir / "site"
-    if (project.config.site.search and scope.covers("site", None) and site_dir.is_dir()
+    site_dir = outputs_dir / "site"
+    if (not dry_run and project.config.site.search and scope.covers("site", None) and site_dir.is_dir()
             and needs_index(site_dir, report)):
         search = index_site(site_dir)
-    return Outcome(report, checks, search)
+    return Outcome(report, checks, search, outputs_dir)
 
 
 def _kind_lang(targets: list[Target], output: str) -> tuple[str, str | None]:

@@ -217,7 +217,11 @@ def test_drafts_are_left_out_unless_asked(project_dir):
     assert not PAGES & built(outcome)
     outcome = build(Project.open(project_dir), drafts=True)
     assert PAGES <= built(outcome)
-    assert "Brouillon" in (project_dir / "outputs/site/fr/results/housing-first/index.html").read_text()
+    assert outcome.outputs_dir == project_dir / ".crebis/preview/outputs"
+    assert "Brouillon" in (outcome.outputs_dir / "site/fr/results/housing-first/index.html").read_text()
+    # the published tree and its feeds never see a draft
+    assert not (project_dir / "outputs/site/fr/results/housing-first").exists()
+    assert "housing-first" not in (project_dir / "outputs/site/fr/feed.xml").read_text()
 
 
 _KILLABLE_BUILD = """

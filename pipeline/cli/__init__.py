@@ -38,6 +38,7 @@ _LAZY = {
     "init": "pipeline.cli.project:init_command",
     "new": "pipeline.cli.project:new_group",
     "newsletter": "pipeline.cli.newsletter:newsletter",
+    "serve": "pipeline.cli.serve:serve",
     "watch": "pipeline.cli.watch:watch",
 }
 """Every top-level command and where it is defined: imported when it runs."""

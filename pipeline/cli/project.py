@@ -102,8 +102,8 @@ def _verbose(outcome: Outcome) -> None:
 @click.option("--only", "only", multiple=True, type=_OutputKinds(),
               help="Build only this kind of output (repeatable).")
 @click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable): fr, nl, en.")
-@click.option("--drafts/--no-drafts", default=None, help="Include results whose status is draft "
-              "(default: build.drafts in crebis.toml).")
+@click.option("--drafts/--no-drafts", default=None, help="Include drafts, built into the preview folder "
+              ".crebis/preview/outputs/, never outputs/ (default: build.drafts in crebis.toml).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Parallel workers (default: build.jobs, 0 = one per core).")
 @click.option("-v", "--verbose", is_flag=True, help="Name each output written, removed or kept.")
@@ -156,7 +156,7 @@ def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs:
         for problem in problems:
             click.secho("  ✗ " + problem.replace("\n", "\n    "), fg="red", err=True)
         sys.exit(1)
-    click.secho(f"Outputs in {project.relative(project.outputs_dir)}/", fg="green")
+    click.secho(f"Outputs in {project.relative(outcome.outputs_dir or project.outputs_dir)}/", fg="green")
 
 
 

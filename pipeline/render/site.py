@@ -29,6 +29,7 @@ from pipeline.build import Target
 from pipeline.content.model import Edition, Result, Theme
 from pipeline.content.newsletter import NewsletterEdition, load_newsletters
 from pipeline.content.pages import Page, PageEdition, load_pages
+from pipeline.errors import ContentError, ContentErrors
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
 from pipeline.render.figures import place_figures
@@ -248,6 +249,7 @@ class SiteContent:
     editions: dict[str, list[Edition]]
     newsletters: dict[str, list[NewsletterEdition]]
     pages: list[Page]
+    page_errors: list[ContentError]
 
     def theme_editions(self, lang: str, theme: str) -> list[Edition]:
         return [e for e in self.editions[lang] if theme in e.themes]
@@ -271,8 +273,8 @@ def site_content(ctx: RenderContext, drafts: bool) -> SiteContent:
                 newsletters[ne.lang].append(ne)
     for issues in newsletters.values():
         issues.sort(key=lambda n: (n.date, n.issue), reverse=True)
-    pages = load_pages(ctx.project.content_dir / "pages", ctx.languages).pages
-    return SiteContent(editions, newsletters, pages)
+    loaded_pages = load_pages(ctx.project.content_dir / "pages", ctx.languages)
+    return SiteContent(editions, newsletters, loaded_pages.pages, loaded_pages.errors)
 
 
 def footer_menu(pages: list[Page], languages: list[str]) -> dict[str, list[tuple[str, str]]]:
@@ -375,6 +377,25 @@ def has_digest(ctx: RenderContext) -> bool:
     return any((ctx.project.content_dir / "watch" / "curation").glob("*.yaml"))
 
 
+def page_error_targets(ctx: RenderContext, errors: list[ContentError]) -> list[Target]:
+    """A generic page that failed to load stays as it was, and the build reports why, naming the file."""
+    by_file: dict[Path, list[ContentError]] = {}
+    for error in errors:
+        by_file.setdefault(Path(error.path), []).append(error)
+    targets = []
+    for path, problems in sorted(by_file.items()):
+        lang = path.stem if path.suffix == ".md" else ctx.languages[0]
+        slug = path.parent.name if path.suffix == ".md" else path.name
+
+        def fail(problems: list[ContentError] = problems) -> bytes:
+            raise problems[0] if len(problems) == 1 else ContentErrors(problems)
+
+        targets.append(Target(output=f"site/{lang}/{slug}/index.html", kind=KIND, lang=lang, source=path,
+                              render=fail, inputs=(path,) if path.is_file() else (),
+                              data=[str(e) for e in problems]))
+    return targets
+
+
 def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     """Every output of the web edition."""
     layouts = ctx.layout_files("site")
@@ -451,6 +472,7 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 inputs=(edition.path, *layouts, ctx.label_file(edition.lang)),
                 data={**site_data, "siblings": [(e.lang, e.title) for e in page.editions]}, tools=("pandoc",),
             ))
+    targets += page_error_targets(ctx, content.page_errors)
     logo = ctx.project.path(ctx.project.config.organisation.logo)
     all_labels = tuple(ctx.label_file(x) for x in ctx.languages)
     targets += [
