@@ -123,8 +123,11 @@ def build(
     on_plan: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     dry_run: bool = False,
+    search: bool = True,
 ) -> Outcome:
     """Build the project's outputs; up-to-date targets are skipped unless `force`.
+
+    Drafts go to the preview folder, never outputs/. Without `search`, the Pagefind index is left as it is.
 
     One build at a time per project: a second waits for the first (`on_wait` is told who holds it;
     without it, a held lock is an error). With `dry_run`, nothing is written: the report says what
@@ -137,12 +140,12 @@ def build(
         if lang not in project.config.languages:
             raise CrebisError(f"language '{lang}' is not in crebis.toml's languages {project.config.languages}")
     with project_lock(project.state_dir, on_wait):
-        return _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run)
+        return _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run, search)
 
 
 def _build(project: Project, only: set[str] | None, langs: set[str] | None, force: bool, drafts: bool | None,
            jobs: int | None, progress: Callable[[int], None] | None, on_plan: Callable[[int], None] | None,
-           dry_run: bool) -> Outcome:
+           dry_run: bool, search: bool = True) -> Outcome:
     planned = plan(project, drafts)
     _check_citation_style(project, planned)
     checks = _checks(project, planned)
@@ -169,12 +172,12 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     )
     report.kept = sorted(o for o in kept if scope.covers(*_kind_lang(targets, o)))
     report.notices.extend(f.message for f in checks.findings if f.rule == "state")
-    search = None
+    index = None
     site_dir = outputs_dir / "site"
-    if (not dry_run and project.config.site.search and scope.covers("site", None) and site_dir.is_dir()
+    if (search and not dry_run and project.config.site.search and scope.covers("site", None) and site_dir.is_dir()
             and needs_index(site_dir, report)):
-        search = index_site(site_dir)
-    return Outcome(report, checks, search, outputs_dir)
+        index = index_site(site_dir)
+    return Outcome(report, checks, index, outputs_dir)
 
 
 def _kind_lang(targets: list[Target], output: str) -> tuple[str, str | None]:

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from pipeline.errors import CrebisError
 from pipeline.project import Project
 from pipeline.publish import build, preview_dir
+from pipeline.render.search import index_site
 
 log = logging.getLogger(__name__)
 EVENTS = "/_crebis/wait"
@@ -58,12 +59,12 @@ class BuildState:
             return self.version
 
 
-def build_preview(project_root: Path) -> tuple[list[str], float]:
+def build_preview(project_root: Path, search: bool = True) -> tuple[list[str], float]:
     """One incremental preview build (drafts included); the problems it met, and how long it took."""
     start = time.perf_counter()
     try:
         project = Project.open(project_root)
-        outcome = build(project, drafts=True)
+        outcome = build(project, drafts=True, search=search)
     except CrebisError as exc:
         return [str(exc)], time.perf_counter() - start
     problems = [f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
@@ -87,10 +88,22 @@ def watch_and_rebuild(root: Path, state: BuildState, stop: threading.Event,
                                     raise_interrupt=False):
         if not changes:
             continue
-        problems, seconds = build_preview(root)
+        # The page reloads as soon as the pages are written; the search index follows.
+        problems, seconds = build_preview(root, search=False)
         state.publish(problems, seconds)
         if on_build:
             on_build(problems, seconds)
+        _reindex(root)
+
+
+def _reindex(root: Path) -> None:
+    try:
+        project = Project.open(root)
+        site = preview_dir(project) / "outputs" / "site"
+        if project.config.site.search and site.is_dir():
+            index_site(site)
+    except CrebisError as exc:
+        log.warning("search index not updated: %s", exc)
 
 
 def _reload_script(version: int) -> str:

@@ -144,6 +144,8 @@ def test_drafts_are_built_on_request(project_dir):
     write_result(project_dir)
     write_issue(project_dir, "2026-05", "2026-05-14", status="draft", langs=("fr",))
     assert build(Project.open(project_dir), drafts=True).ok
-    page = (project_dir / "outputs/site/fr/newsletters/2026-05/index.html").read_text(encoding="utf-8")
+    preview = project_dir / ".crebis/preview/outputs"  # drafts are previewed, never published
+    page = (preview / "site/fr/newsletters/2026-05/index.html").read_text(encoding="utf-8")
     assert "notice-draft" in page
-    assert (project_dir / "outputs/newsletters/2026-05/fr.eml").is_file()
+    assert (preview / "newsletters/2026-05/fr.eml").is_file()
+    assert not (project_dir / "outputs/site/fr/newsletters/2026-05").exists()
