@@ -83,9 +83,13 @@ def test_figure_gets_alt_caption_and_source_from_front_matter(built_site):
 
 def test_other_editions_are_linked_with_hreflang(built_site):
     _, outline = page(built_site, "fr")
-    alternates = {link["hreflang"]: link["href"] for link in outline.links if link.get("rel") == "alternate"}
-    assert alternates == {"nl": "https://crebis.example.org/nl/results/housing-first/",
-                          "en": "https://crebis.example.org/en/results/housing-first/"}
+    alternates = {link["hreflang"]: link["href"] for link in outline.links
+                  if link.get("rel") == "alternate" and "hreflang" in link}
+    # every language version lists itself, its siblings and x-default (the first language's version)
+    assert alternates == {"fr": "https://crebis.example.org/fr/results/housing-first/",
+                          "nl": "https://crebis.example.org/nl/results/housing-first/",
+                          "en": "https://crebis.example.org/en/results/housing-first/",
+                          "x-default": "https://crebis.example.org/fr/results/housing-first/"}
     switcher = [a for a in outline.anchors if a.get("hreflang")]
     assert [(a["hreflang"], a["lang"], a["href"]) for a in switcher] == [
         ("nl", "nl", "../../../nl/results/housing-first/"), ("en", "en", "../../../en/results/housing-first/")]
