@@ -16,16 +16,22 @@ PAGES = {f"site/{lang}/results/housing-first/index.html" for lang in ("fr", "nl"
 
 
 def site_copies(lang: str, slug: str = "housing-first") -> set[str]:
-    """The briefs and summaries also published beside the edition's web page."""
+    """The briefs, summaries and social card also published beside the edition's web page."""
     return {f"site/{lang}/results/{slug}/{slug}-{lang}.{ext}" for ext in ("pdf", "docx")} | {
-        f"site/{lang}/results/{slug}/{slug}-{lang}-summary.{ext}" for ext in ("html", "pdf")}
+        f"site/{lang}/results/{slug}/{slug}-{lang}-summary.{ext}" for ext in ("html", "pdf")} | {
+        f"site/{lang}/results/{slug}/card.png"}
 
 
 def edition_outputs(lang: str, slug: str = "housing-first") -> set[str]:
-    """Everything made from one edition: its page, its PDF and DOCX briefs and its summaries."""
+    """Everything made from one edition's text: its page, its PDF and DOCX briefs and its summaries."""
     return {f"site/{lang}/results/{slug}/index.html", f"briefs/{slug}/{slug}-{lang}.pdf",
             f"briefs/{slug}/{slug}-{lang}.docx",
             *(f"summaries/{slug}-{lang}.{ext}" for ext in ("html", "pdf", "txt"))}
+
+
+def social_outputs(lang: str, slug: str = "housing-first") -> set[str]:
+    """The social kit of one edition (made from its title and findings, not its body)."""
+    return {f"social/{slug}/{lang}.{ext}" for ext in ("md", "png")}
 
 
 def built(outcome) -> set[str]:
@@ -60,8 +66,10 @@ def test_editing_a_title_also_rebuilds_the_pages_that_show_it(project_dir):
     build(Project.open(project_dir))
     (directory / "en.md").write_text(edition_text("en", title='"Housing First, revisited"'), encoding="utf-8")
     outcome = build(Project.open(project_dir))
-    # the English page and index show the title; the other editions name it in their language links
-    assert built(outcome) == PAGES | edition_outputs("en") | {"site/en/index.html"}
+    # the English page, home, index, theme page and feed show the title; the other editions name it in their
+    # language links
+    assert built(outcome) == PAGES | edition_outputs("en") | social_outputs("en") | {
+        "site/en/index.html", "site/en/results/index.html", "site/en/themes/housing/index.html", "site/en/feed.xml"}
 
 
 def test_layout_change_rebuilds_the_site(project_dir):
@@ -81,7 +89,10 @@ def test_label_change_rebuilds_only_that_language(project_dir):
     labels = project_dir / "layouts/i18n/nl.yaml"
     labels.write_text(labels.read_text().replace("Aanbevelingen", "Wat moet er gebeuren"), encoding="utf-8")
     outcome = build(Project.open(project_dir))
-    assert built(outcome) == edition_outputs("nl") | {"site/nl/index.html", "site/index.html"}
+    assert edition_outputs("nl") <= built(outcome)
+    # every other output rebuilt is a Dutch page, or a root page that shows every language's labels
+    others = {o for o in built(outcome) if not (o.startswith("site/nl/") or "-nl." in o or "/nl." in o)}
+    assert others == {"site/index.html", "site/404.html"}
 
 
 def test_config_change_rebuilds_what_reads_it(project_dir):
@@ -112,7 +123,8 @@ def test_deleting_a_result_removes_its_outputs(project_dir):
     copies = {c for lang in ("fr", "nl", "en") for c in site_copies(lang, "second-study")}
     assert set(outcome.report.removed) == {
         "site/media/second-study/chart.png", *copies,
-        *(o for lang in ("fr", "nl", "en") for o in edition_outputs(lang, "second-study")),
+        *(o for lang in ("fr", "nl", "en")
+          for o in edition_outputs(lang, "second-study") | social_outputs(lang, "second-study")),
     }
     assert not (project_dir / "outputs/briefs/second-study").exists()
     assert not (project_dir / "outputs/site/fr/results/second-study").exists()
@@ -125,7 +137,7 @@ def test_deleting_one_language_removes_that_page(project_dir):
     build(Project.open(project_dir))
     (directory / "en.md").unlink()
     outcome = build(Project.open(project_dir))
-    assert set(outcome.report.removed) == edition_outputs("en") | site_copies("en")
+    assert set(outcome.report.removed) == edition_outputs("en") | social_outputs("en") | site_copies("en")
 
 
 def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project_dir):
