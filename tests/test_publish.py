@@ -7,12 +7,15 @@ import subprocess
 import sys
 import time
 
-from projects import edition_text, write_result
+import yaml
+from projects import REPO, edition_text, write_result
 
 from pipeline.project import Project
 from pipeline.publish import build
 
 PAGES = {f"site/{lang}/results/housing-first/index.html" for lang in ("fr", "nl", "en")}
+# The home, results index and theme pages list every edition of their language.
+THEME_PAGES = tuple(f"themes/{theme}/" for theme in yaml.safe_load((REPO / "content/themes.yaml").read_text("utf-8")))
 
 
 def site_copies(lang: str, slug: str = "housing-first") -> set[str]:
@@ -160,7 +163,8 @@ def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project
     # are kept as they were, and the build says so
     siblings = {f"site/{lang}/results/broken-study/index.html" for lang in ("nl", "en")}
     assert edition_outputs("nl", "broken-study") - siblings <= built(outcome) | {t.output for t in outcome.report.fresh}
-    assert set(outcome.report.kept) == siblings | {"site/fr/index.html"}
+    indexes = {f"site/fr/{page}index.html" for page in ("", "results/", *THEME_PAGES)}
+    assert set(outcome.report.kept) == siblings | indexes
     assert (project_dir / "outputs/briefs/broken-study/broken-study-fr.pdf").exists()
 
 
@@ -181,7 +185,8 @@ def test_a_check_error_blocks_only_the_outputs_of_its_file(project_dir):
     assert en_page.read_bytes() == before and outcome.report.removed == []
     # the Dutch brief and summary build; the pages that link the English edition wait for it
     assert edition_outputs("nl") - PAGES <= built(outcome)
-    assert set(outcome.report.kept) == PAGES - {"site/en/results/housing-first/index.html"} | {"site/en/index.html"}
+    assert set(outcome.report.kept) == PAGES - {"site/en/results/housing-first/index.html"} | {
+        f"site/en/{page}index.html" for page in ("", "results/", *THEME_PAGES)}
 
 
 def test_check_warnings_reach_the_build_and_are_cached(project_dir):

@@ -116,7 +116,8 @@ def test_main_menu_reaches_results_and_newsletter_archive(site, browser):
     page = browser.new_page()
     page.goto(site + PAGES[3])
     links = page.evaluate("[...document.querySelectorAll('.site-nav a')].map(a => [a.textContent, a.href])")
-    assert [text for text, _ in links] == ["Onderzoeksresultaten", "Nieuwsbrief", "Over het centrum", "Zoeken"]
+    assert [text for text, _ in links] == ["Onderzoeksresultaten", "Nieuwsbrief", "Archief van de innovatiewatch",
+                                           "Over het centrum", "Zoeken"]
     for _, href in links:
         assert page.request.get(href).status == 200
     page.close()
