@@ -213,6 +213,100 @@ class NewsletterOptions:
                                "are filled in.", _utm_value)
 
 
+def _choice(*allowed: str) -> typing.Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in allowed else f"expected one of {', '.join(allowed)}, got {value!r}"
+    return check
+
+
+def _database(value: str) -> str | None:
+    if not value.strip():
+        return "give a file path (SQLite) or a postgresql:// URL"
+    if "://" in value and not value.startswith(("postgresql://", "postgres://")):
+        return f"only SQLite file paths and postgresql:// URLs are supported, got {value!r}"
+    return None
+
+
+def _env_name(value: str) -> str | None:
+    return None if re.fullmatch(r"[A-Z_][A-Z0-9_]*", value) else f"expected an environment variable name, got {value!r}"
+
+
+@dataclass(frozen=True)
+class SubscriberOptions:
+    database: str = option(".crebis/subscribers.sqlite", "Subscribers and send logs: a SQLite file (relative to the "
+                           "project root) or a postgresql:// URL (its password may come from PGPASSWORD).", _database)
+    consent_version: str = option("2026-01", "Version of the consent text shown on the subscribe form, recorded "
+                                  "with each subscription.")
+    pending_days: float = option(7.0, "Days an unconfirmed subscription waits for its confirmation before it "
+                                 "expires.", _positive)
+    soft_bounce_limit: int = option(3, "Soft bounces in a row after which an address is stopped.", _positive)
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    fr: str = option("", "Name of the list in French.")
+    nl: str = option("", "Name of the list in Dutch.")
+    en: str = option("", "Name of the list in English.")
+
+    def label(self, lang: str) -> str:
+        """The list's name in `lang`, else the first name given."""
+        return getattr(self, lang, "") or self.fr or self.nl or self.en
+
+
+_DEFAULT_LISTS = {
+    "newsletter": ListOptions(fr="Lettre d'information mensuelle", nl="Maandelijkse nieuwsbrief",
+                              en="Monthly newsletter"),
+    "digest": ListOptions(fr="Veille hebdomadaire sur l'innovation sociale", nl="Wekelijkse innovatiewatch",
+                          en="Weekly innovation watch"),
+}
+
+
+def _lists(value: dict[str, ListOptions]) -> str | None:
+    missing = [name for name in ("newsletter", "digest") if name not in value]
+    if missing:
+        return f"declare the list(s) {', '.join(missing)} too (crebis sends them)"
+    bad = [name for name in value if not re.fullmatch(r"[a-z][a-z0-9-]*", name)]
+    if bad:
+        return f"list names are lowercase letters, digits and '-': {', '.join(bad)}"
+    return None
+
+
+@dataclass(frozen=True)
+class SmtpOptions:
+    host: str = option("localhost", "SMTP server that sends newsletters (your provider's submission server).")
+    port: int = option(587, "Its port: 587 for STARTTLS, 465 for implicit TLS.", _positive)
+    security: str = option("starttls", "starttls, tls (implicit, port 465) or none (only for a relay on this "
+                           "machine).", _choice("starttls", "tls", "none"))
+    username: str = option("", "Login for SMTP AUTH; empty sends without logging in.")
+    password_env: str = option("CREBIS_SMTP_PASSWORD", "Environment variable holding the SMTP password (never "
+                               "written in crebis.toml).", _env_name)
+    ca_file: str = option("", "Certificate authority file to trust for the server's certificate; empty uses the "
+                          "system's.")
+    connections: int = option(2, "SMTP connections sending at the same time.", _positive)
+    rate: float = option(20.0, "Most messages per second, over all connections; 0 for no limit.", _not_negative)
+    messages_per_connection: int = option(500, "Messages sent over one connection before it is renewed.", _positive)
+    timeout: float = option(30.0, "Seconds to wait for the server at each step.", _positive)
+    retries: int = option(4, "Times a recipient is retried after a temporary (4xx) refusal.", _not_negative)
+    retry_delay: float = option(5.0, "Seconds before the first retry; each later one waits twice as long.",
+                                _not_negative)
+
+
+@dataclass(frozen=True)
+class MailOptions:
+    service_url: str = option("https://crebis.example.org/subscriptions/", "Public address of `crebis serve "
+                              "subscriptions` (behind your reverse proxy): links in every message point there.", _url)
+    unsubscribe_mailto: str = option("unsubscribe@crebis.example.org", "Address of the mailto: List-Unsubscribe "
+                                     "link; empty for none.")
+    postal_address: str = option("Rue Example 1, 1000 Bruxelles, Belgique", "Postal address of the organisation, "
+                                 "shown in the footer of every message.")
+    dkim_key: str = option("", "DKIM private key file (PEM for rsa-sha256, base64 seed for ed25519-sha256), "
+                           "relative to the project root; empty sends unsigned.")
+    dkim_selector: str = option("", "DKIM selector (the DNS name <selector>._domainkey.<domain>).")
+    dkim_domain: str = option("", "DKIM signing domain; empty uses the sender address's domain.")
+    dkim_algorithm: str = option("rsa-sha256", "rsa-sha256 or ed25519-sha256.",
+                                 _choice("rsa-sha256", "ed25519-sha256"))
+
+
 def _severity(value: str) -> str | None:
     return None if value in ("error", "warning", "info") else f"expected error, warning or info, got {value!r}"
 
@@ -473,6 +567,11 @@ class Config:
     brief: BriefOptions = section(BriefOptions, "Policy briefs (PDF, DOCX).")
     watch: WatchOptions = section(WatchOptions, "Innovation watch: feeds, fetching, ranking.")
     newsletter: NewsletterOptions = section(NewsletterOptions, "Monthly newsletter: sender, logo, link tracking.")
+    subscribers: SubscriberOptions = section(SubscriberOptions, "Subscribers: where they are stored, consent.")
+    lists: dict[str, ListOptions] = option(_DEFAULT_LISTS, "Mailing lists subscribers choose from, each with its "
+                                           "name per language ([lists.<name>] fr, nl, en).", _lists)
+    smtp: SmtpOptions = section(SmtpOptions, "The SMTP server newsletters and digests are sent through.")
+    mail: MailOptions = section(MailOptions, "Every message sent: links, footer, DKIM signature.")
 
     check: CheckOptions = section(CheckOptions, "What `crebis check` (and `crebis build` before it) reports.")
 
@@ -528,7 +627,10 @@ def _build(cls: type, data: dict[str, Any], prefix: str, problems: list[str]) ->
                 continue
             kwargs[name] = _build(tp, value, f"{dotted}.", problems)
             continue
-        coerced, problem = _coerce(value, tp)
+        if typing.get_origin(tp) is dict:
+            coerced, problem = _build_tables(typing.get_args(tp)[1], value, f"{dotted}.", problems)
+        else:
+            coerced, problem = _coerce(value, tp)
         if problem is None and f.metadata.get("check"):
             problem = f.metadata["check"](coerced)
         if problem:
@@ -536,6 +638,19 @@ def _build(cls: type, data: dict[str, Any], prefix: str, problems: list[str]) ->
         else:
             kwargs[name] = coerced
     return cls(**kwargs)
+
+
+def _build_tables(cls: type, value: Any, prefix: str, problems: list[str]) -> tuple[Any, str | None]:
+    """A table of named tables, such as [lists.newsletter] and [lists.digest]."""
+    if not isinstance(value, dict):
+        return None, "expected a table of tables"
+    tables = {}
+    for name, inner in value.items():
+        if not isinstance(inner, dict):
+            problems.append(f"'{prefix}{name}' must be a table ([{prefix}{name}])")
+            continue
+        tables[name] = _build(cls, inner, f"{prefix}{name}.", problems)
+    return tables, None
 
 
 # Files the project must have for the build to work, by config key.
@@ -589,6 +704,8 @@ def describe(cls: type = Config, prefix: str = "") -> list[tuple[str, str, Any]]
         hint = typing.get_type_hints(cls)[f.name]
         if dataclasses.is_dataclass(hint):
             rows.extend(describe(hint, f"{prefix}{f.name}."))
+        elif typing.get_origin(hint) is dict:
+            rows.append((f"{prefix}{f.name}", f.metadata["doc"], dataclasses.asdict(Config())[f.name]))
         else:
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             rows.append((f"{prefix}{f.name}", f.metadata["doc"], default))
@@ -608,13 +725,15 @@ def _toml_value(value: Any) -> str:
 
 def _toml_tables(name: str, value: dict[str, Any], docs: dict[str, str]) -> list[str]:
     """A table's keys, then its nested tables ([check] then [check.readability])."""
-    lines = [f"\n[{name}]"]
+    lines = [f"\n[{name}]"] + ([f"# {docs[name]}"] if name in docs else [])
     nested = []
     for key, inner in value.items():
         if isinstance(inner, dict):
             nested.extend(_toml_tables(f"{name}.{key}", inner, docs))
         else:
-            lines.append(f"# {docs[f'{name}.{key}']}")
+            doc = docs.get(f"{name}.{key}")
+            if doc:
+                lines.append(f"# {doc}")
             lines.append(f"{key} = {_toml_value(inner)}")
     return (["\n".join(lines)] if len(lines) > 1 else []) + nested
 

@@ -39,6 +39,7 @@ _LAZY = {
     "new": "pipeline.cli.project:new_group",
     "newsletter": "pipeline.cli.newsletter:newsletter",
     "serve": "pipeline.cli.serve:serve",
+    "subscribers": "pipeline.cli.subscribers:subscribers",
     "watch": "pipeline.cli.watch:watch",
 }
 """Every top-level command and where it is defined: imported when it runs."""

@@ -1,0 +1,1 @@
+"""Mail: the subscribers store, per-recipient messages, sending with an exactly-once log, bounces."""
