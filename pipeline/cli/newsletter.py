@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from pipeline.cli import handle_errors, open_project
+
+if TYPE_CHECKING:
+    from pipeline.mail.message import Campaign
+    from pipeline.mail.send import SendOptions, SendReport
+    from pipeline.project import Project
 
 
 @click.group("newsletter")
@@ -27,3 +35,84 @@ def new_command(ctx: click.Context, issue: str) -> None:
     results = load_results(project.results_dir, project.config.languages, themes).results
     for path in create_issue(project.content_dir / "newsletters", issue, project.config.languages, results):
         click.echo(f"created {project.relative(path)}")
+
+
+@newsletter.command("send")
+@click.argument("issue", metavar="YYYY-MM")
+@click.option("--list", "list_name", default="newsletter", show_default=True, help="The list to send it to.")
+@click.option("--dry-run", is_flag=True, help="Render every message and report problems, without connecting.")
+@click.option("--test-to", metavar="ADDRESS", default=None, help="Send each language edition to this one address "
+              "(nothing is logged).")
+@click.option("--resume", is_flag=True, help="Go on with a send that stopped (nobody gets the issue twice).")
+@click.option("--resend-uncertain", is_flag=True, help="With --resume: also send again the messages cut between "
+              "their end and the server's reply (their readers may get them twice).")
+@click.pass_context
+@handle_errors
+def send_command(ctx: click.Context, issue: str, list_name: str, dry_run: bool, test_to: str | None, resume: bool,
+                 resend_uncertain: bool) -> None:
+    """Send the built issue YYYY-MM to the active subscribers of a list, each in their language, exactly once."""
+    from pipeline.mail.editions import newsletter_campaign
+    from pipeline.mail.send import SendOptions
+
+    project = open_project(ctx)
+    campaign = newsletter_campaign(project, issue, list_name)
+    options = SendOptions(dry_run=dry_run, test_to=test_to, resume=resume or resend_uncertain,
+                          resend_uncertain=resend_uncertain)
+    run_send(project, campaign, options)
+
+
+def run_send(project: Project, campaign: Campaign, options: SendOptions) -> None:
+    """Send with a progress bar on stderr and the closing table (shared by the newsletter and the digest)."""
+    from pipeline.mail.send import SendStopped, send_campaign
+
+    bar: list[Any] = []
+
+    def on_start(total: int) -> None:
+        if total:
+            label = "rendering" if options.dry_run else "sending"
+            bar.append(click.progressbar(length=total, label=f"{label} {campaign.id}", file=sys.stderr).__enter__())
+
+    try:
+        report = send_campaign(project, campaign, options, progress=lambda n: bar and bar[0].update(n),
+                               on_start=on_start)
+    except SendStopped as exc:
+        _close(bar)
+        print_send_report(exc.report)
+        raise
+    _close(bar)
+    print_send_report(report)
+    if report.problems or report.this_run["failed"]:
+        sys.exit(1)
+
+
+def _close(bar: list[Any]) -> None:
+    if bar:
+        bar[0].__exit__(None, None, None)
+
+
+def print_send_report(report: SendReport) -> None:
+    """The closing table of a send, then what needs attention (failures, uncertain, problems)."""
+    if report.mode == "dry-run":
+        click.echo(f"{report.campaign}: {report.rendered} message(s) rendered, {len(report.problems)} problem(s)")
+        for problem in report.problems:
+            click.echo(f"  - {problem}")
+        return
+    if report.mode == "test":
+        click.echo(f"{report.campaign}: {report.this_run['sent']} test message(s) sent")
+        for who, reply in report.failures:
+            click.echo(f"  failed {who}: {reply}")
+        return
+    counts = report.counts
+    click.echo(f"{'':10} {'this run':>9} {'in all':>9}")
+    for state in ("sent", "failed", "skipped", "uncertain"):
+        click.echo(f"{state:10} {report.this_run.get(state, 0):>9} {counts.get(state, 0):>9}")
+    if counts.get("queued"):
+        click.echo(f"{'queued':10} {'':>9} {counts['queued']:>9}")
+    click.echo(f"{report.elapsed:.1f} s")
+    for address, reply in report.failures:
+        click.echo(f"  failed    {address}: {reply}")
+    for address in report.uncertain:
+        click.echo(f"  uncertain {address}: cut between the end of the message and the reply; not sent again "
+                   "unless --resend-uncertain")
+    if report.recovered:
+        click.echo(f"{report.recovered} message(s) of the stopped send became uncertain")

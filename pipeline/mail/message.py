@@ -1,0 +1,145 @@
+"""Per-recipient messages: an edition's HTML and text parts with the merge fields filled, and every header.
+
+A `Campaign` is what one send delivers to one list: a newsletter issue or a watch
+digest, one `Edition` per language. `MessageFactory.build` gives each recipient
+their own message: their name, their own unsubscribe and preferences links, a
+unique Message-ID, List-Id, List-Unsubscribe (https and mailto) with RFC 8058
+one-click, Content-Language, multipart/alternative, and a DKIM signature.
+"""
+
+from __future__ import annotations
+
+import binascii
+import datetime
+import email.policy
+import hashlib
+import html
+import secrets
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from urllib.parse import quote, urlsplit
+
+from pipeline.config import Config
+from pipeline.mail import tokens
+from pipeline.mail.dkim import Signer
+
+# Placeholders the editions leave for the sending step (see pipeline/render/newsletter.py).
+NAME, UNSUBSCRIBE, PREFERENCES = "[[recipient_name]]", "[[unsubscribe_url]]", "[[preferences_url]]"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language edition of what is sent: its subject, HTML and plain-text parts with merge fields."""
+
+    lang: str
+    subject: str
+    html: str
+    text: str
+    anonymous_name: str = ""
+    """What fills the name field for a subscriber without a name ("Hello reader,")."""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """What one send delivers to one list: `id` keys the send log (e.g. newsletter/2026-05, digest/2026-W19)."""
+
+    id: str
+    list: str
+    editions: dict[str, Edition]
+
+    def edition_for(self, lang: str, languages: tuple[str, ...]) -> Edition:
+        """The edition in `lang`, else the first configured language that has one."""
+        if lang in self.editions:
+            return self.editions[lang]
+        for other in languages:
+            if other in self.editions:
+                return self.editions[other]
+        return next(iter(self.editions.values()))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    name: str
+    language: str
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable (RFC 2045) with CRLF line ends, by binascii (C) rather than the email package's Python."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    return binascii.b2a_qp(data, istext=True)
+
+
+class MessageFactory:
+    """Builds the message of each recipient of one campaign."""
+
+    def __init__(self, config: Config, campaign: Campaign, signer: Signer | None, key: bytes | None = None):
+        self.config, self.campaign, self.signer = config, campaign, signer
+        self.key = key or tokens.secret()
+        self.service = config.mail.service_url.rstrip("/") + "/"
+        self.host = urlsplit(config.base_url).hostname or "crebis.example.org"
+        options = config.newsletter
+        self.sender = formataddr((options.sender_name, options.sender_address))
+        self.languages = tuple(config.languages)
+        label = config.lists[campaign.list].label(self.languages[0]) if campaign.list in config.lists else ""
+        list_host = f"{campaign.list}.{self.host}"
+        self.list_id = f"{label} <{list_host}>" if label else f"<{list_host}>"
+        self._campaign_tag = hashlib.blake2b(campaign.id.encode(), digest_size=4).hexdigest()
+
+    def links(self, address: str) -> tuple[str, str]:
+        """The recipient's unsubscribe (also the RFC 8058 one-click target) and preferences links."""
+        unsubscribe = f"{self.service}unsubscribe/{tokens.make_token('unsubscribe', address, key=self.key, issued=0)}"
+        preferences = f"{self.service}preferences/{tokens.make_token('preferences', address, key=self.key, issued=0)}"
+        return unsubscribe, preferences
+
+    def message_id(self, address: str) -> str:
+        digest = hashlib.blake2b(address.encode(), digest_size=6).hexdigest()
+        return f"<{self._campaign_tag}.{digest}.{secrets.token_hex(6)}@{self.host}>"
+
+    def build(self, recipient: Recipient, message_id: str | None = None, now: datetime.datetime | None = None
+              ) -> tuple[str, bytes]:
+        """(Message-ID, the whole message as bytes with CRLF line ends, signed if DKIM is configured)."""
+        edition = self.campaign.edition_for(recipient.language, self.languages)
+        message_id = message_id or self.message_id(recipient.address)
+        unsubscribe, preferences = self.links(recipient.address)
+        name = recipient.name or edition.anonymous_name
+        text = (edition.text.replace(NAME, name).replace(UNSUBSCRIBE, unsubscribe)
+                .replace(PREFERENCES, preferences))
+        page = (edition.html.replace(NAME, html.escape(name)).replace(UNSUBSCRIBE, html.escape(unsubscribe))
+                .replace(PREFERENCES, html.escape(preferences)))
+
+        headers = EmailMessage(policy=email.policy.SMTP)
+        headers["From"] = self.sender
+        headers["To"] = Address(display_name=recipient.name, addr_spec=recipient.address)
+        if self.config.newsletter.reply_to:
+            headers["Reply-To"] = self.config.newsletter.reply_to
+        headers["Subject"] = edition.subject
+        headers["Date"] = format_datetime(now or datetime.datetime.now(datetime.UTC))
+        headers["Message-ID"] = message_id
+        headers["List-Id"] = self.list_id
+        headers["Content-Language"] = edition.lang
+        # The email package would turn these long, space-less values into encoded words, which no client
+        # reads as links: they are written as is, folded after the comma.
+        mailto = self.config.mail.unsubscribe_mailto
+        targets = [f"<{unsubscribe}>"]
+        if mailto:
+            targets.append(f"<mailto:{mailto}?subject={quote('unsubscribe ' + unsubscribe.rsplit('/', 1)[1])}>")
+        boundary = f"=_crebis_{secrets.token_hex(12)}"
+        head = headers.as_bytes().split(b"\r\n\r\n", 1)[0] + (
+            "\r\nList-Unsubscribe: " + ",\r\n ".join(targets)
+            + "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nMIME-Version: 1.0\r\n"
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n').encode("ascii")
+        b = boundary.encode()
+        body = b"".join((
+            b"\r\n--", b, b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", _qp(text),
+            b"\r\n--", b, b"\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", _qp(page),
+            b"\r\n--", b, b"--\r\n",
+        ))
+        message = head + body
+        if self.signer is not None:
+            message = self.signer.sign(message) + message
+        return message_id, message
