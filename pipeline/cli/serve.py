@@ -40,3 +40,16 @@ def _preview(ctx: click.Context, host: str, port: int) -> None:
 
     project = open_project(ctx)
     run(project.root, host, port, echo=click.echo)
+
+
+@serve.command("subscriptions")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.pass_context
+@handle_errors
+def subscriptions_command(ctx: click.Context, host: str, port: int) -> None:
+    """Subscribe (double opt-in), confirm, preferences and unsubscribe pages in every language, and the
+    RFC 8058 one-click unsubscribe; CREBIS_SECRET must be set in the environment."""
+    from pipeline.web.base import serve as run
+    from pipeline.web.subscriptions import create_app
+    run(create_app(open_project(ctx)), host, port)

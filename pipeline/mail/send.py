@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -122,17 +121,6 @@ class _Work:
             self.cv.notify_all()
 
 
-def _password(project: Any) -> str:
-    options = project.config.smtp
-    if not options.username:
-        return ""
-    password = os.environ.get(options.password_env, "")
-    if not password:
-        raise MailError(f"smtp.username is {options.username!r} but the environment variable "
-                        f"{options.password_env} (smtp.password_env) is empty: set it to the SMTP password")
-    return password
-
-
 def send_campaign(project: Any, campaign: Campaign, options: SendOptions = SendOptions(),
                   progress: Callable[[int], None] | None = None,
                   on_start: Callable[[int], None] | None = None) -> SendReport:
@@ -155,7 +143,7 @@ def send_campaign(project: Any, campaign: Campaign, options: SendOptions = SendO
     try:
         if options.dry_run:
             return _dry_run(store, campaign, factory, report, started, on_start, progress)
-        server = smtp.Server.from_options(config.smtp, _password(project))
+        server = smtp.Server.from_options(config.smtp, smtp.password(project.config.smtp))
         with store.db.lock(f"send:{campaign.id}") as got:
             if not got:
                 raise MailError(f"another send of {campaign.id} is running: wait for it to finish (a send holds "
@@ -201,7 +189,7 @@ class SendStopped(MailError):
 def _send_test(project: Any, campaign: Campaign, factory: MessageFactory, address: str, report: SendReport,
                started: float) -> SendReport:
     report.mode = "test"
-    server = smtp.Server.from_options(project.config.smtp, _password(project))
+    server = smtp.Server.from_options(project.config.smtp, smtp.password(project.config.smtp))
     connection = smtp.Connection(server)
     try:
         for lang in campaign.editions:

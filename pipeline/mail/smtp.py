@@ -10,6 +10,7 @@ a connection lost after it (the server may have taken it: *uncertain*). The call
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import smtplib
 import ssl
@@ -69,6 +70,17 @@ class Server:
         context = ssl.create_default_context(cafile=self.ca_file or None)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         return context
+
+
+def password(options: SmtpOptions) -> str:
+    """The SMTP password from the environment variable `smtp.password_env` names ("" without a username)."""
+    if not options.username:
+        return ""
+    value = os.environ.get(options.password_env, "")
+    if not value:
+        raise MailError(f"smtp.username is {options.username!r} but the environment variable "
+                        f"{options.password_env} (smtp.password_env) is empty: set it to the SMTP password")
+    return value
 
 
 def _text(reply: bytes | str) -> str:
