@@ -22,7 +22,8 @@ from pipeline.errors import ConfigError
 CONFIG_FILE = "crebis.toml"
 SUPPORTED_LANGUAGES = ("fr", "nl", "en")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_FONT_STACK = 'system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+# System fonts only: MJML turns a font it knows (Roboto among them) into a Google Fonts stylesheet in every email.
+_FONT_STACK = 'system-ui, "Segoe UI", "Helvetica Neue", Arial, sans-serif'
 
 
 def option(default: Any, doc: str, check: typing.Callable[[Any], str | None] | None = None) -> Any:

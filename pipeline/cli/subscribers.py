@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli import handle_errors, open_project
+from pipeline.mail.bounces import process_bounces
 from pipeline.mail.csvimport import import_csv
 from pipeline.mail.store import STATUSES, SubscriberStore
 
@@ -141,3 +142,19 @@ def stats_command(ctx: click.Context, fmt: str) -> None:
         total = sum(per_lang.values())
         click.echo(f"{name:12} {total:6} active  (" + ", ".join(f"{k} {v}" for k, v in per_lang.items()) + ")")
     click.echo(f"forgotten (suppression list): {stats['suppressed']}")
+
+
+@subscribers.command("bounces")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.pass_context
+@handle_errors
+def bounces_command(ctx: click.Context, source: Path) -> None:
+    """Read returned mail and spam complaints from SOURCE (an mbox file or a Maildir folder): hard bounces
+    and complaints stop the address at once, soft bounces after subscribers.soft_bounce_limit in a row."""
+    report = process_bounces(_store(ctx), source)
+    click.echo(f"{report.messages} message(s): {len(report.hard)} hard bounce(s), {len(report.soft)} soft, "
+               f"{len(report.complaints)} complaint(s), {report.unrecognised} not recognised")
+    for address in report.stopped:
+        click.echo(f"  stopped {address}")
+    for address in report.unknown:
+        click.echo(f"  not a subscriber: {address}")

@@ -16,6 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 GMAIL_CLIP_BYTES = 102 * 1000
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _MERGE_FIELD = re.compile(r"^\[\[[a-z_]+\]\]$")
+# What a mail client loads by itself when it opens a message: each one tells a third party who read it when.
+_RESOURCE_ATTRS = {"img": ("src",), "link": ("href",), "script": ("src",), "iframe": ("src",), "source": ("src",),
+                   "video": ("src", "poster"), "audio": ("src",), "input": ("src",), "embed": ("src",),
+                   "object": ("data",), "body": ("background",), "table": ("background",), "td": ("background",)}
+_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])((?:https?:)?//[^'")\s]+)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class EmailRules:
     """UTM parameters every link to `own_hosts` must carry (empty: no UTM expected)."""
     own_hosts: tuple[str, ...] = ()
     max_bytes: int = GMAIL_CLIP_BYTES
+    resource_hosts: tuple[str, ...] | None = None
+    """Hosts images, style sheets and other loaded resources may come from (None: not checked)."""
 
 
 def _style(value: str | None) -> dict[str, str]:
@@ -64,6 +71,7 @@ class _EmailParser(HTMLParser):
         self.images: list[dict[str, str | None]] = []
         self.tables: list[dict[str, str | None]] = []
         self.links: list[str | None] = []
+        self.resources: list[str] = []
         self.coloured_without_background: list[str] = []
         self.hidden_text: list[str] = []
         self.stack: list[_Frame] = []
@@ -79,6 +87,9 @@ class _EmailParser(HTMLParser):
             self.tables.append(attrs)
         elif tag == "a":
             self.links.append(attrs.get("href"))
+        for name in _RESOURCE_ATTRS.get(tag, ()):
+            if attrs.get(name):
+                self.resources.append(str(attrs[name]))
         parent = self.stack[-1] if self.stack else _Frame("", False, False)
         # Mail clients (Gmail among them) drop the styles of <html> and <body>: a background there does not count.
         background = parent.background or (tag not in ("html", "body") and _has_background(attrs, style))
@@ -150,6 +161,14 @@ def check_email(html: str, text: str, rules: EmailRules) -> list[str]:
     for element in parser.coloured_without_background[:5]:
         problems.append(f"text colour without a background colour in {element[:120]}: dark mode would keep "
                         "the colour on a dark background")
+    if rules.resource_hosts is not None:
+        remote = [*parser.resources, *(m.group(1) for m in _CSS_URL.finditer(html))]
+        for url in dict.fromkeys(remote):
+            host = urlsplit(url if "//" in url else "").hostname
+            if host and host not in rules.resource_hosts:
+                problems.append(f"remote resource {url[:100]} is loaded from {host}: only the project's own site "
+                                f"({', '.join(rules.resource_hosts)}) may serve what an email loads (fonts, images, "
+                                "style sheets), or the third party learns who reads it")
     for merge_field in rules.merge_fields:
         for part, content in (("HTML", html), ("text", text)):
             if merge_field not in content:

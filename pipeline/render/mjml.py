@@ -23,7 +23,8 @@ def mjml_version() -> str:
 def render_mjml(source_text: str, source: Path | str | None = None) -> str:
     """Convert MJML to HTML; MRML's complaint becomes a `RenderError` on `source`."""
     try:
-        return mjml2html(source_text, disable_comments=True)
+        # fonts={}: MJML's default web fonts (Roboto, Open Sans…) would make it link a Google Fonts stylesheet.
+        return mjml2html(source_text, disable_comments=True, fonts={})
     except (ValueError, RuntimeError) as exc:  # MRML's parser errors
         message = str(exc).strip() or type(exc).__name__
         raise RenderError(source, f"MJML could not be rendered ({message}): check the layout in "

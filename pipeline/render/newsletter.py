@@ -47,7 +47,8 @@ from pipeline.render.site import page_url
 
 KIND = "newsletter"
 # Placeholders left for the sending step, which fills them in per recipient.
-MERGE_FIELDS = {"recipient_name": "[[recipient_name]]", "unsubscribe_url": "[[unsubscribe_url]]"}
+MERGE_FIELDS = {"recipient_name": "[[recipient_name]]", "unsubscribe_url": "[[unsubscribe_url]]",
+                "preferences_url": "[[preferences_url]]"}
 ATOM = "http://www.w3.org/2005/Atom"
 Node = dict[str, Any]
 
@@ -428,8 +429,9 @@ def render_text(ctx: RenderContext, edition: NewsletterEdition, converted: Conve
         out += ["", "", *wrap(text), *wrap(f"{label}{colon} [{refs.number(href(edition.cta.link))}]")]
     if refs.numbers:
         out += ["", "", *underline(labels["newsletter_links"], "-"), "", *refs.lines()]
-    out += ["", "-- ", *wrap(config.organisation.name), config.organisation.contact,
-            *wrap(labels["newsletter_reason"]),
+    out += ["", "-- ", *wrap(config.organisation.name), *wrap(config.mail.postal_address),
+            config.organisation.contact, "", *wrap(labels["newsletter_reason"]),
+            f"{labels['newsletter_preferences']}{colon} {MERGE_FIELDS['preferences_url']}",
             f"{labels['newsletter_unsubscribe']}{colon} {MERGE_FIELDS['unsubscribe_url']}"]
     # "-- " (with its space) is the signature separator that mail clients recognise.
     return "\n".join(line if line == "-- " else line.rstrip() for line in out) + "\n"
@@ -457,8 +459,9 @@ def build_eml(ctx: RenderContext, edition: NewsletterEdition, html: str, text: s
 
 def email_rules(ctx: RenderContext, edition: NewsletterEdition) -> EmailRules:
     links = Links.for_email(ctx, edition)
+    base_host = urlsplit(ctx.project.config.base_url).hostname or ""
     return EmailRules(lang=edition.lang, preheader=edition.preheader, merge_fields=tuple(MERGE_FIELDS.values()),
-                      utm=links.utm, own_hosts=links.own_hosts)
+                      utm=links.utm, own_hosts=links.own_hosts, resource_hosts=(base_host,))
 
 
 def render_email(ctx: RenderContext, edition: NewsletterEdition, converted: Converted) -> Email:
@@ -566,7 +569,7 @@ def _fail(message_or_errors: Exception) -> Callable[[], bytes]:
 def _edition_data(ctx: RenderContext, edition: NewsletterEdition) -> dict[str, Any]:
     """What an edition's outputs show besides its own file: featured results and the config."""
     return {
-        "config": ctx.config_slice("organisation", "brand", "newsletter"),
+        "config": ctx.config_slice("organisation", "brand", "newsletter", "mail"),
         "mjml": mjml_version(),
         "featured": [(f.slug, f.edition.title, f.edition.summary, f.finding, f.edition.illustrative)
                      for f in edition.featured],

@@ -159,8 +159,9 @@ def test_each_rule_catches_its_breakage(built, rule, message):
 
 def test_rules_on_lang_mismatch_missing_preheader_and_text_part():
     html = ('<html lang="nl"><body style="background:#fff"><div style="background-color:#fff">'
-            '<p style="color:#111">Hi [[recipient_name]] <a href="[[unsubscribe_url]]">x</a></p></div></body></html>')
-    problems = check_email(html, "Hi [[recipient_name]]", rules(preheader=""))
+            '<p style="color:#111">Hi [[recipient_name]] <a href="[[unsubscribe_url]]">x</a> '
+            '<a href="[[preferences_url]]">y</a></p></div></body></html>')
+    problems = check_email(html, "Hi [[recipient_name]] [[preferences_url]]", rules(preheader=""))
     assert problems == [
         "<html lang=\"nl\"> but this edition is in 'fr'",
         "the preheader is empty: inboxes would show the first words of the body instead",
@@ -213,8 +214,9 @@ def test_a_broken_layout_rule_fails_the_build(project_dir):
     write_result(project_dir)
     write_issue(project_dir, langs=("en",))
     layout = project_dir / "layouts/newsletter/parts.mjml"  # the header that issue.mjml imports
-    layout.write_text(layout.read_text().replace('alt="{{ config.organisation.short_name }} – '
-                                                 '{{ config.organisation.name }}"', 'alt=""'), encoding="utf-8")
+    source = layout.read_text()
+    alt = re.search(r'alt="\{\{ logo_alt[^"]*"', source).group(0)
+    layout.write_text(source.replace(alt, 'alt=""'), encoding="utf-8")
     outcome = build(Project.open(project_dir), only={"newsletter"})
     failures = {f.target.output: f.message for f in outcome.report.failed}
     assert "has no alt text" in failures["newsletters/2026-04/en.html"]
@@ -313,3 +315,37 @@ def test_eml_is_byte_identical_across_forced_rebuilds(built):
     first = (built / "outputs/newsletters/2026-04/nl.eml").read_bytes()
     assert build(Project.open(built), only={"newsletter"}, force=True).ok
     assert (built / "outputs/newsletters/2026-04/nl.eml").read_bytes() == first
+
+
+# ---------------------------------------------------------------- privacy by default
+
+
+def test_no_remote_font_and_only_own_resources(built):
+    for lang in ("fr", "nl", "en"):
+        html = out(built, f"newsletters/2026-04/{lang}.html")
+        assert "googleapis" not in html and "Roboto" not in html
+        assert check_email(html, out(built, f"newsletters/2026-04/{lang}.txt"),
+                           rules(lang, resource_hosts=("crebis.example.org",))) == []
+
+
+@pytest.mark.parametrize("injected", [
+    '<link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet">',
+    '<img src="https://tracker.example.net/pixel.gif" alt="">',
+    '<div style="background-image:url(\'https://cdn.example.net/bg.png\');background-color:#fff">x</div>',
+    '<style>@import "https://cdn.example.net/x.css";</style>',
+])
+def test_a_remote_resource_from_another_host_breaks_the_rule(built, injected):
+    html = out(built, "newsletters/2026-04/fr.html").replace("</body>", injected + "</body>")
+    problems = check_email(html, out(built, "newsletters/2026-04/fr.txt"),
+                           rules(resource_hosts=("crebis.example.org",)))
+    assert any((p.startswith("remote resource ") and "example.net" in p) or "googleapis" in p for p in problems)
+
+
+def test_footer_has_the_postal_address_the_reason_and_the_logo_alt_in_each_language(built):
+    alts = {"fr": "accueil du site", "nl": "startpagina van de website", "en": "website home page"}
+    for lang, alt in alts.items():
+        html = out(built, f"newsletters/2026-04/{lang}.html")
+        text = out(built, f"newsletters/2026-04/{lang}.txt")
+        assert "Rue Example 1, 1000 Bruxelles" in html and "Rue Example 1, 1000 Bruxelles" in text
+        assert re.search(rf'<img alt="[^"]*{alt}"', html)
+        assert 'href="[[preferences_url]]"' in html and "[[preferences_url]]" in text
