@@ -22,7 +22,7 @@ from pipeline.errors import MailError
 from pipeline.mail import smtp
 from pipeline.mail.dkim import signer_for
 from pipeline.mail.message import Campaign, MessageFactory, Recipient
-from pipeline.mail.sendlog import Entry, SendLog
+from pipeline.mail.sendlog import Claims, Entry, SendLog
 from pipeline.mail.store import SubscriberStore, normalise_address
 
 # Connections lost in a row, without a message getting through, before the send stops (to be resumed).
@@ -238,7 +238,8 @@ class _Worker:
 
     def __init__(self, run: _Run):
         self.run = run
-        self.log = SendLog(run.store.db.reopen(durable=True), run.log.campaign)
+        # Only claims need an fsync (they go through `run.claims`); the other writes may wait for the next one.
+        self.log = SendLog(run.store.db.reopen(durable=False), run.log.campaign)
         self.connection: smtp.Connection | None = None
 
     def close(self) -> None:
@@ -292,7 +293,7 @@ class _Worker:
             self.connection = smtp.Connection(run.server)
         try:
             reply = self.connection.send(run.sender, entry.address, data,
-                                         lambda: log.claim(entry.address, message_id))
+                                         lambda: run.claims.claim(entry.address, message_id))
         except smtp.Cancelled:
             self.connection = None
             return "skipped" if log.skip(entry.address, "unsubscribed during the send") else None
@@ -334,6 +335,7 @@ class _Run:
     drops: int = 0
 
     def __post_init__(self) -> None:
+        self.claims = Claims(self.store.db.reopen(durable=True), self.log.campaign)
         self.work = _Work(self.log.queued())
         self.rate = _RateLimit(self.options.rate)
         self.sender = self.factory.config.newsletter.sender_address
@@ -379,5 +381,7 @@ def _run(store: SubscriberStore, log: SendLog, factory: MessageFactory, server: 
         run.stop("interrupted")
         for t in threads:
             t.join()
+    finally:
+        run.claims.close()
 
 

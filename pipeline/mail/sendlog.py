@@ -9,6 +9,7 @@ A row is `sent` only after the server's 2xx, and is never sent again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -123,3 +124,58 @@ class SendLog:
                               "WHERE campaign = ? AND address = ? AND state = 'queued'",
                               (reason, now(), self.campaign, address))
         return cur.rowcount == 1
+
+
+class Claims:
+    """The claims (queued → sending) of every sending thread, committed together by one thread.
+
+    A claim must be on disk before its message's last line leaves (a power cut must not
+    forget it), which costs an fsync; batching the claims that arrive meanwhile shares one
+    fsync among all the connections waiting, instead of one each.
+    """
+
+    def __init__(self, db: Database, campaign: str):
+        self.log = SendLog(db, campaign)
+        self.pending: list[list] = []
+        self.closed = False
+        self.cv = threading.Condition()
+        self.thread = threading.Thread(target=self._loop, name="send-log-claims", daemon=True)
+        self.thread.start()
+
+    def claim(self, address: str, message_id: str) -> bool:
+        """Like `SendLog.claim`, durable when it returns."""
+        item: list = [address, message_id, threading.Event(), False, None]
+        with self.cv:
+            if self.closed:
+                raise RuntimeError("the claims were closed")
+            self.pending.append(item)
+            self.cv.notify()
+        item[2].wait()
+        if item[4] is not None:
+            raise item[4]
+        return item[3]
+
+    def _loop(self) -> None:
+        while True:
+            with self.cv:
+                while not self.pending and not self.closed:
+                    self.cv.wait()
+                if not self.pending and self.closed:
+                    return
+                batch, self.pending = self.pending, []
+            try:
+                with self.log.db.transaction():
+                    for item in batch:
+                        item[3] = self.log.claim(item[0], item[1])
+            except Exception as exc:  # every waiting thread hears of it
+                for item in batch:
+                    item[4] = exc
+            for item in batch:
+                item[2].set()
+
+    def close(self) -> None:
+        with self.cv:
+            self.closed = True
+            self.cv.notify()
+        self.thread.join()
+        self.log.db.close()
