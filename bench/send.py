@@ -54,10 +54,10 @@ def serve(port_queue: multiprocessing.Queue, ca_dir: str) -> None:
     ca.issue_cert("127.0.0.1").configure_cert(context)
 
     class Discard:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        async def handle_DATA(self, server, session, envelope):
             return "250 2.0.0 Ok: discarded"
 
-    def auth(server, session, envelope, mechanism, data):  # noqa: ANN001
+    def auth(server, session, envelope, mechanism, data):
         ok = isinstance(data, LoginPassword) and data.login == USER.encode() and data.password == PASSWORD.encode()
         return AuthResult(success=ok, handled=False)
 
