@@ -14,9 +14,9 @@ import datetime
 import email.policy
 import hashlib
 import html
+import re
 import secrets
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from urllib.parse import quote, urlsplit
@@ -66,6 +66,9 @@ class Recipient:
     language: str
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _qp(text: str) -> bytes:
     """Quoted-printable (RFC 2045) with CRLF line ends, by binascii (C) rather than the email package's Python."""
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
@@ -86,7 +89,21 @@ class MessageFactory:
         label = config.lists[campaign.list].label(self.languages[0]) if campaign.list in config.lists else ""
         list_host = f"{campaign.list}.{self.host}"
         self.list_id = f"{label} <{list_host}>" if label else f"<{list_host}>"
+        self._headers: dict[str, bytes] = {}
         self._campaign_tag = hashlib.blake2b(campaign.id.encode(), digest_size=4).hexdigest()
+
+    def _shared_headers(self, edition: Edition) -> bytes:
+        cached = self._headers.get(edition.lang)
+        if cached is None:
+            headers = EmailMessage(policy=email.policy.SMTP)
+            headers["From"] = self.sender
+            if self.config.newsletter.reply_to:
+                headers["Reply-To"] = self.config.newsletter.reply_to
+            headers["Subject"] = edition.subject
+            headers["List-Id"] = self.list_id
+            headers["Content-Language"] = edition.lang
+            cached = self._headers[edition.lang] = headers.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"
+        return cached
 
     def links(self, address: str) -> tuple[str, str]:
         """The recipient's unsubscribe (also the RFC 8058 one-click target) and preferences links."""
@@ -110,16 +127,12 @@ class MessageFactory:
         page = (edition.html.replace(NAME, html.escape(name)).replace(UNSUBSCRIBE, html.escape(unsubscribe))
                 .replace(PREFERENCES, html.escape(preferences)))
 
-        headers = EmailMessage(policy=email.policy.SMTP)
-        headers["From"] = self.sender
-        headers["To"] = Address(display_name=recipient.name, addr_spec=recipient.address)
-        if self.config.newsletter.reply_to:
-            headers["Reply-To"] = self.config.newsletter.reply_to
-        headers["Subject"] = edition.subject
-        headers["Date"] = format_datetime(now or datetime.datetime.now(datetime.UTC))
-        headers["Message-ID"] = message_id
-        headers["List-Id"] = self.list_id
-        headers["Content-Language"] = edition.lang
+        # Headers shared by every recipient of an edition are folded by the email package once; the
+        # recipient's own (To, Date, Message-ID, List-Unsubscribe) are written here.
+        clean = _CONTROL.sub(" ", recipient.name)[:200].strip()  # no CR/LF: a name never adds a header
+        to = formataddr((clean, recipient.address), charset="utf-8") if clean else recipient.address
+        stamp = format_datetime(now or datetime.datetime.now(datetime.UTC))
+        own = f"To: {to}\r\nDate: {stamp}\r\nMessage-ID: {message_id}\r\n".encode()
         # The email package would turn these long, space-less values into encoded words, which no client
         # reads as links: they are written as is, folded after the comma.
         mailto = self.config.mail.unsubscribe_mailto
@@ -127,8 +140,8 @@ class MessageFactory:
         if mailto:
             targets.append(f"<mailto:{mailto}?subject={quote('unsubscribe ' + unsubscribe.rsplit('/', 1)[1])}>")
         boundary = f"=_crebis_{secrets.token_hex(12)}"
-        head = headers.as_bytes().split(b"\r\n\r\n", 1)[0] + (
-            "\r\nList-Unsubscribe: " + ",\r\n ".join(targets)
+        head = self._shared_headers(edition) + own + (
+            "List-Unsubscribe: " + ",\r\n ".join(targets)
             + "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nMIME-Version: 1.0\r\n"
             f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n').encode("ascii")
         b = boundary.encode()

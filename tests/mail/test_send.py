@@ -69,8 +69,22 @@ def test_each_reader_gets_their_edition_with_every_header(send_project, smtp_ser
         assert https in text and https in html
         assert f'lang="{lang}"' in html
     assert "Reader 1" in by_to["reader001@example.org"].get_body(("plain",)).get_content()
+    assert by_to["reader001@example.org"]["To"].addresses[0].display_name == "Reader 1"
     assert len(ids) == 3
     assert "newsletter.crebis.example.org" in by_to["reader000@example.org"]["List-Id"]
+
+
+def test_a_name_with_accents_or_line_breaks_stays_in_the_to_header(send_project, smtp_server):
+    project = Project.open(send_project)
+    store = SubscriberStore.open(project)
+    store.add("chloe@example.org", name="Chloé Dubois")
+    store.add("mallory@example.org", name="Mallory\r\nBcc: victim@example.net")
+    store.close()
+    send(project)
+    by_to = {m["To"].addresses[0].addr_spec: m for m in smtp_server.handler.parsed()}
+    assert by_to["chloe@example.org"]["To"].addresses[0].display_name == "Chloé Dubois"
+    assert by_to["mallory@example.org"]["Bcc"] is None
+    assert smtp_server.handler.received() == {"chloe@example.org": 1, "mallory@example.org": 1}
 
 
 @pytest.mark.parametrize("algorithm", ["rsa-sha256", "ed25519-sha256"])
