@@ -238,3 +238,15 @@ def test_cli_table(send_project, smtp_server):
     assert result.exit_code == 0, result.output
     assert re.search(r"^sent\s+3\s+3$", result.output, re.M)
     assert re.search(r"^uncertain\s+0\s+0$", result.output, re.M)
+
+
+def test_two_sends_of_one_issue_cannot_run_at_once(send_project, smtp_server):
+    project = Project.open(send_project)
+    subscribe(project, 2)
+    store = SubscriberStore.open(project)
+    with store.db.lock(f"send:newsletter/{ISSUE}") as got:  # as another process sending this issue would
+        assert got
+        with pytest.raises(MailError, match=r"another send of newsletter/2026-04 is running"):
+            send(project)
+    assert smtp_server.handler.messages == []
+    assert send(project).counts["sent"] == 2
