@@ -37,7 +37,7 @@ def test_html_is_accessible_and_one_sentence_a_line(built):
     assert "font-size: 1.25rem" in page and "hyphens: manual" in page and "text-align: left" in page
     assert 'href="https://crebis.example.org/nl/results/housing-first/"' in page
     # the brand's font stack reaches the style sheet as CSS, not HTML-escaped (which would drop it)
-    assert 'font-family: system-ui, "Segoe UI", Roboto' in page
+    assert 'font-family: system-ui, "Segoe UI", "Helvetica Neue"' in page
 
 
 def test_text_has_short_lines(built):
