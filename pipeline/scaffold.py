@@ -31,11 +31,13 @@ recommendations:
   - text: "TODO: what should be done."
     addressee: "TODO: who should do it"
 figures: []
+# In the body, cite sources as [@key], with the keys of content/references.bib.
+# Every TODO must be written before status: published.
 ---
 
 ## {section}
 
-TODO: the text of the result. Cite sources with [@key] (keys from content/references.bib).
+TODO: the text of the result.
 """
 
 _STUB_WORDS = {

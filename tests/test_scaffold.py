@@ -48,3 +48,24 @@ def test_new_result_refuses_bad_or_taken_slugs(project_dir):
     new_result(project, "housing-first")
     with pytest.raises(CrebisError, match="already exists"):
         new_result(project, "housing-first")
+
+
+def test_the_new_result_stub_builds_once_its_todos_are_written_and_it_is_published(project_dir):
+    project = Project.open(project_dir)
+    paths = new_result(project, "housing-first-evaluation", today=datetime.date(2026, 11, 26))
+    for path in paths:
+        path.write_text(path.read_text(encoding="utf-8").replace("status: draft", "status: published"),
+                        encoding="utf-8")
+    themes = load_themes(project_dir / "content/themes.yaml")
+    loaded = load_results(project.results_dir, project.config.languages, themes)
+    # published with its markers: each one an error with its line, nothing else
+    assert {e.message.split(" (")[0] for e in loaded.errors} == {
+        f"unfinished: 'TODO' in {where}" for where in ("title", "authors[1].name", "summary", "key_findings[1]",
+                                                       "recommendations[1].text", "recommendations[1].addressee",
+                                                       "body")}
+    assert all(e.line for e in loaded.errors)
+    for path in paths:
+        path.write_text(path.read_text(encoding="utf-8").replace("TODO: ", ""), encoding="utf-8")
+    outcome = build(project)
+    assert outcome.ok, [f.message for f in outcome.report.failed] + [str(e) for e in outcome.content_errors]
+    assert (project.outputs_dir / "site/fr/results/housing-first-evaluation/index.html").is_file()

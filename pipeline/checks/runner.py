@@ -29,7 +29,8 @@ def _in_scope(path: Path, paths: list[Path] | None) -> bool:
 
 
 def _content_finding(project: Project, error: ContentError) -> Finding:
-    rule = "alt-text" if "alt text" in error.message else "content"
+    rule = "alt-text" if "alt text" in error.message else "unfinished" if error.message.startswith("unfinished:") \
+        else "content"
     return Finding(project.relative(error.path), error.line, None, "error", rule, error.message)
 
 

@@ -17,8 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pipeline.config import SUPPORTED_LANGUAGES
-from pipeline.content.frontmatter import Document, check_characters, check_size, load_yaml, locate, position, split
+from pipeline.content.frontmatter import (
+    Document,
+    check_characters,
+    check_size,
+    compose,
+    load_yaml,
+    locate,
+    position,
+    split,
+)
 from pipeline.content.images import image_problem
 from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme
 from pipeline.errors import ContentError
@@ -317,6 +328,48 @@ def body_problems(path: Path, doc: Document, declared: set[str]) -> list[BodyPro
     return problems
 
 
+TODO_MARKER = "TODO"
+"""What `crebis new`, `crebis newsletter new` and `crebis import` write where a person has to write."""
+_TODO = re.compile(rf"\b{TODO_MARKER}\b")
+
+
+def unfinished(doc: Document) -> list[tuple[int, int, str]]:
+    """(line, column, where) of every TODO marker in the front matter's values and in the body.
+
+    YAML comments are not published, so a marker there is not counted.
+    """
+    found = []
+    stack = [((), compose(doc.front_matter))]
+    while stack:
+        keys, node = stack.pop()
+        if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+            for match in _TODO.finditer(node.value):
+                # a plain or quoted value on one line: the marker's column is known; else the value's start
+                one_line = node.start_mark.line == node.end_mark.line and node.style in (None, "", '"', "'")
+                column = node.start_mark.column + match.start() + (1 if node.style in ('"', "'") else 0) + 1 \
+                    if one_line else node.start_mark.column + 1
+                found.append((node.start_mark.line + 2, column, _dotted(keys) or "front matter"))
+                break
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(((*keys, str(k.value)), v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(((*keys, i), v) for i, v in enumerate(node.value))
+    for offset, line in enumerate(doc.body.split("\n")):
+        match = _TODO.search(line)
+        if match:
+            found.append((doc.body_line + offset, match.start() + 1, "body"))
+    return sorted(found)
+
+
+def check_finished(path: Path, doc: Document, published: bool, errors: list[ContentError]) -> None:
+    """A published file may hold no TODO marker: each one is an error at its line."""
+    if not published:
+        return
+    for line, column, where in unfinished(doc):
+        errors.append(ContentError(path, f"unfinished: '{TODO_MARKER}' in {where} (column {column}) of a published "
+                                   f"file: write the text, or set status: draft until it is done", line=line))
+
+
 def check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
     """The body problems the loader refuses, as errors."""
     errors.extend(ContentError(path, p.message, line=p.line) for p in body_problems(path, doc, declared))
@@ -430,6 +483,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
         r.error(("url",), f"'url' must be a web address starting with https://, got {url[:80]!r}")
     declared = {str(f.get("file")) for f in r.items(d.get("figures"), ("figures",)) if isinstance(f, dict)}
     check_body(path, doc, declared, errors)
+    check_finished(path, doc, status == "published", errors)
     if len(errors) > before:
         return None
     assert title and date and summary and status  # guaranteed by the checks above

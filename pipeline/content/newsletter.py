@@ -18,7 +18,15 @@ from typing import Any
 
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import split
-from pipeline.content.load import IMAGE, FrontMatterReader, check_body, check_keys, did_you_mean, read_document
+from pipeline.content.load import (
+    IMAGE,
+    FrontMatterReader,
+    check_body,
+    check_finished,
+    check_keys,
+    did_you_mean,
+    read_document,
+)
 from pipeline.content.model import STATUSES, Edition, Result
 from pipeline.errors import ContentError, CrebisError
 
@@ -241,6 +249,7 @@ def load_newsletter_edition(path: Path, issue: str, lang: str, results: dict[str
     highlights = r.highlights(d.get("watch"))
     cta = r.cta(d.get("cta"))
     check_body(path, doc, set(), errors)
+    check_finished(path, doc, status == "published", errors)
     if len(errors) > before:
         return None
     assert subject and preheader and date  # guaranteed by the checks above

@@ -16,6 +16,7 @@ and the text part say the same thing and number the same links.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import email.policy
 import hashlib
@@ -610,6 +611,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     published: dict[str, list[tuple[NewsletterEdition, _Edition]]] = {lang: [] for lang in ctx.languages}
     for newsletter in loaded.newsletters:
         editions = [e for e in newsletter.editions if drafts or e.status == "published"]
+        newsletter = dataclasses.replace(newsletter, editions=tuple(editions))  # no link to a draft sibling
         for edition in editions:
             memo = _Edition(ctx, edition)
             published[edition.lang].append((edition, memo))

@@ -17,6 +17,7 @@ Discovery files (sitemap, robots, feeds, icons) are made by `pipeline.render.sit
 
 from __future__ import annotations
 
+import dataclasses
 import html as htmllib
 import json
 import re
@@ -407,6 +408,8 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     targets: list[Target] = []
     for result in ctx.results:
         editions = [e for e in result.editions if drafts or e.status == "published"]
+        # a page links (and hreflangs) only the editions published beside it, never a draft
+        result = dataclasses.replace(result, editions=tuple(editions))
         for edition in editions:
             targets.append(Target(
                 output=f"site/{page_path(edition.lang, result.slug)}", kind=KIND, lang=edition.lang,

@@ -181,3 +181,9 @@ def test_brand_colours_below_aa(tmp_path):
     fix = found[0].suggestion.split()[5]
     assert accessibility.contrast(fix, "#ffffff") >= 4.5
     assert not list(accessibility.brand_contrast(tmp_path, Config()))
+
+
+def test_todo_markers_are_not_acronyms():
+    file = checked("en", summary="TODO: three sentences. The CPAS helps.", findings=("TODO: a finding.",))
+    acronyms = [f.message for f in prose.acronyms(file, file.texts["summary"], OPTIONS)]
+    assert acronyms == ["acronym CPAS is not spelled out at its first use in the summary"]

@@ -249,3 +249,22 @@ def test_code_keeps_its_text(project_dir, themes):
     body = "\nRun `<script>` here.\n\n```html\n<a href=\"javascript:x\">y</a>\n## not a heading\n```\n"
     (directory / "en.md").write_text(edition_text("en") + body, encoding="utf-8")
     assert load(project_dir, themes).errors == []
+
+
+def test_a_published_edition_with_todo_markers_is_refused_at_each_marker(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",), title='"TODO: titre"',
+                             figures='\n  - file: chart.png\n    alt: "TODO: describe"\n    caption: "C"')
+    text = edition_text("fr").replace("figures:", "# TODO: a comment is never published\nfigures:")
+    text = text.replace('alt: "Un graphique en barres."', 'alt: "TODO: describe"').replace(
+        '"Le logement d\'abord à Bruxelles"', '"TODO: titre"')
+    (directory / "fr.md").write_text(text + "\nTODO: la suite.\n", encoding="utf-8")
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:2: unfinished: 'TODO' in title (column 9) of a published file: "
+        "write the text, or set status: draft until it is done",
+        "content/results/housing-first/fr.md:20: unfinished: 'TODO' in figures[1].alt (column 11) of a published "
+        "file: write the text, or set status: draft until it is done",
+        "content/results/housing-first/fr.md:35: unfinished: 'TODO' in body (column 1) of a published file: "
+        "write the text, or set status: draft until it is done",
+    ]
+    (directory / "fr.md").write_text(text.replace("status: published", "status: draft"), encoding="utf-8")
+    assert load(project_dir, themes).errors == []

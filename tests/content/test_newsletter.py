@@ -221,3 +221,15 @@ def test_new_issue_command(project_dir):
     assert "  - housing-first" in (project_dir / "content/newsletters/2026-04/en.md").read_text()
     again = runner.invoke(main, ["-C", str(project_dir), "newsletter", "new", "2026-04"])
     assert again.exit_code == 1 and "already exists" in again.output and "Traceback" not in again.output
+
+
+def test_a_published_stub_is_refused_at_each_todo_but_not_its_comments(project_dir):
+    paths = create_issue(project_dir / "content/newsletters", "2026-05", list(LANGS), [])
+    for path in paths:
+        path.write_text(path.read_text(encoding="utf-8").replace("status: draft", "status: published"),
+                        encoding="utf-8")
+    found = errors(project_dir)
+    assert {(file, line) for file, line, _ in found if file == "2026-05/fr.md"} == {
+        ("2026-05/fr.md", 2), ("2026-05/fr.md", 3), ("2026-05/fr.md", 21), ("2026-05/fr.md", 22),
+        ("2026-05/fr.md", 26)}
+    assert all(message.startswith("unfinished: 'TODO' in ") for _, _, message in found)

@@ -142,3 +142,13 @@ def test_language_index_and_root(built_site):
 def test_golden_page(built_site, golden):
     html, _ = page(built_site, "fr")
     golden("site/housing-first-fr.html", html)
+
+
+def test_a_draft_sibling_is_never_linked(project_dir):
+    directory = write_result(project_dir)
+    (directory / "en.md").write_text(edition_text("en", status="draft", title='"TODO: title"'), encoding="utf-8")
+    assert build(Project.open(project_dir), only={"site"}).ok
+    html, outline = page(project_dir, "fr")
+    assert {link["hreflang"] for link in outline.links if link.get("rel") == "alternate"} == {"nl"}
+    assert [a["hreflang"] for a in outline.anchors if a.get("hreflang")] == ["nl"]
+    assert "TODO" not in html and "/en/" not in html
