@@ -152,6 +152,11 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     # A file with a check error builds nothing, and its previous outputs stay as they were.
     blocked = tuple(sorted({f.file for f in checks.errors}))
     targets = [t for t in planned.targets if project.relative(t.source) not in blocked]
+    # So does a broken bibliography, for every target that cites it: they would each fail the same way.
+    bibliography = project.path(project.config.brief.bibliography)
+    if project.relative(bibliography) in blocked:
+        blocked += tuple(sorted({project.relative(t.source) for t in targets if bibliography in t.inputs}))
+        targets = [t for t in targets if bibliography not in t.inputs]
     # ... and so do the outputs that show it (indexes, feeds, its siblings' language links).
     failing = {project.root / f.rstrip("/") for f in (*planned.failed, *blocked)} | {
         t.source for t in targets if t.broken}

@@ -31,6 +31,13 @@ class Finding:
         return (self.file, self.line or 0, self.column or 0, self.rule, self.message)
 
 
+def content_rule(message: str) -> str:
+    """The rule a loader error is reported under."""
+    if "alt text" in message:
+        return "alt-text"
+    return "unfinished" if message.startswith("unfinished:") else "content"
+
+
 @dataclass(frozen=True)
 class HardSentence:
     """One of a text's hardest sentences: where it is, how long, and its Flesch-scale score alone."""
@@ -75,6 +82,11 @@ class CheckReport:
     def sorted(self) -> CheckReport:
         return CheckReport(sorted(self.findings, key=Finding.sort_key),
                            sorted(self.documents, key=lambda d: (d.path, d.kind)))
+
+    @property
+    def files(self) -> int:
+        """How many files were checked."""
+        return len({d.path for d in self.documents})
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -9,7 +9,9 @@ subscribers).
   digest: the intro and the notes of the stories kept (a note without a language is in the first one). The
   stories' titles are the sources' own.
 
-Loading errors (bad keys, a missing result) are the loaders' own, reported by the build and the watch commands.
+A newsletter's loading errors (bad keys, a missing result, a TODO left in a published issue) and the
+accessibility rules of its body (link text, alt text, headings, link schemes) are reported too, as for a
+result; a worksheet's are the watch commands' own.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from pathlib import Path
 import yaml
 
 from pipeline.checks.document import CheckedFile, Text, _front_nodes, _scalar_segment
-from pipeline.checks.findings import CheckReport
+from pipeline.checks.findings import CheckReport, Finding, content_rule
 from pipeline.checks.glossary import Glossary
-from pipeline.checks.rules import prose
+from pipeline.checks.rules import accessibility, prose
 from pipeline.checks.rules.texts import text_findings
 from pipeline.checks.text import Lines, Segment, body_segments, sentences
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import split
+from pipeline.content.model import Result
+from pipeline.content.newsletter import LoadedNewsletters, load_newsletter
 from pipeline.errors import ContentError
 from pipeline.project import Project
 
@@ -66,12 +70,15 @@ def read_newsletter(path: Path, relative: str, lang: str, source: str) -> Checke
 
 
 def check_newsletters(project: Project, glossaries: dict[str, Glossary], report: CheckReport,
-                      in_scope) -> None:
-    """The prose rules over every newsletter edition in scope."""
+                      in_scope, results: list[Result] | None = None) -> None:
+    """The prose and accessibility rules over every newsletter edition in scope, and its loading errors
+    (checked against `results`, the project's loaded results)."""
     options = project.config.check
     root = project.content_dir / "newsletters"
     if not root.is_dir():
         return
+    loading = _loading_errors(project, root, in_scope, results) if results is not None else []
+    before = len(report.findings)
     for md in sorted(root.glob("*/*.md")):
         lang = md.stem
         if lang not in project.config.languages or lang not in SUPPORTED_LANGUAGES or not in_scope(md.resolve()):
@@ -81,10 +88,30 @@ def check_newsletters(project: Project, glossaries: dict[str, Glossary], report:
             file = read_newsletter(md, project.relative(md), lang, source)
         except (UnicodeDecodeError, ContentError, ValueError):
             continue  # the newsletter loader's error says what is wrong
+        report.findings.extend(accessibility.body(file, options))
         text = file.texts[KIND]
         stats, _ = prose.document_stats(file, text, options)
         report.documents.append(stats)
         report.findings.extend(text_findings(file, text, stats, glossaries[lang], options))
+    # the loader refuses what the accessibility rules found (alt text, headings, links): say it once
+    known = {(f.file, f.line, f.message) for f in report.findings[before:]}
+    report.findings.extend(f for f in loading if (f.file, f.line, f.message) not in known)
+
+
+def _loading_errors(project: Project, root: Path, in_scope, results: list[Result]) -> list[Finding]:
+    """What the newsletter loader refuses in the issues in scope, as the build would report it (drafts allowed:
+    featuring a draft result is the build's to judge, with or without --drafts)."""
+    languages = project.config.languages
+    by_slug = {r.slug: r for r in results}
+    found = []
+    for directory in sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))):
+        if not any(in_scope(md.resolve()) for md in directory.glob("*.md")):
+            continue
+        loaded = LoadedNewsletters()
+        load_newsletter(directory, languages, by_slug, project.results_dir, loaded, drafts=True)
+        found += [Finding(project.relative(e.path), e.line, None, "error", content_rule(e.message), e.message)
+                  for e in loaded.errors if in_scope(e.path.resolve()) or e.path == directory]
+    return found
 
 
 def _is_true(node: yaml.Node | None) -> bool:

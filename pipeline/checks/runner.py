@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import read_file
-from pipeline.checks.findings import CheckReport, Finding
+from pipeline.checks.findings import CheckReport, Finding, content_rule
 from pipeline.checks.glossary import Glossary, load_glossary
 from pipeline.checks.newsletters import check_digests, check_newsletters
-from pipeline.checks.rules import accessibility, prose, translations
+from pipeline.checks.rules import accessibility, citations, prose, translations
 from pipeline.checks.rules.texts import text_findings
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
@@ -29,9 +29,8 @@ def _in_scope(path: Path, paths: list[Path] | None) -> bool:
 
 
 def _content_finding(project: Project, error: ContentError) -> Finding:
-    rule = "alt-text" if "alt text" in error.message else "unfinished" if error.message.startswith("unfinished:") \
-        else "content"
-    return Finding(project.relative(error.path), error.line, None, "error", rule, error.message)
+    return Finding(project.relative(error.path), error.line, None, "error", content_rule(error.message),
+                   error.message)
 
 
 def check_project(project: Project, paths: Iterable[Path | str] | None = None, cached: bool = False,
@@ -76,9 +75,10 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
     for error in loaded.errors:
         folder = error.path if error.path.parent == results_dir else error.path.parent
         errors_by_folder.setdefault(folder, []).append(error)
+    bibliography = citations.Bibliography(project.path(config.brief.bibliography), project.relative)
     cache = None
     if cached:
-        shared = [project.path(config.watch.themes), project.path(config.brief.bibliography), *glossary_files]
+        shared = [project.path(config.watch.themes), bibliography.path, *glossary_files]
         notices: list[str] = []
         cache = CheckCache(project.state_dir / "checks.sqlite", shared, dataclasses.asdict(config), notices)
         report.findings.extend(Finding(".crebis/checks.sqlite", None, None, "info", "state", notice)
@@ -90,24 +90,31 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
             hit = cache.get(directory, fingerprint) if cache else None
             if hit is None:
                 fresh = CheckReport()
-                check_rules(project, directory, documents, glossaries, times, scope, fresh)
+                check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography)
                 if cache:
                     cache.put(directory, fingerprint, fresh.findings, fresh.documents)
                 hit = (fresh.findings, fresh.documents)
             report.findings.extend(hit[0])
             report.documents.extend(hit[1])
             _add_loading_errors(project, directory, errors_by_folder.get(directory, []), scope, hit[0], report)
+        # A broken bibliography is reported once, however many files cite it (and kept while it is unchanged).
+        found = [bibliography.problem] if bibliography.problem else []
+        if cache is not None and bibliography.read:
+            cache.put(bibliography.path, cache.shared, found, [])
+        elif cache is not None:
+            found = (cache.get(bibliography.path, cache.shared) or ([], []))[0]
+        report.findings.extend(found)
     finally:
         if cache is not None:
             cache.close()
-    check_newsletters(project, glossaries, report, lambda path: _in_scope(path, scope))
+    check_newsletters(project, glossaries, report, lambda path: _in_scope(path, scope), loaded.results)
     check_digests(project, glossaries, report, lambda path: _in_scope(path, scope))
     return report.sorted()
 
 
 def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[bytes, Document]],
                 glossaries: dict[str, Glossary], times: dict[Path, float], scope: list[Path] | None,
-                report: CheckReport) -> None:
+                report: CheckReport, bibliography: citations.Bibliography | None = None) -> None:
     """The rules on one result folder, over the editions as the loader read them: prose, accessibility,
     translations."""
     config, options = project.config, project.config.check
@@ -120,6 +127,8 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
         source = raw.decode("utf-8").removeprefix("\ufeff")
         file = read_file(md, project.relative(md), lang, source, doc)
         report.findings.extend(accessibility.body(file, options))
+        if bibliography is not None:
+            report.findings.extend(citations.unknown_keys(file, bibliography))
         for text in file.texts.values():
             stats, _ = prose.document_stats(file, text, options)
             report.documents.append(stats)

@@ -32,7 +32,7 @@ def format_text(report: CheckReport, colour: bool) -> str:
         lines.append("")
     counts = {s: report.count(s) for s in ("error", "warning", "info")}
     total = (f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
-             f"in {len({d.path for d in report.documents})} file(s)")
+             f"in {report.files} file(s)")
     lines.append(click.style(total, fg="red" if counts["error"] else "green", bold=True) if colour else total)
     return "\n".join(lines)
 

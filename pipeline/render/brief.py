@@ -88,7 +88,8 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
 def render_pdf(ctx: RenderContext, result: Result, edition: Edition) -> Rendered:
     """The PDF/UA-1 brief; a page count over `brief.max_pages` is a warning."""
     source = ctx.project.relative(edition.path)
-    pdf = compile_typst(typst_source(ctx, result, edition), ctx.project.root, source, date=edition.date)
+    pdf = compile_typst(typst_source(ctx, result, edition), ctx.project.root, source, date=edition.date,
+                        content=f"---\n{edition.front_matter}\n---\n{edition.body}")
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     budget = ctx.project.config.brief.max_pages
     warnings = ()

@@ -10,19 +10,23 @@ from importlib import metadata
 from pathlib import Path
 
 import font_source_sans_pro
+import manimgx_fonts
+import noto_cjk_sans_otc
 import typst
 
 from pipeline.errors import RenderError
 
 # Source Sans (SIL OFL) comes from PyPI with crebis, so a PDF looks the same on every machine;
-# system fonts are ignored for the same reason.
+# system fonts are ignored for the same reason. The Noto fonts (SIL OFL, from PyPI too) show what
+# Source Sans lacks: symbols, emoji, Chinese, Japanese and Korean, other scripts (layouts list them).
 FONT = "Source Sans Pro"
 
 
 @functools.cache
 def font_paths() -> list[str]:
     """Folders of the fonts crebis ships."""
-    return [str(Path(font_source_sans_pro.__file__).parent / "files")]
+    return [str(Path(font_source_sans_pro.__file__).parent / "files"), str(Path(manimgx_fonts.__file__).parent),
+            str(Path(noto_cjk_sans_otc.__file__).parent)]
 
 
 @functools.cache
@@ -31,11 +35,15 @@ def typst_version() -> str:
     return metadata.version("typst")
 
 
+_NO_GLYPH = re.compile(r'the text `"(.+?)"` could not be displayed')
+
+
 def compile_typst(source: str, root: Path, source_file: Path | str | None = None,
-                  date: datetime.date | None = None) -> bytes:
+                  date: datetime.date | None = None, content: str | None = None) -> bytes:
     """Compile Typst `source` (files resolved under `root`) to PDF/UA-1 bytes.
 
-    `date` fixes the PDF's creation date, so that the same input gives the same file.
+    `date` fixes the PDF's creation date, so that the same input gives the same file. With `content`
+    (the text of `source_file`), a character no font can show is reported at its line there.
     """
     timestamp = None
     if date is not None:
@@ -46,16 +54,22 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
             pdf_standards=["ua-1"], timestamp=timestamp,
         )
     except typst.TypstError as exc:
-        raise typst_error(exc, source_file) from None
+        raise typst_error(exc, source_file, content) from None
 
 
 _LOCATION = re.compile(r"┌─ (?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)")
 
 
-def typst_error(exc: typst.TypstError, source_file: Path | str | None) -> RenderError:
+def typst_error(exc: typst.TypstError, source_file: Path | str | None, content: str | None = None) -> RenderError:
     """A typst failure blamed where it is: a layout file of the project (`layouts/brief/brief.typ:12`), once
-    for every target, or else the content file the generated document came from."""
+    for every target, or else the content file the generated document came from (at the line of a character
+    no font can show, with the file's `content`)."""
     message = getattr(exc, "message", None) or str(exc)
+    glyph = _NO_GLYPH.search(message)
+    if glyph and content and glyph.group(1) in content and source_file is not None:
+        line = content.count("\n", 0, content.index(glyph.group(1))) + 1
+        return RenderError(f"{source_file}:{line}", f"no font crebis ships can show “{glyph.group(1)}”: "
+                           "write it another way, or leave it out of the brief")
     for match in _LOCATION.finditer(getattr(exc, "diagnostic", None) or ""):
         if not match.group("file").startswith("__typst"):  # a real file under the project root
             where = f"{match.group('file').lstrip('/')}:{match.group('line')}"

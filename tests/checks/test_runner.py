@@ -6,11 +6,12 @@ import shutil
 import time
 
 from click.testing import CliRunner
-from projects import REPO, write_result
+from projects import REPO, edition_text, write_result
 
 from pipeline.checks import check_project
 from pipeline.cli import main
 from pipeline.project import Project
+from pipeline.publish import build
 
 FINDING_KEYS = ["file", "line", "column", "severity", "rule", "message", "suggestion", "length"]
 DOCUMENT_KEYS = ["path", "language", "kind", "words", "sentences", "syllables", "readability", "profile", "hardest"]
@@ -175,3 +176,59 @@ def test_digests_check_what_the_centre_writes_in_each_language(project_dir):
         ("content/watch/curation/2026-W47.yaml", "fr", "digest")}
     found = sorted((f.line, f.rule) for f in report.findings)
     assert found == [(3, "passive"), (10, "negations")]  # the intro and the kept story's note, not the others
+
+
+BIB = "@book{doe2020, author={Doe, Jane}, title={Housing}, year={2020}, publisher={P}}\n"
+
+
+def test_unknown_citation_keys_are_found_at_their_line(project_dir):
+    directory = write_result(project_dir)
+    (project_dir / "content/references.bib").write_text(BIB, encoding="utf-8")
+    for lang in ("fr", "nl", "en"):
+        (directory / f"{lang}.md").write_text(
+            edition_text(lang) + "\nSee [@doe2020; @nokey] and jane@example.org.\n\n`@code` [x](https://x.org/@y)\n",
+            encoding="utf-8")
+    report = check_project(Project.open(project_dir))
+    found = [(f.file, f.line, f.column, f.message) for f in report.findings if f.rule == "citation"]
+    assert found == [(f"content/results/housing-first/{lang}.md", 34, 16, "unknown citation key 'nokey': it is "
+                      "not in content/references.bib") for lang in ("en", "fr", "nl")]
+
+
+def test_a_broken_bibliography_is_reported_once_and_builds_nothing_that_cites_it(project_dir):
+    directory = write_result(project_dir)
+    (project_dir / "content/references.bib").write_text(BIB + "@misc{x, title={unclosed}\n", encoding="utf-8")
+    for lang in ("fr", "nl", "en"):
+        (directory / f"{lang}.md").write_text(edition_text(lang) + "\nSee [@doe2020].\n", encoding="utf-8")
+    project = Project.open(project_dir)
+    (finding,) = [f for f in check_project(project).findings if f.rule in ("bibliography", "citation")]
+    assert (finding.file, finding.line, finding.severity) == ("content/references.bib", 2, "error")
+    assert finding.message.startswith("the bibliography cannot be read: ")
+    outcome = build(project)
+    assert outcome.report.failed == []
+    assert [f.file for f in outcome.content_errors] == ["content/references.bib"]
+    assert not (project_dir / "outputs/briefs/housing-first").exists()
+    # a second (cached) build says it again
+    assert [f.file for f in build(project).content_errors] == ["content/references.bib"]
+
+
+ISSUE = """---
+subject: "La lettre d'avril"
+preheader: "Une étude, deux rendez-vous."
+date: 2026-04-16
+---
+
+L'édito. Pour lire l'étude, [cliquez ici](https://crebis.example.org/fr/).
+
+Et [ceci](javascript:alert(1)).
+"""
+
+
+def test_newsletters_are_checked_too(project_dir):
+    directory = project_dir / "content/newsletters/2026-04"
+    directory.mkdir(parents=True)
+    (directory / "fr.md").write_text(ISSUE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["-C", str(project_dir), "check", str(directory / "fr.md")])
+    assert result.exit_code == 1
+    assert "7:29  error    link text “cliquez ici” does not say where the link goes  [link-text]" in result.output
+    assert "9:11  error    a 'javascript:' link cannot be published" in result.output
+    assert result.output.strip().endswith("2 error(s), 0 warning(s), 0 info in 1 file(s)")

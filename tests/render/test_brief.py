@@ -224,3 +224,23 @@ def test_a_thematic_break_and_highlighted_code_build_the_pdf(project_dir):
     assert outcome.ok, [f.message for f in outcome.report.failed]
     text = text_of(pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-en.pdf"))
     assert "Before." in text and "After." in text and "x = 1" in text
+
+
+def test_characters_source_sans_lacks_fall_back_to_the_bundled_noto_fonts(project_dir):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "fr.md").write_text(edition_text("fr") + "\nMerci \U0001F64F, 世界 et ✓.\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    reader = pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-fr.pdf")
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in (page["/Resources"].get("/Font") or {}).values()
+             for font in [font.get_object()]}
+    assert any("NotoEmoji" in f for f in fonts) and any("NotoSansCJK" in f for f in fonts), fonts
+
+
+def test_a_character_no_font_can_show_is_reported_at_its_line(project_dir):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "fr.md").write_text(edition_text("fr") + "\nUn hiéroglyphe \U00013000 ici.\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    (failure,) = [f for f in outcome.report.failed if f.target.output.endswith(".pdf")]
+    assert failure.message.startswith("content/results/housing-first/fr.md:34: no font crebis ships can show")

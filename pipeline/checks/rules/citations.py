@@ -1,0 +1,105 @@
+"""Citations: every `[@key]` of a file is in the bibliography, and the bibliography itself can be read.
+
+The build's pandoc worker refuses an unknown key without a line; this rule finds the same keys
+first, at their line and column, and reads the bibliography once for a whole run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pipeline.checks.document import CheckedFile
+from pipeline.checks.findings import Finding
+from pipeline.errors import RenderError
+from pipeline.render.pandoc import run_pandoc
+
+# Pandoc's citation syntax: '@' not after a letter, digit or '@' (so not an email address), then a key
+# of letters, digits and internal punctuation, or any key in braces.
+_CITE = re.compile(r"(?<![\w@.])@(?:\{(?P<braced>[^{}\s]+)\}|(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?))")
+_LINK_TARGET = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|`+[^`\n]*`+", re.IGNORECASE)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FORMATS = {".bib": "biblatex", ".bibtex": "bibtex", ".json": "csljson", ".yaml": "yaml", ".yml": "yaml"}
+_PANDOC_PLACE = re.compile(r"\(line (\d+), column (\d+)\)")
+
+
+class Bibliography:
+    """The project's bibliography, read on first use (a run that cites nothing never reads it)."""
+
+    def __init__(self, path: Path, relative: Callable[[Path], str]):
+        self.path, self.relative = path, relative
+        self._keys: frozenset[str] | None = None
+        self.problem: Finding | None = None
+        self.read = False
+
+    @property
+    def keys(self) -> frozenset[str] | None:
+        """The citation keys, or None if the file is missing or broken (then `problem` says why)."""
+        if not self.read:
+            self.read = True
+            self._keys = self._load()
+        return self._keys
+
+    def _error(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.problem = Finding(self.relative(self.path), line, column, "error", "bibliography", message,
+                               "Fix the entry there: every citing page, brief and newsletter needs it")
+
+    def _load(self) -> frozenset[str] | None:
+        if not self.path.is_file():
+            self._error("the bibliography is missing, and content cites it: create it or set brief.bibliography "
+                        "in crebis.toml")
+            return None
+        fmt = _FORMATS.get(self.path.suffix.lower(), "biblatex")
+        try:
+            out = run_pandoc(None, [str(self.path), "--to=csljson"], source=self.path, from_format=fmt)
+            return frozenset(str(entry.get("id")) for entry in json.loads(out))
+        except RenderError as exc:
+            place = _PANDOC_PLACE.search(exc.message)
+            reason = exc.message.split("\n")[-1].strip().removeprefix("pandoc failed: ")
+            if place:
+                # pandoc counts an unexpected end after the last line: point at the last line there is
+                last = max(1, len(self.path.read_bytes().rstrip(b"\n").split(b"\n")))
+                line = int(place.group(1))
+                self._error(f"the bibliography cannot be read: {reason}", min(line, last),
+                            int(place.group(2)) if line <= last else None)
+            else:
+                self._error(f"the bibliography cannot be read: {reason}")
+        except (ValueError, AttributeError):
+            self._error("the bibliography cannot be read: not a list of references")
+        return None
+
+
+def cited(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, key) of every citation in Markdown `text`, outside code and link targets."""
+    blanked = []
+    fence = ""
+    for line in text.split("\n"):
+        marker = _FENCE.match(line)
+        if fence or marker:
+            if fence and marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = ""
+            elif not fence:
+                fence = marker.group(1)  # type: ignore[union-attr]
+            blanked.append(" " * len(line))
+            continue
+        blanked.append(_LINK_TARGET.sub(lambda m: " " * len(m.group(0)), line))
+    for match in _CITE.finditer("\n".join(blanked)):
+        yield match.start(), match.group("braced") or match.group("key")
+
+
+def unknown_keys(file: CheckedFile, bibliography: Bibliography) -> Iterator[Finding]:
+    """Each citation of a key the bibliography lacks, at its place (nothing if the bibliography is broken)."""
+    if "@" not in file.source:
+        return
+    found = list(cited(file.source))
+    if not found or bibliography.keys is None:
+        return
+    for offset, key in found:
+        if key not in bibliography.keys:
+            line, column = file.position(offset)
+            yield Finding(file.relative, line, column, "error", "citation",
+                          f"unknown citation key '{key}': it is not in {bibliography.relative(bibliography.path)}",
+                          "Add the reference to the bibliography, or fix the key after '@' "
+                          "(write \\@ for an @ that is not a citation)")
