@@ -370,6 +370,17 @@ def check_finished(path: Path, doc: Document, published: bool, errors: list[Cont
                                    f"file: write the text, or set status: draft until it is done", line=line))
 
 
+def body_images(path: Path, doc: Document, declared: set[str]) -> tuple[str, ...]:
+    """The image files an edition shows: its declared figures and the images its body places.
+
+    An image of the body that is not declared (as `crebis import` writes them) is published
+    all the same, with the alt text of the body (the loader has checked it is useful).
+    """
+    placed = {m.group("src") for m in IMAGE.finditer(doc.body)}
+    return tuple(sorted(declared | {src for src in placed if link_scheme(src) is None
+                                    and local_file(path.parent, src) is not None}))
+
+
 def check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
     """The body problems the loader refuses, as errors."""
     errors.extend(ContentError(path, p.message, line=p.line) for p in body_problems(path, doc, declared))
@@ -493,6 +504,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
         status=status, licence=licence, doi=doi, url=url, illustrative=illustrative, summary=summary,
         key_findings=tuple(f for f in findings if f), recommendations=tuple(recommendations),
         figures=tuple(figures), front_matter=doc.front_matter, body=doc.body, body_line=doc.body_line,
+        images=body_images(path, doc, {f.file for f in figures}),
     )
 
 

@@ -68,6 +68,8 @@ class Edition:
     front_matter: str
     body: str
     body_line: int
+    images: tuple[str, ...] = ()
+    """Every image file it shows, declared under figures or only placed in the body, next to its file."""
 
     @property
     def citations(self) -> bool:

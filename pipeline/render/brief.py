@@ -150,6 +150,7 @@ def brief_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     targets = []
     for result in ctx.results:
         for edition in result.editions:
+            figures = tuple(result.directory / image for image in edition.images)
             if edition.status != "published" and not drafts:
                 continue
             figures = tuple(result.directory / f for f in image_files(edition))

@@ -420,7 +420,7 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 depends=tuple(sorted(result.directory.glob("*.md"))),  # the language links name the siblings
             ))
         if editions:
-            for figure_file in sorted({f.file for e in editions for f in e.figures}):
+            for figure_file in sorted({image for e in editions for image in e.images}):
                 path = result.directory / figure_file
                 targets.append(Target(
                     output=f"site/media/{result.slug}/{figure_file}", kind=KIND, source=path,

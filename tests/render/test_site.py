@@ -1,5 +1,6 @@
 """The web page of a result: accessible, per-language, linked to its other editions."""
 
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -152,3 +153,16 @@ def test_a_draft_sibling_is_never_linked(project_dir):
     assert {link["hreflang"] for link in outline.links if link.get("rel") == "alternate"} == {"nl"}
     assert [a["hreflang"] for a in outline.anchors if a.get("hreflang")] == ["nl"]
     assert "TODO" not in html and "/en/" not in html
+
+
+def test_an_image_only_placed_in_the_body_is_published_like_a_figure(project_dir):
+    directory = write_result(project_dir)
+    shutil.copy(directory / "chart.png", directory / "fr-image1.png")  # what `crebis import` writes
+    (directory / "fr.md").write_text(edition_text("fr") + "\n![Un graphique des loyers](fr-image1.png)\n",
+                                     encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"site", "brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed] + [f.message for f in outcome.content_errors]
+    _, outline = page(project_dir, "fr")
+    (image,) = [img for img in outline.images if "fr-image1" in img["src"]]
+    assert image["alt"] == "Un graphique des loyers"
+    assert (project_dir / "outputs/site/fr/results/housing-first" / image["src"]).resolve().is_file()
