@@ -514,20 +514,53 @@ def _shared_facts(edition: Edition) -> dict[str, Any]:
         "date": edition.date.isoformat(),
         "authors": [a.name for a in edition.authors],
         "themes": sorted(edition.themes),
-        "figure files": sorted(f.file for f in edition.figures),
+        "figures": sorted(f.file for f in edition.figures),
     }
 
 
-def _check_agreement(editions: list[Edition], errors: list[ContentError]) -> bool:
-    first, ok = editions[0], True
-    reference = _shared_facts(first)
-    for other in editions[1:]:
-        for fact, value in _shared_facts(other).items():
-            if value != reference[fact]:
-                ok = False
-                errors.append(ContentError(other.path, f"{fact} disagree with {first.path}: "
-                                           f"{value} here, {reference[fact]} there; make the editions agree"))
-    return ok
+_FACT_NAMES = {"date": "the date differs", "authors": "the author names differ", "themes": "the themes differ",
+               "figures": "the figure files differ", "featured": "the featured results differ",
+               "events": "the event dates differ"}
+
+
+def disagreements(editions: list[Any], facts: dict[Path, dict[str, Any]],
+                  front_matter: dict[Path, str]) -> list[ContentError]:
+    """Where language editions disagree on a fact they must share, blame the edition that changed.
+
+    The value most editions have is the reference; between equally many, the value of the edition
+    changed longest ago (file times): the odd one out is the edition someone just edited.
+    """
+    changed = {e.path: _mtime(e.path) for e in editions}
+    problems = []
+    for fact in facts[editions[0].path]:
+        values = {e.path: facts[e.path][fact] for e in editions}
+        groups: dict[str, list[Path]] = {}
+        for path, value in values.items():
+            groups.setdefault(repr(value), []).append(path)
+        if len(groups) == 1:
+            continue
+        reference = max(groups.values(), key=lambda paths: (len(paths), -min(changed[p] for p in paths)))
+        others = " and ".join(p.name for p in reference)
+        for path, value in values.items():
+            if path in reference:
+                continue
+            problems.append(ContentError(path, f"{_FACT_NAMES.get(fact, fact + ' differs')} from {others}: "
+                                         f"{_shown(value)} here, {_shown(values[reference[0]])} there; "
+                                         "make the editions agree", line=locate(front_matter[path], (fact,))))
+    return problems
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "none"
+    return str(value)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
@@ -562,7 +595,11 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                                    f"{', '.join(f'{x}.md' for x in languages)} (or `crebis new result {slug}`)"))
         return None
     editions.sort(key=lambda e: languages.index(e.lang))
-    if not _check_agreement(editions, errors):
+    problems = disagreements(editions, {e.path: _shared_facts(e) for e in editions},
+                             {e.path: e.front_matter for e in editions})
+    errors.extend(problems)
+    editions = [e for e in editions if e.path not in {p.path for p in problems}]
+    if not editions:
         return None
     return Result(slug=slug, directory=directory, editions=tuple(editions))
 

@@ -25,6 +25,7 @@ from pipeline.content.load import (
     check_finished,
     check_keys,
     did_you_mean,
+    disagreements,
     read_document,
 )
 from pipeline.content.model import STATUSES, Edition, Result
@@ -94,6 +95,7 @@ class NewsletterEdition:
     cta: CallToAction | None
     body: str
     body_line: int
+    front_matter: str = ""
 
     @property
     def images(self) -> tuple[str, ...]:
@@ -257,7 +259,7 @@ def load_newsletter_edition(path: Path, issue: str, lang: str, results: dict[str
         issue=issue, lang=lang, path=path, digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
         subject=subject, preheader=preheader, date=date, status=status, illustrative=illustrative,
         featured=tuple(featured), events=tuple(events), highlights=tuple(highlights), cta=cta,
-        body=doc.body, body_line=doc.body_line,
+        body=doc.body, body_line=doc.body_line, front_matter=doc.front_matter,
     )
 
 
@@ -265,8 +267,8 @@ def _shared_facts(edition: NewsletterEdition) -> dict[str, Any]:
     # Texts are translated; what is featured, and when, may not differ between languages.
     return {
         "date": edition.date.isoformat(),
-        "featured results": [f.slug for f in edition.featured],
-        "event dates": [e.date.isoformat() for e in edition.events],
+        "featured": [f.slug for f in edition.featured],
+        "events": [e.date.isoformat() for e in edition.events],
     }
 
 
@@ -302,14 +304,11 @@ def load_newsletter(directory: Path, languages: list[str], results: dict[str, Re
             loaded.failed[directory] = [error]
         return None
     editions.sort(key=lambda e: languages.index(e.lang))
-    first, reference = editions[0], _shared_facts(editions[0])
-    for other in editions[1:]:
-        problems = [ContentError(other.path, f"{fact} disagree with {first.path}: {value} here, "
-                                 f"{reference[fact]} there; make the editions agree", line=2)
-                    for fact, value in _shared_facts(other).items() if value != reference[fact]]
-        if problems:
-            loaded.errors.extend(problems)
-            loaded.failed[other.path] = problems
+    problems = disagreements(editions, {e.path: _shared_facts(e) for e in editions},
+                             {e.path: e.front_matter for e in editions})
+    for problem in problems:
+        loaded.errors.append(problem)
+        loaded.failed.setdefault(problem.path, []).append(problem)
     editions = [e for e in editions if e.path not in loaded.failed]
     return Newsletter(issue=issue, directory=directory, editions=tuple(editions))
 

@@ -1,4 +1,5 @@
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -96,16 +97,25 @@ def test_unknown_key_and_misspelt_addressee(project_dir, themes):
     ]
 
 
-def test_language_files_that_disagree_name_both_files(project_dir, themes):
+def test_editions_that_disagree_blame_the_one_that_changed_at_its_line(project_dir, themes):
     write_result(project_dir)
     directory = project_dir / "content" / "results" / "housing-first"
     (directory / "nl.md").write_text(edition_text("nl", date="2026-03-13"), encoding="utf-8")
     loaded = load(project_dir, themes)
-    assert loaded.results == []
-    (error,) = loaded.errors
-    assert str(error.path).endswith("housing-first/nl.md")
-    assert error.message == ("date disagree with " + str(directory / "fr.md") +
-                             ": 2026-03-13 here, 2026-03-12 there; make the editions agree")
+    # the other two agree: nl.md changed, and only nl.md is left out
+    assert [r.languages for r in loaded.results] == [("fr", "en")]
+    assert messages(loaded, project_dir) == [
+        "content/results/housing-first/nl.md:3: the date differs from fr.md and en.md: 2026-03-13 here, "
+        "2026-03-12 there; make the editions agree"]
+
+
+def test_between_two_editions_the_one_edited_last_is_blamed(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr", "en"))
+    (directory / "fr.md").write_text(edition_text("fr", themes="[housing, health]"), encoding="utf-8")
+    os.utime(directory / "en.md", (1_000_000_000, 1_000_000_000))
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:7: the themes differ from en.md: health, housing here, housing "
+        "there; make the editions agree"]
 
 
 def test_missing_figure_file(project_dir, themes):

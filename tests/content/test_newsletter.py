@@ -167,8 +167,9 @@ def test_editions_must_feature_the_same_results(project_dir):
     write_issue(project_dir, langs=("nl",), featured="\n  - second-study")
     loaded = load(project_dir)
     ((path, line, message),) = [(e.path.name, e.line, e.message) for e in loaded.errors]
-    assert path == "nl.md" and line == 2
-    assert message.startswith("featured results disagree with ") and "['second-study'] here" in message
+    assert path == "nl.md" and line == 5
+    assert message == ("the featured results differ from fr.md and en.md: second-study here, housing-first "
+                       "there; make the editions agree")
     assert [e.lang for e in loaded.newsletters[0].editions] == ["fr", "en"]  # the others go on
 
 
