@@ -11,6 +11,7 @@ import dataclasses
 import ipaddress
 import re
 import tomllib
+import types
 import typing
 import zoneinfo
 from dataclasses import dataclass, field
@@ -84,6 +85,17 @@ def _networks(value: list[str]) -> str | None:
     return None
 
 
+def _names(value: str | dict[str, str]) -> str | None:
+    if isinstance(value, str):
+        return None if value.strip() else "give the organisation's name"
+    unknown = sorted(set(value) - set(SUPPORTED_LANGUAGES))
+    if unknown:
+        return f"a table of names by language ({', '.join(SUPPORTED_LANGUAGES)}), got {', '.join(unknown)}"
+    if not value or not all(v.strip() for v in value.values()):
+        return "give a name for each language listed"
+    return None
+
+
 def _languages(value: list[str]) -> str | None:
     if not value:
         return "list at least one language"
@@ -97,12 +109,20 @@ def _languages(value: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Organisation:
-    name: str = option("Centre de recherche bruxellois sur les inégalités sociales",
-                       "Full name, shown in footers and the PDF back matter.")
+    name: str | dict[str, str] = option(
+        "Centre de recherche bruxellois sur les inégalités sociales",
+        "Full name, shown in footers, briefs, summaries and emails: one text, or a table by language "
+        "(fr = \"…\", nl = \"…\"; a language it lacks gets the first one given).", _names)
     short_name: str = option("CREBIS", "Short name or acronym, shown in headers.")
     website: str = option("https://crebis.example.org/", "Public website of the centre.", _url)
     contact: str = option("info@crebis.example.org", "Public contact address.")
     logo: str = option("layouts/assets/logo.svg", "Logo file, relative to the project root (SVG or PNG).")
+
+    def name_in(self, lang: str) -> str:
+        """The full name in `lang` (Brussels bodies have a French and a Dutch name)."""
+        if isinstance(self.name, str):
+            return self.name
+        return self.name.get(lang) or next(iter(self.name.values()))
 
 
 @dataclass(frozen=True)
@@ -582,6 +602,8 @@ class Config:
 
 
 def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) is dict:
+        return f"a table of {_type_name(typing.get_args(tp)[1])}"
     if typing.get_origin(tp) is list:
         return f"a list of {_type_name(typing.get_args(tp)[0])}"
     return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(tp, str(tp))
@@ -590,6 +612,19 @@ def _type_name(tp: Any) -> str:
 def _coerce(value: Any, tp: Any) -> tuple[Any, str | None]:
     """Return (value, None) if `value` fits the declared type, else (None, problem)."""
     origin = typing.get_origin(tp)
+    if origin is types.UnionType:  # the first type the value fits
+        options = typing.get_args(tp)
+        for option_type in options:
+            coerced, problem = _coerce(value, option_type)
+            if problem is None:
+                return coerced, None
+        return None, f"expected {' or '.join(_type_name(t) for t in options)}, got {value!r}"
+    if origin is dict:
+        key_type, value_type = typing.get_args(tp)
+        if not isinstance(value, dict) or not all(isinstance(k, key_type) and isinstance(v, value_type)
+                                                  for k, v in value.items()):
+            return None, f"expected {_type_name(tp)}, got {value!r}"
+        return dict(value), None
     if origin is list:
         (inner,) = typing.get_args(tp)
         if not isinstance(value, list):
@@ -720,6 +755,8 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
@@ -729,7 +766,7 @@ def _toml_tables(name: str, value: dict[str, Any], docs: dict[str, str]) -> list
     lines = [f"\n[{name}]"] + ([f"# {docs[name]}"] if name in docs else [])
     nested = []
     for key, inner in value.items():
-        if isinstance(inner, dict):
+        if isinstance(inner, dict) and f"{name}.{key}" not in docs:  # a section, not an option holding a table
             nested.extend(_toml_tables(f"{name}.{key}", inner, docs))
         else:
             doc = docs.get(f"{name}.{key}")

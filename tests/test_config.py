@@ -1,3 +1,4 @@
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,13 @@ def test_dump_round_trips_through_toml():
     text = dump_config(Config())
     assert "# Page budget of a policy brief" in text
     assert parse_config(tomllib.loads(text)) == Config()
+
+
+def test_organisation_name_by_language_round_trips_through_crebis_config():
+    config = parse_config({"organisation": {"name": {"fr": "Centre", "nl": "Centrum"}}})
+    assert (config.organisation.name_in("fr"), config.organisation.name_in("nl"),
+            config.organisation.name_in("en")) == ("Centre", "Centrum", "Centre")
+    again = parse_config(tomllib.loads(dump_config(config)))
+    assert again.organisation.name == {"fr": "Centre", "nl": "Centrum"}
+    with pytest.raises(ConfigError, match=r"'organisation.name': a table of names by language .*got de"):
+        parse_config({"organisation": {"name": {"de": "Zentrum"}}})

@@ -81,7 +81,7 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
         lang=edition.lang, labels=ctx.labels[edition.lang], edition=edition, meta=parts.meta, body=parts.body,
         references=parts.references, brand=config.brand, organisation=config.organisation,
         logo="/" + config.organisation.logo,
-        cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
+        cite=how_to_cite(edition, config.organisation.name_in(edition.lang), page_url(ctx, edition.lang, result.slug)),
     )
 
 
@@ -112,14 +112,15 @@ def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
     return render_template(ctx.env, "brief/docx.md",
         front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), edition=edition, labels=labels,
         body=body, organisation=config.organisation,
-        cite=how_to_cite(edition, config.organisation.name, page_url(ctx, edition.lang, result.slug)),
+        cite=how_to_cite(edition, config.organisation.name_in(edition.lang), page_url(ctx, edition.lang, result.slug)),
     )
 
 
 def page_furniture(ctx: RenderContext, lang: str) -> PageFurniture:
     """The header and footer of a DOCX brief in `lang`, as the PDF brief has them."""
     organisation, labels = ctx.project.config.organisation, ctx.labels[lang]
-    return PageFurniture(organisation=organisation.name, kicker=labels["brief_kicker"], page_label=labels["page"],
+    return PageFurniture(organisation=organisation.name_in(lang), kicker=labels["brief_kicker"],
+                         page_label=labels["page"],
                          logo=ctx.project.path(organisation.logo), logo_alt=organisation.short_name)
 
 

@@ -256,7 +256,7 @@ def render_feed(ctx: RenderContext, lang: str, digests: list[Digest]) -> bytes:
     sub(feed, "link", rel="self", type="application/atom+xml", href=f"{index}feed.xml")
     sub(feed, "link", rel="alternate", type="text/html", href=index)
     author = sub(feed, "author")
-    sub(author, "name", config.organisation.name)
+    sub(author, "name", config.organisation.name_in(lang))
     sub(author, "uri", config.organisation.website)
     for digest in digests:
         url = page_url(ctx, lang, digest.week)
@@ -371,7 +371,8 @@ def render_text(ctx: RenderContext, digest: Digest, lang: str) -> str:
                 out += wrap(lead + item["note"], first="  ")
     if refs.numbers:
         out += ["", "", *underline(labels["newsletter_links"], "-"), "", *refs.lines()]
-    out += ["", "-- ", *wrap(config.organisation.name), config.organisation.contact, *wrap(labels["digest_reason"]),
+    out += ["", "-- ", *wrap(config.organisation.name_in(lang)), config.organisation.contact,
+            *wrap(labels["digest_reason"]),
             f"{labels['newsletter_unsubscribe']}{colon} {MERGE_FIELDS['unsubscribe_url']}"]
     # "-- " (with its space) is the signature separator that mail clients recognise.
     return "\n".join(line if line == "-- " else line.rstrip() for line in out) + "\n"

@@ -430,7 +430,7 @@ def render_text(ctx: RenderContext, edition: NewsletterEdition, converted: Conve
         out += ["", "", *wrap(text), *wrap(f"{label}{colon} [{refs.number(href(edition.cta.link))}]")]
     if refs.numbers:
         out += ["", "", *underline(labels["newsletter_links"], "-"), "", *refs.lines()]
-    out += ["", "-- ", *wrap(config.organisation.name), *wrap(config.mail.postal_address),
+    out += ["", "-- ", *wrap(config.organisation.name_in(edition.lang)), *wrap(config.mail.postal_address),
             config.organisation.contact, "", *wrap(labels["newsletter_reason"]),
             f"{labels['newsletter_preferences']}{colon} {MERGE_FIELDS['preferences_url']}",
             f"{labels['newsletter_unsubscribe']}{colon} {MERGE_FIELDS['unsubscribe_url']}"]
@@ -542,7 +542,7 @@ def render_feed(ctx: RenderContext, lang: str, editions: list[tuple[NewsletterEd
     sub(feed, "link", rel="self", type="application/atom+xml", href=f"{index}feed.xml")
     sub(feed, "link", rel="alternate", type="text/html", href=index)
     author = sub(feed, "author")
-    sub(author, "name", config.organisation.name)
+    sub(author, "name", config.organisation.name_in(lang))
     sub(author, "uri", config.organisation.website)
     for edition, memo in editions:
         url = archive_url(ctx, lang, edition.issue)

@@ -170,7 +170,7 @@ def render_page(ctx: RenderContext, result: Result, edition: Edition, langs: tup
         toc=page_toc(ctx, edition, html),
         blocks=as_blocks,
         themes=[ctx.themes[t].label(edition.lang) for t in edition.themes],
-        cite=how_to_cite(edition, config.organisation.name, url),
+        cite=how_to_cite(edition, config.organisation.name_in(edition.lang), url),
         downloads=downloads(ctx, result.slug, edition.lang),
         easy_read=[(f"{result.slug}-{edition.lang}-summary.{ext}", ext.upper()) for ext in ("html", "pdf")],
         pdf_url=pdf, card_url=card, json_ld=json_ld(ctx, edition, html, url, pdf, card),

@@ -115,7 +115,7 @@ def render_text(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
         sentences=[_wrap(to_plain(s)) for s in summary_sentences(edition)],
         findings=[_wrap(to_plain(f), rest="  ") for f in edition.key_findings],
         notice=_wrap(ctx.labels[edition.lang]["illustrative_notice"]),
-        signature=_wrap(f"{ctx.project.config.organisation.name}, {format_date(edition.date, edition.lang)}"),
+        signature=_wrap(f"{ctx.project.config.organisation.name_in(edition.lang)}, {format_date(edition.date, edition.lang)}"),
     )
     return (text.strip() + "\n").encode("utf-8")
 
@@ -130,7 +130,7 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
         year=edition.date.year, month=edition.date.month, day=edition.date.day,
         lang_str=typst_string(edition.lang), region_str=typst_string("GB" if edition.lang == "en" else "BE"),
         text_colour=typst_string(config.brand.text), primary_colour=typst_string(config.brand.primary),
-        org_short=typst_escape(config.organisation.short_name), org_name=typst_escape(config.organisation.name),
+        org_short=typst_escape(config.organisation.short_name), org_name=typst_escape(config.organisation.name_in(edition.lang)),
         kicker=typst_escape(labels["summary_kicker"]), summary_heading=typst_escape(labels["summary"]),
         findings_heading=typst_escape(labels["summary_findings"]), more_heading=typst_escape(labels["summary_more"]),
         more_text=typst_escape(labels["summary_more_text"]), questions=typst_escape(labels["summary_questions"]),
