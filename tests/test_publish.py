@@ -200,22 +200,22 @@ def test_check_warnings_reach_the_build_and_are_cached(project_dir):
     assert [f.message for f in second.warnings] == [f.message for f in first.warnings]
 
 
-def test_a_failing_target_leaves_the_others_built(project_dir):
+def test_an_edition_with_an_unknown_citation_leaves_the_others_built(project_dir):
     write_result(project_dir)
     bad = write_result(project_dir, slug="bad-citation", langs=("fr",))
     (bad / "fr.md").write_text(edition_text("fr") + "\nAs shown by [@nobody2020].\n", encoding="utf-8")
     (project_dir / "content/references.bib").write_text(
         "@book{real2020, author={Doe, Jane}, title={Real}, year={2020}, publisher={P}}\n", encoding="utf-8")
     outcome = build(Project.open(project_dir))
-    failed = {f.target.output for f in outcome.report.failed}
-    # summaries use no citations: they build
-    assert failed == {o for o in edition_outputs("fr", "bad-citation") if not o.startswith("summaries/")}
-    for failure in outcome.report.failed:
-        assert failure.message.startswith("content/results/bad-citation/fr.md: unknown citation key(s) nobody2020")
+    # the check finds the unknown key at its line, before any renderer: that edition builds nothing
+    assert [(f.file, f.line, f.rule) for f in outcome.content_errors] == [
+        ("content/results/bad-citation/fr.md", 34, "citation")]
+    assert outcome.report.failed == []
+    assert not edition_outputs("fr", "bad-citation") & built(outcome)
     assert PAGES <= built(outcome)
-    # a failed target is retried by the next build, not recorded as up to date
+    # the next build says it again
     again = build(Project.open(project_dir))
-    assert {f.target.output for f in again.report.failed} == failed
+    assert [f.message for f in again.content_errors] == [f.message for f in outcome.content_errors]
 
 
 def test_only_and_lang_narrow_the_build_without_removing_the_rest(project_dir):

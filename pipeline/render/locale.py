@@ -8,6 +8,8 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
 LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en"}
+# Dates in English follow British order (12 March 2026): readers in Brussels read day first.
+_DATE_LOCALES = {**LOCALES, "en": "en_GB"}
 
 
 def locale_of(lang: str) -> str:
@@ -16,8 +18,8 @@ def locale_of(lang: str) -> str:
 
 
 def format_date(value: datetime.date, lang: str, style: str = "long") -> str:
-    """`12 mars 2026`, `12 maart 2026`, `March 12, 2026`."""
-    return _babel_date(value, format=style, locale=LOCALES[lang])
+    """`12 mars 2026`, `12 maart 2026`, `12 March 2026`."""
+    return _babel_date(value, format=style, locale=_DATE_LOCALES[lang])
 
 
 def format_number(value: float, lang: str) -> str:

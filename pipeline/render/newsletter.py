@@ -148,7 +148,8 @@ def convert(ctx: RenderContext, edition: NewsletterEdition) -> Converted:
     fields = _markdown_fields(edition)
     front = yaml.safe_dump(fields, allow_unicode=True, width=10_000) if fields else ""
     text = f"---\n{front}---\n\n{edition.body}" if fields else edition.body
-    out = pandoc_convert(text, "json", ctx.project.relative(edition.path), from_format="markdown-implicit_figures")
+    out = pandoc_convert(text, "json", ctx.project.relative(edition.path), from_format="markdown-implicit_figures",
+                         metadata={"lang": edition.lang})
     ast = json.loads(out)
     return Converted(ast["blocks"], ast.get("meta", {}))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pypandoc
 
 from pipeline.errors import RenderError
+from pipeline.render.typography import UNITS
 
 
 @functools.cache
@@ -55,6 +56,7 @@ def run_pandoc(text: str | None, args: list[str], source: Path | str | None = No
 
 
 _WORKER_SCRIPT = Path(__file__).with_name("pandoc-worker.lua")
+TYPOGRAPHY_FILTER = Path(__file__).parent / "filters" / "typography.lua"
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,10 @@ def convert(text: str, to: str, source: Path | str | None = None, *, from_format
     `cwd` is where relative image paths are read from; `created` is the date a DOCX records as its
     creation time (pandoc would stamp the build time, and the same input would give other bytes).
     """
+    # Every document gets the typography of its language (`lang` in its metadata or front matter).
     request: dict = {"text": text, "from": from_format, "to": to, "toc": toc, "toc_depth": toc_depth,
-                     "section_divs": section_divs, "metadata": metadata or {},
-                     "filters": [str(f) for f in filters]}
+                     "section_divs": section_divs, "metadata": {"typography-units": list(UNITS), **(metadata or {})},
+                     "filters": [str(f) for f in (*filters, TYPOGRAPHY_FILTER)]}
     if template:
         request["template"] = str(template)
     if wrap:

@@ -8,13 +8,13 @@ the HTML part.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import RenderError
+from pipeline.render.typography import typeset
 
 WIDTH = 72
 # Quotation marks per language: (open, close) for double and single quotes.
@@ -26,14 +26,11 @@ QUOTES = {
 
 Node = dict[str, Any]
 NARROW_NBSP = "\u202f"
-_FR_SPACE = re.compile(r"(?<=\S) ([:;!?»])|(«) ")
 
 
 def typography(text: str, lang: str) -> str:
-    """French spacing in plain text: a narrow no-break space before : ; ! ? », after «; nothing elsewhere."""
-    if lang != "fr":
-        return text
-    return _FR_SPACE.sub(lambda m: f"{NARROW_NBSP}{m.group(1)}" if m.group(1) else f"«{NARROW_NBSP}", text)
+    """The typography of `lang` in a plain text (pipeline/render/typography.py has the rules)."""
+    return typeset(text, lang)
 
 
 def french_spacing(nodes: list[Node]) -> list[Node]:

@@ -26,6 +26,7 @@ from pipeline.content.model import Edition, Result
 from pipeline.render.context import RenderContext
 from pipeline.render.locale import format_date
 from pipeline.render.site import page_url
+from pipeline.render.typography import typeset
 from pipeline.render.typst import compile_typst
 
 KIND = "summary"
@@ -52,8 +53,10 @@ def typst_string(text: str) -> str:
 
 
 def inline(text: str, plain: Callable[[str], str], strong: Callable[[str], str], em: Callable[[str], str],
-           link: Callable[[str, str], str]) -> str:
-    """Render the inline Markdown of `text` with one function per kind of piece."""
+           link: Callable[[str, str], str], lang: str | None = None) -> str:
+    """Render the inline Markdown of `text` with one function per kind of piece (in the typography of `lang`)."""
+    if lang is not None:
+        plain = (lambda escape: lambda piece: escape(typeset(piece, lang)))(plain)
     out, position = [], 0
     for match in _INLINE.finditer(text):
         out.append(plain(text[position:match.start()]))
@@ -68,18 +71,18 @@ def inline(text: str, plain: Callable[[str], str], strong: Callable[[str], str],
     return "".join(out)
 
 
-def to_html(text: str) -> Markup:
+def to_html(text: str, lang: str | None = None) -> Markup:
     return Markup(inline(text, html.escape, lambda s: f"<strong>{s}</strong>", lambda s: f"<em>{s}</em>",
-                         lambda s, url: f'<a href="{html.escape(url)}">{s}</a>'))
+                         lambda s, url: f'<a href="{html.escape(url)}">{s}</a>', lang))
 
 
-def to_typst(text: str) -> str:
+def to_typst(text: str, lang: str | None = None) -> str:
     return inline(text, typst_escape, lambda s: f"#strong[{s}]", lambda s: f"#emph[{s}]",
-                  lambda s, url: f"#link({typst_string(url)})[{s}]")
+                  lambda s, url: f"#link({typst_string(url)})[{s}]", lang)
 
 
-def to_plain(text: str) -> str:
-    return inline(text, str, str, str, lambda s, url: f"{s} ({url})")
+def to_plain(text: str, lang: str | None = None) -> str:
+    return inline(text, str, str, str, lambda s, url: f"{s} ({url})", lang)
 
 
 def summary_sentences(edition: Edition) -> list[str]:
@@ -98,9 +101,9 @@ def _values(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, A
 
 def render_html(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     return ctx.env.get_template("summary/summary.html").render(
-        **_values(ctx, result, edition), title=to_html(edition.title),
-        sentences=[to_html(s) for s in summary_sentences(edition)],
-        findings=[to_html(f) for f in edition.key_findings],
+        **_values(ctx, result, edition), title=to_html(edition.title, edition.lang),
+        sentences=[to_html(s, edition.lang) for s in summary_sentences(edition)],
+        findings=[to_html(f, edition.lang) for f in edition.key_findings],
     ).encode("utf-8")
 
 
@@ -111,11 +114,12 @@ def _wrap(text: str, first: str = "", rest: str = "") -> str:
 
 def render_text(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     text = ctx.env.get_template("summary/summary.txt").render(
-        **_values(ctx, result, edition), title=to_plain(edition.title),
-        sentences=[_wrap(to_plain(s)) for s in summary_sentences(edition)],
-        findings=[_wrap(to_plain(f), rest="  ") for f in edition.key_findings],
+        **_values(ctx, result, edition), title=to_plain(edition.title, edition.lang),
+        sentences=[_wrap(to_plain(s, edition.lang)) for s in summary_sentences(edition)],
+        findings=[_wrap(to_plain(f, edition.lang), rest="  ") for f in edition.key_findings],
         notice=_wrap(ctx.labels[edition.lang]["illustrative_notice"]),
-        signature=_wrap(f"{ctx.project.config.organisation.name_in(edition.lang)}, {format_date(edition.date, edition.lang)}"),
+        signature=_wrap(f"{ctx.project.config.organisation.name_in(edition.lang)}, "
+                        f"{format_date(edition.date, edition.lang)}"),
     )
     return (text.strip() + "\n").encode("utf-8")
 
@@ -125,17 +129,18 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
     config, labels = ctx.project.config, ctx.labels[edition.lang]
     values = _values(ctx, result, edition)
     return ctx.env.get_template("summary/summary.typ").render(
-        title_str=typst_string(to_plain(edition.title)), title=to_typst(edition.title),
+        title_str=typst_string(to_plain(edition.title)), title=to_typst(edition.title, edition.lang),
         authors=", ".join(typst_string(a.name) for a in edition.authors) + ",",
         year=edition.date.year, month=edition.date.month, day=edition.date.day,
         lang_str=typst_string(edition.lang), region_str=typst_string("GB" if edition.lang == "en" else "BE"),
         text_colour=typst_string(config.brand.text), primary_colour=typst_string(config.brand.primary),
-        org_short=typst_escape(config.organisation.short_name), org_name=typst_escape(config.organisation.name_in(edition.lang)),
+        org_short=typst_escape(config.organisation.short_name),
+        org_name=typst_escape(config.organisation.name_in(edition.lang)),
         kicker=typst_escape(labels["summary_kicker"]), summary_heading=typst_escape(labels["summary"]),
         findings_heading=typst_escape(labels["summary_findings"]), more_heading=typst_escape(labels["summary_more"]),
         more_text=typst_escape(labels["summary_more_text"]), questions=typst_escape(labels["summary_questions"]),
-        sentences=[to_typst(s) for s in summary_sentences(edition)],
-        findings=[to_typst(f) for f in edition.key_findings],
+        sentences=[to_typst(s, edition.lang) for s in summary_sentences(edition)],
+        findings=[to_typst(f, edition.lang) for f in edition.key_findings],
         notice=typst_escape(labels["illustrative_notice"]) if edition.illustrative else "",
         url=typst_escape(values["url"]), url_str=typst_string(values["url"]),
         contact=typst_escape(config.organisation.contact),

@@ -22,6 +22,10 @@ Het edito.
 """
 
 
+def pdf_text(path: Path) -> str:
+    return " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
 def test_each_language_gets_its_own_name_everywhere(project_dir: Path):
     config = project_dir / "crebis.toml"
     table = ", ".join(f'{lang} = "{name}"' for lang, name in NAMES.items())
@@ -38,9 +42,8 @@ def test_each_language_gets_its_own_name_everywhere(project_dir: Path):
         "page": (out / "site/nl/results/housing-first/index.html").read_text(encoding="utf-8"),
         "summary html": (out / "summaries/housing-first-nl.html").read_text(encoding="utf-8"),
         "summary text": (out / "summaries/housing-first-nl.txt").read_text(encoding="utf-8"),
-        "summary pdf": " ".join(p.extract_text() for p in pypdf.PdfReader(out / "summaries/housing-first-nl.pdf").pages),
-        "brief pdf": " ".join(p.extract_text() for p in pypdf.PdfReader(out / "briefs/housing-first/housing-first-nl.pdf")
-                              .pages),
+        "summary pdf": pdf_text(out / "summaries/housing-first-nl.pdf"),
+        "brief pdf": pdf_text(out / "briefs/housing-first/housing-first-nl.pdf"),
         "brief docx": "\n".join(p.text for p in docx.Document(out / "briefs/housing-first/housing-first-nl.docx")
                                 .paragraphs),
         "email": (out / "newsletters/2026-04/nl.html").read_text(encoding="utf-8"),

@@ -33,7 +33,7 @@ def test_html_is_accessible_and_one_sentence_a_line(built):
     assert re.findall(r"<h(\d)", page) == ["1", "2", "2", "2"]
     assert "<p>Beaucoup de ménages ne reçoivent pas leur aide.</p>" in page
     assert "<p>Un ménage sur trois est concerné.</p>" in page
-    assert "<li>Finding <strong>one</strong> (34 %).</li>" in page
+    assert "<li>Finding <strong>one</strong> (34\u00a0%).</li>" in page
     assert "font-size: 1.25rem" in page and "hyphens: manual" in page and "text-align: left" in page
     assert 'href="https://crebis.example.org/nl/results/housing-first/"' in page
     # the brand's font stack reaches the style sheet as CSS, not HTML-escaped (which would drop it)
@@ -44,7 +44,7 @@ def test_text_has_short_lines(built):
     text = (built / "housing-first-en.txt").read_text(encoding="utf-8")
     assert text.startswith("Housing First in Brussels\n=========================\n")
     assert all(len(line) <= 60 for line in text.splitlines())
-    assert "- Finding one (34 %)." in text and "**" not in text
+    assert "- Finding one (34\u00a0%)." in text and "**" not in text
 
 
 def test_pdf_is_tagged_with_language_title_and_large_type(built):

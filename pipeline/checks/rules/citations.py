@@ -21,6 +21,7 @@ from pipeline.render.pandoc import run_pandoc
 _CITE = re.compile(r"(?<![\w@.])@(?:\{(?P<braced>[^{}\s]+)\}|(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?))")
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|`+[^`\n]*`+", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.MULTILINE)
 _FORMATS = {".bib": "biblatex", ".bibtex": "bibtex", ".json": "csljson", ".yaml": "yaml", ".yml": "yaml"}
 _PANDOC_PLACE = re.compile(r"\(line (\d+), column (\d+)\)")
 
@@ -93,7 +94,13 @@ def unknown_keys(file: CheckedFile, bibliography: Bibliography) -> Iterator[Find
     """Each citation of a key the bibliography lacks, at its place (nothing if the bibliography is broken)."""
     if "@" not in file.source:
         return
-    found = list(cited(file.source))
+    # the front matter without its comments (never published), then the body
+    base = file.source.index("\n") + 1
+    front = _YAML_COMMENT.sub(lambda m: " " * len(m.group(0)), file.doc.front_matter)
+    body_start = file.lines.starts[file.doc.body_line - 1] if file.doc.body_line - 1 < len(file.lines.starts) \
+        else len(file.source)
+    found = [(base + offset, key) for offset, key in cited(front)]
+    found += [(body_start + offset, key) for offset, key in cited(file.source[body_start:])]
     if not found or bibliography.keys is None:
         return
     for offset, key in found:
