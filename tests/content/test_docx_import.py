@@ -178,7 +178,9 @@ def test_report_starting_at_heading_2_with_tables_and_cross_references_builds(pr
     brief = docx.Document(briefs / "non-take-up-fr.docx")
     (table,) = brief.tables
     cell = table.cell(1, 2)
-    assert [p.text for p in cell.paragraphs] == ["Revenu d’intégration sociale.", "Estimation haute : voir l’annexe."]
+    # (the French narrow no-break space before the colon: pipeline/render/typography.py)
+    assert [p.text for p in cell.paragraphs] == ["Revenu d’intégration sociale.",
+                                                 "Estimation haute\u202f: voir l’annexe."]
     html = (project_dir / "outputs/site/fr/results/non-take-up/index.html").read_text(encoding="utf-8")
     assert "<table" in html and "&lt;table" not in html and "Octroi automatique depuis 2024." in html
 

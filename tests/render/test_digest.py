@@ -111,7 +111,7 @@ def test_titles_keep_their_language_with_a_visible_tag_and_themes_dates_and_note
     assert "[NL]" in pages["fr"] and "[EN]" in pages["fr"] and "[FR]" not in pages["fr"]
     assert "[FR]" in pages["nl"] and "[NL]" not in pages["nl"].split("<main", 1)[1]
     for lang, theme, day in (("fr", "Logement", "24 novembre 2026"), ("nl", "Huisvesting", "24 november 2026"),
-                             ("en", "Housing", "November 24, 2026")):
+                             ("en", "Housing", "24 November 2026")):
         assert f">{theme}</h2>" in pages[lang] and day in pages[lang]
     assert "Sociale huur stijgt." in pages["nl"] and "Social rents rise." in pages["en"]
     # A note or intro missing in the edition's language shows in another one, said so and marked.
