@@ -202,7 +202,7 @@ def json_ld(ctx: RenderContext, edition: Edition, html: PandocHtml, url: str, pd
         "author": [{"@type": "Person", "name": a.name,
                     **({"affiliation": {"@type": "Organization", "name": a.affiliation}} if a.affiliation else {})}
                    for a in edition.authors],
-        "publisher": {"@type": "Organization", "name": org.name, "url": org.website},
+        "publisher": {"@type": "Organization", "name": org.name_in(edition.lang), "url": org.website},
         "license": _LICENCES.get(edition.licence, edition.licence),
         "abstract": _plain(html.meta.get("summary", "")),
         "keywords": [ctx.themes[t].label(edition.lang) for t in edition.themes],

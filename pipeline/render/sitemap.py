@@ -102,7 +102,7 @@ def render_results_feed(ctx: RenderContext, lang: str, editions: list[Edition]) 
     add(feed, "link", rel="self", href=f"{base}{lang}/feed.xml", type="application/atom+xml")
     add(feed, "link", rel="alternate", href=f"{base}{lang}/results/", type="text/html")
     add(feed, "updated", _timestamp(editions[0]) if editions else "2000-01-01T00:00:00Z")
-    add(add(feed, "author"), "name", config.organisation.name)
+    add(add(feed, "author"), "name", config.organisation.name_in(lang))
     for edition in editions[:20]:
         url = page_url(ctx, lang, edition.slug)
         entry = add(feed, "entry")
@@ -175,7 +175,7 @@ def favicon_ico(ctx: RenderContext) -> bytes:
 def render_manifest(ctx: RenderContext) -> bytes:
     config = ctx.project.config
     data = {
-        "name": config.organisation.name, "short_name": config.organisation.short_name,
+        "name": config.organisation.name_in(ctx.languages[0]), "short_name": config.organisation.short_name,
         "start_url": "./", "display": "browser", "background_color": config.brand.background,
         "theme_color": config.brand.primary,
         "icons": [{"src": f"assets/{name}", "sizes": f"{size}x{size}", "type": "image/png"}

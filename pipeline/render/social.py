@@ -86,7 +86,7 @@ def result_card(ctx: RenderContext, edition: Edition) -> bytes:
 
 def site_card(ctx: RenderContext) -> bytes:
     org = ctx.project.config.organisation
-    source = card_source(ctx, ctx.languages[0], org.short_name, org.name, "", "")
+    source = card_source(ctx, ctx.languages[0], org.short_name, org.name_in(ctx.languages[0]), "", "")
     return render_card(ctx, source, ctx.project.layouts_dir)
 
 
