@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,7 +12,7 @@ from pipeline.cli import handle_errors, open_project
 
 if TYPE_CHECKING:
     from pipeline.mail.message import Campaign
-    from pipeline.mail.send import SendOptions, SendReport
+    from pipeline.mail.send import SendReport
     from pipeline.project import Project
 
 
@@ -37,33 +38,45 @@ def new_command(ctx: click.Context, issue: str) -> None:
         click.echo(f"created {project.relative(path)}")
 
 
+def send_options(default_list: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options of every send command (`newsletter send`, `watch send`), one definition for both."""
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed((
+            click.option("--list", "list_name", default=default_list, show_default=True,
+                         help="The list to send it to."),
+            click.option("--dry-run", is_flag=True, help="Render every message and report problems, without "
+                         "connecting."),
+            click.option("--test-to", metavar="ADDRESS", default=None, help="Send each language edition to this one "
+                         "address (nothing is logged)."),
+            click.option("--resume", is_flag=True, help="Go on with a send that stopped (nobody gets it twice)."),
+            click.option("--resend-uncertain", is_flag=True, help="With --resume: also send again the messages cut "
+                         "between their end and the server's reply (their readers may get them twice)."),
+        )):
+            command = option(command)
+        return command
+    return decorate
+
+
 @newsletter.command("send")
 @click.argument("issue", metavar="YYYY-MM")
-@click.option("--list", "list_name", default="newsletter", show_default=True, help="The list to send it to.")
-@click.option("--dry-run", is_flag=True, help="Render every message and report problems, without connecting.")
-@click.option("--test-to", metavar="ADDRESS", default=None, help="Send each language edition to this one address "
-              "(nothing is logged).")
-@click.option("--resume", is_flag=True, help="Go on with a send that stopped (nobody gets the issue twice).")
-@click.option("--resend-uncertain", is_flag=True, help="With --resume: also send again the messages cut between "
-              "their end and the server's reply (their readers may get them twice).")
+@send_options("newsletter")
 @click.pass_context
 @handle_errors
-def send_command(ctx: click.Context, issue: str, list_name: str, dry_run: bool, test_to: str | None, resume: bool,
-                 resend_uncertain: bool) -> None:
+def send_command(ctx: click.Context, issue: str, **options: Any) -> None:
     """Send the built issue YYYY-MM to the active subscribers of a list, each in their language, exactly once."""
     from pipeline.mail.editions import newsletter_campaign
-    from pipeline.mail.send import SendOptions
 
     project = open_project(ctx)
-    campaign = newsletter_campaign(project, issue, list_name)
+    run_send(project, newsletter_campaign(project, issue, options.pop("list_name")), **options)
+
+
+def run_send(project: Project, campaign: Campaign, *, dry_run: bool, test_to: str | None, resume: bool,
+             resend_uncertain: bool) -> None:
+    """Send with a progress bar on stderr and the closing table (shared by the newsletter and the digest)."""
+    from pipeline.mail.send import SendOptions, SendStopped, send_campaign
+
     options = SendOptions(dry_run=dry_run, test_to=test_to, resume=resume or resend_uncertain,
                           resend_uncertain=resend_uncertain)
-    run_send(project, campaign, options)
-
-
-def run_send(project: Project, campaign: Campaign, options: SendOptions) -> None:
-    """Send with a progress bar on stderr and the closing table (shared by the newsletter and the digest)."""
-    from pipeline.mail.send import SendStopped, send_campaign
 
     bar: list[Any] = []
 

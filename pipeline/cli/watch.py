@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipeline.cli import handle_errors, open_project
+from pipeline.cli.newsletter import run_send, send_options
 from pipeline.watch.candidates import feed_names
 from pipeline.watch.listing import items_as_json, iter_items
 from pipeline.watch.models import Feed
@@ -216,3 +218,17 @@ def curate_command(ctx: click.Context, week: str | None, port: int) -> None:
     sock = bind(port)
     click.echo(f"Curation of {chosen}: http://127.0.0.1:{sock.getsockname()[1]}/  (Ctrl+C to stop)")
     server(project, chosen, sock).run(sockets=[sock])
+
+
+@watch.command("send")
+@click.argument("week", metavar="WEEK")
+@send_options("digest")
+@click.pass_context
+@handle_errors
+def send_command(ctx: click.Context, week: str, **options: Any) -> None:
+    """Send the built digest of WEEK (e.g. 2026-W48) to the active subscribers of a list, each in their
+    language, exactly once (the newsletter's send log, headers and unsubscribe)."""
+    from pipeline.mail.editions import digest_campaign
+
+    project = open_project(ctx)
+    run_send(project, digest_campaign(project, week, options.pop("list_name")), **options)
