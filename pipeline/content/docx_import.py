@@ -327,6 +327,8 @@ def _tidy(ast: dict) -> _Tidied:
     empty = 0
     kept = []
     for block in blocks:
+        if block.get("t") == "Header":
+            _strip_spaces(block["c"][2])
         if block.get("t") == "Header" and not _text(block["c"][2]):
             if _has_image(block["c"][2]):
                 kept.append({"t": "Para", "c": block["c"][2]})
@@ -349,6 +351,17 @@ def _tidy(ast: dict) -> _Tidied:
             tidied.notes.append(f"{moved} heading(s) moved up so that no level is skipped: check the outline")
     ast["blocks"] = kept
     return tidied
+
+
+_BLANK = {"Space", "SoftBreak", "LineBreak"}
+
+
+def _strip_spaces(inlines: list) -> None:
+    """Drop a heading's leading and trailing spaces (Word keeps them; Markdown would write `##  Title`)."""
+    while inlines and inlines[0].get("t") in _BLANK:
+        inlines.pop(0)
+    while inlines and inlines[-1].get("t") in _BLANK:
+        inlines.pop()
 
 
 def _inlines_pass(node: object) -> int:
