@@ -26,6 +26,8 @@ def postgres_url() -> str:
     if not url:
         pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} to a postgresql:// URL (.ci/run starts one from "
                     "Debian's postgresql package with .ci/postgres.sh)")
+    if not url.startswith(("postgresql://", "postgres://")):
+        pytest.fail(f"{POSTGRES_ENV} must be a postgresql:// URL, not {url!r}")
     return url
 
 
