@@ -175,6 +175,7 @@ def test_report_starting_at_heading_2_with_tables_and_cross_references_builds(pr
     briefs = project_dir / "outputs/briefs/non-take-up"
     pdf_text = " ".join(page.extract_text() for page in pypdf.PdfReader(briefs / "non-take-up-fr.pdf").pages)
     assert "Estimation haute" in pdf_text and "voir Tableau 1" in pdf_text
+    assert len(re.findall(r"Tableau 1", pdf_text)) == 3, pdf_text  # Word's caption numbered once, two references
     brief = docx.Document(briefs / "non-take-up-fr.docx")
     (table,) = brief.tables
     cell = table.cell(1, 2)

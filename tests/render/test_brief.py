@@ -1,5 +1,6 @@
 """Policy briefs opened as their readers' tools open them: pypdf for the PDF, python-docx for the DOCX."""
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -245,3 +246,25 @@ def test_a_character_no_font_can_show_is_reported_at_its_line(project_dir):
     outcome = build(Project.open(project_dir), only={"brief"})
     (failure,) = [f for f in outcome.report.failed if f.target.output.endswith(".pdf")]
     assert failure.message.startswith("content/results/housing-first/fr.md:34: no font crebis ships can show")
+
+
+def test_a_table_caption_is_printed_as_written_numbered_once(project_dir):
+    # Word's captions carry their own number, named by the text's cross-references ("voir Tableau 1"),
+    # as crebis import writes them: the PDF shows it once, as the web page and the DOCX do.
+    directory = write_result(project_dir, langs=("fr",))
+    table = ("\nVoir le Tableau 1.\n\n| Prestation | Non-recours |\n|---|---|\n| RIS | 38 % |\n\n"
+             ": Tableau 1 : non-recours par prestation\n")
+    (directory / "fr.md").write_text(edition_text("fr") + table, encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    briefs = project_dir / "outputs/briefs/housing-first"
+    pdftotext = shutil.which("pdftotext")
+    texts = [text_of(pypdf.PdfReader(briefs / "housing-first-fr.pdf"))]
+    if pdftotext:
+        texts.append(subprocess.run([pdftotext, briefs / "housing-first-fr.pdf", "-"], capture_output=True,
+                                    text=True, check=True).stdout)
+    for text in texts:
+        assert len(re.findall(r"Tableau 1\s*: non-recours par prestation", text)) == 1, text
+        assert text.count("Tableau 1") == 2, text  # the caption and the cross-reference, nothing else
+    captions = [p.text for p in docx.Document(briefs / "housing-first-fr.docx").paragraphs if "non-recours" in p.text]
+    assert captions == ["Tableau 1\u202f: non-recours par prestation"]
