@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import re
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from markupsafe import Markup
 
 from pipeline.build import Rendered, Target
 from pipeline.errors import ContentErrors, CrebisError, RenderError
+from pipeline.render import atom
 from pipeline.render.context import RenderContext
 from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.locale import format_date, locale_of
@@ -46,7 +46,6 @@ from pipeline.watch.weeks import Week
 from pipeline.watch.worksheet import Entry, Worksheet, curation_dir, read_worksheet
 
 KIND = "digest"
-ATOM = "http://www.w3.org/2005/Atom"
 
 
 # ---------------------------------------------------------------- the digest of a week
@@ -239,38 +238,18 @@ def render_feed(ctx: RenderContext, lang: str, digests: list[Digest]) -> bytes:
     """The Atom feed (RFC 4287) of the weeks in one language, newest first."""
     config, labels = ctx.project.config, ctx.labels[lang]
     index = f"{config.base_url}{lang}/watch/"
-    ET.register_namespace("", ATOM)
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        element.text = text
-        return element
 
     def stamp(week: Week) -> str:
-        return f"{week.sunday.isoformat()}T18:00:00Z"
+        return atom.timestamp(week.sunday, time(18, 0))
 
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
-    sub(feed, "id", index)
-    sub(feed, "title", f"{config.organisation.short_name} – {labels['digest']}")
-    sub(feed, "updated", stamp(max(d.week for d in digests)))
-    sub(feed, "link", rel="self", type="application/atom+xml", href=f"{index}feed.xml")
-    sub(feed, "link", rel="alternate", type="text/html", href=index)
-    author = sub(feed, "author")
-    sub(author, "name", config.organisation.name_in(lang))
-    sub(author, "uri", config.organisation.website)
-    for digest in digests:
-        url = page_url(ctx, lang, digest.week)
-        entry = sub(feed, "entry")
-        sub(entry, "id", url)
-        sub(entry, "title", title_of(ctx, digest, lang))
-        sub(entry, "published", stamp(digest.week))
-        sub(entry, "updated", stamp(digest.week))
-        sub(entry, "link", rel="alternate", type="text/html", href=url)
-        content = _render(ctx, "digest/content.html", ctx.project.relative(digest.path), lang=lang,
-                          labels=labels, d=view(ctx, digest, lang))
-        sub(entry, "content", content, type="html")
-    ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    entries = [atom.Entry(id=url, title=title_of(ctx, digest, lang), published=stamp(digest.week),
+                          updated=stamp(digest.week), link=url,
+                          content=_render(ctx, "digest/content.html", ctx.project.relative(digest.path), lang=lang,
+                                          labels=labels, d=view(ctx, digest, lang)))
+               for digest in digests for url in [page_url(ctx, lang, digest.week)]]
+    return atom.feed(index, f"{config.organisation.short_name} – {labels['digest']}", lang,
+                     stamp(max(d.week for d in digests)), entries, self_url=f"{index}feed.xml", alternate=index,
+                     author=config.organisation.name_in(lang), author_uri=config.organisation.website)
 
 
 # ---------------------------------------------------------------- Markdown

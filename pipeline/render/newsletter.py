@@ -23,7 +23,6 @@ import hashlib
 import html as htmllib
 import json
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -38,6 +37,7 @@ from markupsafe import Markup
 from pipeline.build import Target
 from pipeline.content.newsletter import LoadedNewsletters, Newsletter, NewsletterEdition, load_newsletters
 from pipeline.errors import ContentError, ContentErrors, CrebisError, RenderError
+from pipeline.render import atom
 from pipeline.render.context import RenderContext
 from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.locale import format_date
@@ -50,7 +50,6 @@ KIND = "newsletter"
 # Placeholders left for the sending step, which fills them in per recipient.
 MERGE_FIELDS = {"recipient_name": "[[recipient_name]]", "unsubscribe_url": "[[unsubscribe_url]]",
                 "preferences_url": "[[preferences_url]]"}
-ATOM = "http://www.w3.org/2005/Atom"
 Node = dict[str, Any]
 
 
@@ -521,42 +520,18 @@ def render_archive_index(ctx: RenderContext, lang: str, editions: list[Newslette
     ).encode("utf-8")
 
 
-def _timestamp(date: datetime.date) -> str:
-    return f"{date.isoformat()}T08:00:00Z"
-
-
 def render_feed(ctx: RenderContext, lang: str, editions: list[tuple[NewsletterEdition, _Edition]]) -> bytes:
     """The Atom feed (RFC 4287) of the issues in one language, newest first."""
     config, labels = ctx.project.config, ctx.labels[lang]
     index = f"{config.base_url}{lang}/newsletters/"
-    ET.register_namespace("", ATOM)
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        element.text = text
-        return element
-
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
-    sub(feed, "id", index)
-    sub(feed, "title", f"{config.organisation.short_name} – {labels['newsletter']}")
-    sub(feed, "updated", _timestamp(max((e.date for e, _ in editions), default=datetime.date(2000, 1, 1))))
-    sub(feed, "link", rel="self", type="application/atom+xml", href=f"{index}feed.xml")
-    sub(feed, "link", rel="alternate", type="text/html", href=index)
-    author = sub(feed, "author")
-    sub(author, "name", config.organisation.name_in(lang))
-    sub(author, "uri", config.organisation.website)
-    for edition, memo in editions:
-        url = archive_url(ctx, lang, edition.issue)
-        entry = sub(feed, "entry")
-        sub(entry, "id", url)
-        sub(entry, "title", edition.subject)
-        sub(entry, "published", _timestamp(edition.date))
-        sub(entry, "updated", _timestamp(edition.date))
-        sub(entry, "link", rel="alternate", type="text/html", href=url)
-        sub(entry, "summary", edition.preheader)
-        sub(entry, "content", _issue_content(ctx, edition, memo.converted(), config.base_url), type="html")
-    ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    entries = [atom.Entry(id=url, title=edition.subject, published=atom.timestamp(edition.date),
+                          updated=atom.timestamp(edition.date), link=url, summary=edition.preheader,
+                          content=_issue_content(ctx, edition, memo.converted(), config.base_url))
+               for edition, memo in editions for url in [archive_url(ctx, lang, edition.issue)]]
+    return atom.feed(index, f"{config.organisation.short_name} – {labels['newsletter']}", lang,
+                     atom.timestamp(max((e.date for e, _ in editions), default=datetime.date(2000, 1, 1))), entries,
+                     self_url=f"{index}feed.xml", alternate=index, author=config.organisation.name_in(lang),
+                     author_uri=config.organisation.website)
 
 
 # ---------------------------------------------------------------- targets

@@ -27,13 +27,13 @@ import typst
 from pipeline.build import Target
 from pipeline.content.model import Edition
 from pipeline.errors import RenderError
+from pipeline.render import atom
 from pipeline.render.context import RenderContext
 from pipeline.render.site import KIND, page_url
 from pipeline.render.typst import font_paths
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 # Pages that are not content: never in the sitemap.
 _UNLISTED = ("search/",)
 ICON_SIZES = {"apple-touch-icon.png": 180, "icon-192.png": 192, "icon-512.png": 512}
@@ -86,42 +86,18 @@ def render_robots(ctx: RenderContext) -> bytes:
 
 def render_results_feed(ctx: RenderContext, lang: str, editions: list[Edition]) -> bytes:
     """The Atom feed of the results in one language, newest first (the 20 latest)."""
-    ET.register_namespace("", ATOM_NS)
     config = ctx.project.config
     base = config.base_url
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
-
-    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-        if text is not None:
-            node.text = text
-        return node
-
-    add(feed, "title", f"{ctx.labels[lang]['results']} – {config.organisation.short_name}")
-    add(feed, "id", f"{base}{lang}/feed.xml")
-    add(feed, "link", rel="self", href=f"{base}{lang}/feed.xml", type="application/atom+xml")
-    add(feed, "link", rel="alternate", href=f"{base}{lang}/results/", type="text/html")
-    add(feed, "updated", _timestamp(editions[0]) if editions else "2000-01-01T00:00:00Z")
-    add(add(feed, "author"), "name", config.organisation.name_in(lang))
-    for edition in editions[:20]:
-        url = page_url(ctx, lang, edition.slug)
-        entry = add(feed, "entry")
-        add(entry, "title", edition.title)
-        add(entry, "id", url)
-        add(entry, "link", rel="alternate", href=url, type="text/html")
-        add(entry, "published", _timestamp(edition))
-        add(entry, "updated", _timestamp(edition))
-        for author in edition.authors:
-            add(add(entry, "author"), "name", author.name)
-        for theme in edition.themes:
-            add(entry, "category", term=theme, label=ctx.themes[theme].label(lang))
-        add(entry, "summary", _plain_markdown(edition.summary))
-    ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _timestamp(edition: Edition) -> str:
-    return f"{edition.date.isoformat()}T08:00:00Z"
+    entries = [atom.Entry(id=url, title=edition.title, published=atom.timestamp(edition.date),
+                          updated=atom.timestamp(edition.date), link=url,
+                          authors=tuple(author.name for author in edition.authors),
+                          categories=tuple((theme, ctx.themes[theme].label(lang)) for theme in edition.themes),
+                          summary=_plain_markdown(edition.summary))
+               for edition in editions[:20] for url in [page_url(ctx, lang, edition.slug)]]
+    return atom.feed(f"{base}{lang}/feed.xml", f"{ctx.labels[lang]['results']} – {config.organisation.short_name}",
+                     lang, atom.timestamp(editions[0].date) if editions else "2000-01-01T00:00:00Z", entries,
+                     self_url=f"{base}{lang}/feed.xml", alternate=f"{base}{lang}/results/",
+                     author=config.organisation.name_in(lang))
 
 
 def _plain_markdown(text: str) -> str:
