@@ -705,7 +705,7 @@ def parse_config(data: dict[str, Any], path: Path | str = CONFIG_FILE, root: Pat
             section_name, key = dotted.split(".")
             value = getattr(getattr(config, section_name), key)
             if not (root / value).is_file():
-                problems.append(f"'{dotted}': file {value} not found in {root}")
+                problems.append(f"'{dotted}': file {value} not found in the project folder")
     if problems:
         raise ConfigError(path, problems)
     return config

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
+
+
+def in_project(text: str, root: Path) -> str:
+    """`text` with every path under the project `root` written relative to it, as messages name files.
+
+    Errors are raised with the paths their code holds, often absolute; the CLI passes what it prints
+    through this, so no message shows the machine's folders (`/home/…/centre/content/themes.yaml:47`
+    reads `content/themes.yaml:47`), from whichever folder of the project crebis runs.
+    """
+    for prefix in sorted({os.path.normpath(root), os.path.normpath(Path(root).resolve())}, key=len, reverse=True):
+        if prefix == os.sep:
+            continue
+        # the root followed by a path separator, or standing alone (not the start of a longer folder name)
+        text = re.sub(re.escape(prefix) + r"(?:/|(?![\w.-]))", lambda m: "" if m.group().endswith("/") else ".", text)
+    return text
 
 
 class CrebisError(Exception):

@@ -21,9 +21,8 @@ class Project:
     def open(cls, root: Path | str = ".") -> Project:
         """Load the project at `root` or the nearest folder above it holding a `crebis.toml` (as git finds
         its repository); raises `ConfigError` if there is none, or it is wrong."""
-        start = Path(root).absolute()
-        found = next((folder for folder in (start, *start.parents) if (folder / CONFIG_FILE).is_file()), start)
-        return cls(root=found.resolve(), config=load_config(found.resolve()))
+        found = find_root(root)
+        return cls(root=found, config=load_config(found))
 
     @property
     def content_dir(self) -> Path:
@@ -73,3 +72,10 @@ class Project:
         the project is inside it)."""
         path = Path(path) if Path(path).is_absolute() else self.root / path
         return Path(os.path.normpath(path)).is_relative_to(self.root)
+
+
+def find_root(start: Path | str = ".") -> Path:
+    """The project folder of `start`: itself or the nearest folder above it holding a `crebis.toml`
+    (`start` itself when there is none), resolved."""
+    start = Path(start).absolute()
+    return next((folder for folder in (start, *start.parents) if (folder / CONFIG_FILE).is_file()), start).resolve()

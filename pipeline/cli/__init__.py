@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline import __version__
-from pipeline.errors import CrebisError
+from pipeline.errors import CrebisError, in_project
 
 if TYPE_CHECKING:
     from pipeline.project import Project
@@ -58,7 +58,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except CrebisError as exc:
             code = getattr(exc, "exit_code", 1)
-            text = str(exc)
+            text = in_project(str(exc), _project_root())
             click.secho(f"Error: {text}" if code == 1 else text[:1].upper() + text[1:], fg="red", err=True)
             sys.exit(code)
         except KeyboardInterrupt:
@@ -76,6 +76,15 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def _project_root() -> Path:
+    """The project the running command works on (`-C`, or found from the current folder), for messages."""
+    from pipeline.project import find_root
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx else None
+    return find_root(obj.get("root", ".") if isinstance(obj, dict) else ".")
 
 
 def _broken_pipe(exc: BaseException) -> bool:

@@ -381,8 +381,9 @@ def has_digest(ctx: RenderContext) -> bool:
 def page_error_targets(ctx: RenderContext, errors: list[ContentError]) -> list[Target]:
     """A generic page that failed to load stays as it was, and the build reports why, naming the file."""
     by_file: dict[Path, list[ContentError]] = {}
-    for error in errors:
-        by_file.setdefault(Path(error.path), []).append(error)
+    for error in errors:  # named relative to the project, as every message names files
+        relative = ContentError(ctx.project.relative(error.path), error.message, error.line)
+        by_file.setdefault(Path(error.path), []).append(relative)
     targets = []
     for path, problems in sorted(by_file.items()):
         lang = path.stem if path.suffix == ".md" else ctx.languages[0]
