@@ -1,7 +1,11 @@
 """Benchmark `crebis check`: 600 documents (200 results × FR/NL/EN) checked in one run, target under 2 s,
 with the syllable counter's accuracy per language printed beside it.
 
-    python bench/check.py [--results 200]
+    python bench/check.py [--results 200] [--scale]
+
+With --scale, the fresh-process check is also run on ten times as many results (2,000 results, 6,000
+documents), and the time per document at both sizes is printed: the check must grow no faster than the
+number of documents (ratio close to 1).
 
 The results are the sample content's three studies copied under new names, each
 copy with a sentence of its own so that not every text is the same. Accuracy is
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -110,9 +115,32 @@ def calibrate() -> list[str]:
     return rows
 
 
+def fresh_check(root: Path) -> float:
+    """Seconds `crebis check --format json` takes in a new process, as a user runs it."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "-C", str(root), "check", "--format", "json"],
+                          capture_output=True, text=True, cwd=REPO)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode in (0, 1) and json.loads(proc.stdout)["documents"], proc.stderr
+    return elapsed
+
+
+def scale(results: int, small: float) -> list[str]:
+    """The fresh check on ten times `results`, per document against the `small` run's."""
+    with tempfile.TemporaryDirectory() as tmp:
+        make_project(Path(tmp), results * 10)
+        large = fresh_check(Path(tmp))
+    per_small, per_large = small / (results * 3) * 1000, large / (results * 30) * 1000
+    return [f"  scale: {results * 3} documents {small:.2f} s ({per_small:.2f} ms/doc), {results * 30} documents "
+            f"{large:.2f} s ({per_large:.2f} ms/doc): ×{per_large / per_small:.2f} per document "
+            f"(target ≤ ×1.1, as the number of documents)"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=200)
+    parser.add_argument("--scale", action="store_true", help="also check ten times as many results, and compare "
+                        "the time per document")
     parser.add_argument("--calibrate", action="store_true", help="print the readability targets the sample's "
                         "translations give, and stop")
     args = parser.parse_args()
@@ -120,16 +148,13 @@ def main() -> None:
         print("readability targets from the parallel texts of the sample content:")
         print("\n".join(calibrate()))
         return
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_project(root, args.results)
         documents = args.results * len(LANGS)
         # A fresh process, as a user runs it: dictionaries loaded, nothing cached.
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pipeline", "-C", str(root), "check", "--format", "json"],
-                              capture_output=True, text=True, cwd=REPO)
-        cold = time.perf_counter() - start
-        assert proc.returncode in (0, 1) and json.loads(proc.stdout)["documents"], proc.stderr
+        cold = fresh_check(root)
         start = time.perf_counter()
         report = check_project(Project.open(root))
         warm = time.perf_counter() - start
@@ -145,11 +170,13 @@ def main() -> None:
         baseline = time.perf_counter() - start
     checked = len({d.path for d in report.documents})
     print(f"crebis check, {documents} documents ({args.results} results × {len(LANGS)} languages), "
-          f"{len(report.findings)} findings:")
+          f"{len(report.findings)} findings; load average {load:.1f} at the start:")
     print(f"  full check in a fresh process: {cold:.2f} s (target < 2 s)  "
           f"{'OK' if cold < 2 else 'SLOW'}")
     print(f"  check_project again in the same process: {warm:.2f} s ({checked} files); without the style and "
           f"rare-word rules {baseline:.2f} s: the new rules cost ×{warm / baseline:.2f}")
+    if args.scale:
+        print("\n".join(scale(args.results, cold)))
     print("syllable counter accuracy:")
     print("\n".join(accuracy()))
 

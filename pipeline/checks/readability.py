@@ -122,16 +122,29 @@ def scores(lang: str, counts: Counts) -> dict[str, float]:
 
 def count(lang: str, sentences: Iterable[Sentence]) -> Counts:
     """Words, sentences, syllables and long words of `sentences` by the formulas' procedure (see above)."""
-    syllables = counter(lang).count
+    costs = _word_costs(lang)
     words = figures = units = lix_units = total = long_words = 0
     for sentence in sentences:
         words += len(sentence.words)
         figures += len(sentence.figures)
         units += sentence.units
         lix_units += sentence.lix_units
-        total += sum(syllables(w) for w in sentence.words) + sum(figure_syllables(lang, f) for f in sentence.figures)
-        long_words += sum(1 for w in sentence.words if len(w.replace("-", "").replace("'", "").replace("’", "")) > 6)
+        for word in sentence.words:
+            cost = costs.get(word) or costs.setdefault(word, _word_cost(lang, word))
+            total += cost[0]
+            long_words += cost[1]
+        total += sum(figure_syllables(lang, f) for f in sentence.figures)
     return Counts(words + figures, units, total, long_words, lix_units)
+
+
+@functools.cache
+def _word_costs(lang: str) -> dict[str, tuple[int, int]]:
+    """word as written → (syllables, 1 if a long word for LIX): a text repeats its words, each is counted once."""
+    return {}
+
+
+def _word_cost(lang: str, word: str) -> tuple[int, int]:
+    return counter(lang).count(word), int(len(word.replace("-", "").replace("'", "").replace("’", "")) > 6)
 
 
 _PERCENT = {"fr": "pour cent", "nl": "procent", "en": "per cent"}

@@ -83,9 +83,14 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
         cache = CheckCache(project.state_dir / "checks.sqlite", shared, dataclasses.asdict(config), notices)
         report.findings.extend(Finding(".crebis/checks.sqlite", None, None, "info", "state", notice)
                                for notice in notices)
+    # Each folder's editions, grouped once: picking them out of every loaded document per folder made the check
+    # grow with the square of the number of results.
+    by_folder: dict[Path, dict[Path, tuple[bytes, Document]]] = {}
+    for md, document in loaded.documents.items():
+        by_folder.setdefault(md.parent, {})[md] = document
     try:
         for directory in directories:
-            documents = {md: doc for md, doc in loaded.documents.items() if md.parent == directory}
+            documents = by_folder.get(directory, {})
             fingerprint = cache.fingerprint(directory, documents, times) if cache else ""
             hit = cache.get(directory, fingerprint) if cache else None
             if hit is None:

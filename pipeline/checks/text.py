@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Markup dropped from prose: citations, images, link targets, emphasis, code ticks, HTML comments and tags.
@@ -22,6 +23,8 @@ _DROP = re.compile(
     r"|`|<[^>\n]+>",
     re.DOTALL,
 )
+# Where one of `_DROP`'s alternatives can start.
+_MARKUP_START = re.compile(r"[<\[\]!*_`]")
 # A word: letters, possibly joined by hyphens or apostrophes (non-recours, aujourd'hui, OCMW's).
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 # A figure: digits with thousands separators, decimals and a percent sign (1 250, 12,5 %, 2026). Flesch's
@@ -30,8 +33,11 @@ FIGURE = re.compile(r"(?<![\w.,])\d+(?:[ \u00a0\u202f.,]\d{3})*(?:[.,]\d+)?(?:[ 
 # Within a sentence, what else ends one of Flesch's units: a colon, a semicolon, a spaced dash (Flesch, R.
 # (1949). The Art of Readable Writing, appendix: "a unit of thought marked off by a period, question mark,
 # exclamation point, colon, semicolon or dash"); and LIX's (Björnsson 1968: full stop, colon, ! and ?).
+_DIGIT = re.compile(r"\d")
 _FLESCH_BREAK = re.compile(r"\s*[:;](?=\s)|\s[–—]\s")
 _LIX_BREAK = re.compile(r"\s*:(?=\s)")
+_BREAK_MARKS = {_FLESCH_BREAK: ":;–—", _LIX_BREAK: ":"}
+"""A text without one of these characters has no break (a test far cheaper than the pattern's search)."""
 _SENTENCE_END = re.compile(r"([.!?…]+)([\"'»”’)\]]*)(\s+|$)")
 # Abbreviations after which a full stop does not end a sentence.
 ABBREVIATIONS = {
@@ -42,6 +48,7 @@ ABBREVIATIONS = {
 }
 _HEADING = re.compile(r"^(#{1,6})\s+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_NEWLINE = re.compile("\n")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
@@ -57,10 +64,15 @@ class Sentence:
     """Sentences in Flesch's sense: the sentence and every part after a colon, semicolon or spaced dash."""
     lix_units: int = 1
     """Sentences in Björnsson's sense (LIX): the sentence and every part after a colon."""
+    lower: tuple[str, ...] = ()
+    """`words` in lower case with straight apostrophes: what the style rules match, tokenised once for all."""
 
 
 def units(text: str, breaks: re.Pattern[str]) -> int:
     """How many parts of `text` between `breaks` hold a word or a figure (at least one)."""
+    marks = _BREAK_MARKS.get(breaks)
+    if marks is not None and not any(mark in text for mark in marks):
+        return 1  # most sentences: no need to split
     return max(1, sum(1 for part in breaks.split(text) if WORD.search(part) or FIGURE.search(part)))
 
 
@@ -88,7 +100,7 @@ def strip_markup(raw: str, base: int) -> tuple[str, tuple[tuple[int, int], ...]]
     chunks: list[str] = []
     spans: list[tuple[int, int]] = []
     position = length = 0
-    for match in _DROP.finditer(raw):
+    for match in _markup(raw):
         if match.start() > position:
             spans.append((length, base + position))
             chunks.append(raw[position:match.start()])
@@ -98,6 +110,19 @@ def strip_markup(raw: str, base: int) -> tuple[str, tuple[tuple[int, int], ...]]
         spans.append((length, base + position))
         chunks.append(raw[position:])
     return "".join(chunks), tuple(spans)
+
+
+def _markup(raw: str) -> Iterator[re.Match[str]]:
+    """`_DROP.finditer(raw)`, tried only where markup can start: scanning every character with its alternation
+    cost more than the rest of the check together."""
+    end = 0
+    for candidate in _MARKUP_START.finditer(raw):
+        if candidate.start() < end:
+            continue
+        match = _DROP.match(raw, candidate.start())
+        if match:
+            end = match.end()
+            yield match
 
 
 def make_segment(raw: str, base: int, part: str) -> Segment:
@@ -111,10 +136,11 @@ def sentences(segment: Segment, lang: str) -> list[Sentence]:
     text, out, start = segment.text, [], 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end(2)
-        before = text[start:match.start()].split()
-        last = before[-1].lower().rstrip(".") if before else ""
-        if match.group(1) == "." and (last in abbreviations or (len(last) == 1 and last.isalpha())):
-            continue  # "p. ex.", "M. Dupont", initials
+        if match.group(1) == ".":
+            before = text[start:match.start()].rsplit(None, 1)
+            last = before[-1].lower().rstrip(".") if before else ""
+            if last in abbreviations or (len(last) == 1 and last.isalpha()):
+                continue  # "p. ex.", "M. Dupont", initials
         following = text[match.end():match.end() + 1]
         if match.group(3) and following and following.islower():
             continue  # "etc. et", a full stop inside a sentence
@@ -130,8 +156,10 @@ def _add(out: list[Sentence], segment: Segment, text: str, start: int, end: int)
     words = tuple(WORD.findall(chunk))
     if words:
         first = start + len(chunk) - len(stripped)
-        out.append(Sentence(" ".join(stripped.split()), segment.offset(first), words,
-                            tuple(FIGURE.findall(chunk)), units(chunk, _FLESCH_BREAK), units(chunk, _LIX_BREAK)))
+        figures = tuple(FIGURE.findall(chunk)) if _DIGIT.search(chunk) else ()
+        out.append(Sentence(" ".join(stripped.split()), segment.offset(first), words, figures,
+                            units(chunk, _FLESCH_BREAK), units(chunk, _LIX_BREAK),
+                            tuple("\0".join(words).lower().replace("’", "'").split("\0"))))
 
 
 def body_segments(body: str, base: int) -> list[Segment]:
@@ -184,10 +212,7 @@ class Lines:
     """Offsets to (line, column), both 1-based, for one file's text."""
 
     def __init__(self, text: str):
-        self.starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self.starts.append(index + 1)
+        self.starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset)

@@ -34,11 +34,11 @@ MAX_NODES = 50_000
 
 # Not allowed in HTML or XML 1.0: C0/C1 controls but tab, line feed and carriage return; DEL;
 # noncharacters (U+FDD0–U+FDEF, U+xFFFE and U+xFFFF); lone surrogates.
-_BAD_CHARACTER = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
-    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
-    + "]"
-)
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
+# The noncharacters beyond the BMP are searched for apart, only in a text that has such characters: one class
+# holding both made every search about 15 times slower (the loader runs it on every file and YAML value).
+_BAD_ASTRAL = re.compile(
+    "[" + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)) + "]")
 _ALLOWED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map",
                                                      "timestamp", "value")}
 
@@ -46,6 +46,8 @@ _ALLOWED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool
 def bad_character(text: str) -> tuple[int, str] | None:
     """The offset and name of the first character no published output may hold, if any."""
     match = _BAD_CHARACTER.search(text)
+    if not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text):  # beyond the BMP
+        match = _BAD_ASTRAL.search(text, 0, match.start() if match else len(text)) or match
     if match is None:
         return None
     return match.start(), f"U+{ord(match.group()):04X}"

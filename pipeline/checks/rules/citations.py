@@ -85,7 +85,8 @@ def cited(text: str) -> Iterator[tuple[int, str]]:
                 fence = marker.group(1)  # type: ignore[union-attr]
             blanked.append(" " * len(line))
             continue
-        blanked.append(_LINK_TARGET.sub(lambda m: " " * len(m.group(0)), line))
+        # a line without '@' cites nothing: only lines that may are searched for link targets to blank
+        blanked.append(_LINK_TARGET.sub(lambda m: " " * len(m.group(0)), line) if "@" in line else line)
     for match in _CITE.finditer("\n".join(blanked)):
         yield match.start(), match.group("braced") or match.group("key")
 

@@ -41,13 +41,13 @@ def hardest_sentences(file: CheckedFile, text: Text, how_many: int,
     A sentence weighs by its words times how far its own Flesch-scale score falls below 100: a score alone would
     put a four-word sentence of long words ("These difficulties have consequences.") above a thirty-word one.
     """
-    flesch = flesch_formula(file.lang)
+    formula = FORMULAS[file.lang][flesch_formula(file.lang)].compute
     sentences = text.sentences
     counted = counted if counted is not None else [file.counts([s]) for s in sentences]
     scored = []
     for sentence, counts in zip(sentences, counted, strict=True):
-        score = scores(file.lang, counts).get(flesch)
-        if score is not None:
+        if counts.words and counts.sentences:  # what `scores` needs; only the Flesch-scale score is wanted here
+            score = round(formula(counts), 1)
             scored.append((-len(sentence.words) * (100 - score), score, sentence))
     scored.sort(key=lambda item: (item[0], item[1]))
     out = []

@@ -16,7 +16,9 @@ reading; some passives and clauses go unseen.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from pipeline.checks.document import CheckedFile, Text
@@ -26,8 +28,8 @@ from pipeline.checks.text import WORD, Sentence
 from pipeline.config import CheckOptions
 
 
-def _words(sentence: Sentence) -> list[str]:
-    return [w.lower().replace("’", "'") for w in sentence.words]
+def _words(sentence: Sentence) -> tuple[str, ...]:
+    return sentence.lower
 
 
 def _kind(text: Text) -> str:
@@ -96,7 +98,9 @@ _EN_BETWEEN = {"not", "also", "often", "always", "never", "usually", "rarely", "
                "being", "been", "automatically", "directly", "mostly", "largely", "widely", "already", "seldom"}
 
 
-def _passive_fr(words: list[str]) -> int | None:
+def _passive_fr(words: tuple[str, ...]) -> int | None:
+    if _FR_ETRE.isdisjoint(words):
+        return None
     for i, w in enumerate(words):
         if w not in _FR_ETRE or (i and words[i - 1] in {"se", "s'"}):
             continue  # "s'est produit" is active
@@ -112,7 +116,9 @@ def _passive_fr(words: list[str]) -> int | None:
     return None
 
 
-def _passive_nl(words: list[str]) -> int | None:
+def _passive_nl(words: tuple[str, ...]) -> int | None:
+    if _NL_WORDEN.isdisjoint(words):
+        return None
     for i, w in enumerate(words):
         if w not in _NL_WORDEN:
             continue
@@ -125,7 +131,9 @@ def _passive_nl(words: list[str]) -> int | None:
     return None
 
 
-def _passive_en(words: list[str]) -> int | None:
+def _passive_en(words: tuple[str, ...]) -> int | None:
+    if _EN_BE.isdisjoint(words):
+        return None
     for i, w in enumerate(words):
         if w not in _EN_BE:
             continue
@@ -200,18 +208,33 @@ _VERB_EXAMPLE = {
 }
 
 
-def nominalisations_in(lang: str, words: list[str]) -> list[str]:
+_FR_ELIDED = re.compile(r"^(?:qu|[ldjnmtsc])'")
+
+
+def nominalisations_in(lang: str, words: tuple[str, ...] | list[str]) -> list[str]:
     """The nouns made from verbs among `words` (lower case), in order."""
     found = []
     if lang == "fr":
-        words = [re.sub(r"^(?:qu|[ldjnmtsc])'", "", w) for w in words]
+        words = [_FR_ELIDED.sub("", w) if "'" in w else w for w in words]
+    determiners = _DETERMINERS[lang]
     for i, w in enumerate(words):
-        if w in _NOT_NOMINAL or "-" in w:
-            continue
-        after_determiner = i and words[i - 1] in _DETERMINERS[lang]
-        if _NOMINAL_ANYWHERE[lang].match(w) or (after_determiner and _NOMINAL_AFTER_DETERMINER[lang].match(w)):
+        shape = _nominal_shape(lang, w)
+        if shape == _ANYWHERE or (shape == _AFTER_DETERMINER and i and words[i - 1] in determiners):
             found.append(w)
     return found
+
+
+_NOT, _ANYWHERE, _AFTER_DETERMINER = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=100_000)
+def _nominal_shape(lang: str, w: str) -> int:
+    """Whether a word has the shape of a noun made from a verb: anywhere, only after a determiner, or not."""
+    if w in _NOT_NOMINAL or "-" in w:
+        return _NOT
+    if _NOMINAL_ANYWHERE[lang].match(w):
+        return _ANYWHERE
+    return _AFTER_DETERMINER if _NOMINAL_AFTER_DETERMINER[lang].match(w) else _NOT
 
 
 def nominalisations(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
@@ -240,10 +263,13 @@ _EN_SUBORDINATORS = {"which", "who", "whom", "whose", "because", "although", "th
 _EN_AFTER_COMMA = {"that", "if", "when", "where", "since", "as"}
 
 
+_AFTER_COMMA = re.compile(r",\s+(\w+)")
+_DEMONSTRATIVE = {"en": ("that", {"is", "was", "are", "were", "'s"}), "nl": ("dat", {"is", "was"})}
+
+
 def subordinate_clauses(lang: str, sentence: Sentence) -> int:
     """How many subordinate clauses a sentence opens (by their conjunctions and relative pronouns)."""
     words = _words(sentence)
-    text = " " + sentence.text.lower().replace("’", "'") + " "
     if lang == "fr":
         count = sum(1 for w in words if w in _FR_SUBORDINATORS)
         for i, w in enumerate(words):
@@ -251,15 +277,19 @@ def subordinate_clauses(lang: str, sentence: Sentence) -> int:
             if clause and not any(p in _FR_QUE_NOT_CLAUSE or p.startswith("n'") for p in words[max(0, i - 4):i]):
                 count += 1
         return count  # compound conjunctions (parce que, bien que) end in que: counted there
-    after_comma = {m.group(1) for m in re.finditer(r",\s+(\w+)", text)}
     subordinators, listed_after_comma = ((_NL_SUBORDINATORS, _NL_AFTER_COMMA) if lang == "nl"
                                          else (_EN_SUBORDINATORS, _EN_AFTER_COMMA))
     count = sum(1 for w in words if w in subordinators)
-    count += sum(len(re.findall(rf",\s+{w}\b", text)) for w in listed_after_comma & after_comma)
+    text = ""
+    if "," in sentence.text:
+        text = " " + sentence.text.lower().replace("’", "'") + " "
+        after_comma = Counter(_AFTER_COMMA.findall(text))
+        count += sum(after_comma[w] for w in listed_after_comma)
     # "that" / "dat" opening a clause after a noun or verb (not "that is", not a sentence's first word).
-    conjunction, demonstrative = ("that", r"(?:is|was|are|were|'s)$") if lang == "en" else ("dat", r"(?:is|was)$")
-    count += sum(1 for i, w in enumerate(words) if w == conjunction and i and not re.match(
-        demonstrative, words[i + 1] if i + 1 < len(words) else "") and f", {w}" not in text)
+    conjunction, demonstrative = _DEMONSTRATIVE[lang]
+    if conjunction in words and f", {conjunction}" not in text:
+        count += sum(1 for i, w in enumerate(words) if w == conjunction and i
+                     and (words[i + 1] if i + 1 < len(words) else "") not in demonstrative)
     return count
 
 
@@ -302,6 +332,9 @@ def negations_in(lang: str, words: list[str]) -> int:
 def negations(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[Finding]:
     """Sentences with more negations than the profile allows, with the positive sentence to write instead."""
     def measure(sentence: Sentence) -> tuple[int, str]:
+        total = negations_in(file.lang, sentence.lower)
+        if total <= 1:
+            return total, ""  # one negation or none: no clause can hold more
         # Piled up means within one clause: "pays the bills but does not decide: no say" is two clauses.
         clauses = [[w.lower().replace("’", "'") for w in WORD.findall(part)]
                    for part in _CLAUSE_BREAK.split(sentence.text)]

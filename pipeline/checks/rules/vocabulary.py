@@ -26,6 +26,22 @@ from pipeline.checks.rules.style import _kind
 from pipeline.config import CheckOptions
 
 _ELISION = re.compile(r"^(?:qu|lorsqu|puisqu|jusqu|quoiqu|[ldjnmtsc])'", re.IGNORECASE)
+
+
+def _cores(lang: str, words: tuple[str, ...]) -> list[str]:
+    """The words as the frequency list has them: straight apostrophes, French elisions dropped."""
+    plain = [w.replace("’", "'") for w in words]
+    return [_ELISION.sub("", w) if "'" in w else w for w in plain] if lang == "fr" else plain
+
+
+def _places(source: str, sentence) -> list[int]:
+    """Where each word of `sentence` is in the file (-1 if not found), found one after another."""
+    places, position = [], 0
+    for word in sentence.words:
+        at = source.find(word, sentence.start + position)
+        position = max(position, at - sentence.start + len(word)) if at >= 0 else position
+        places.append(at)
+    return places
 _LINKS = ("", "s", "e", "en")
 
 
@@ -63,8 +79,10 @@ def _known_compound(lang: str, word: str, floor: float) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=200_000)
 def rare(lang: str, word: str, floor: float) -> bool:
-    """Whether `word` (lower case, no elision) is rarer than `floor` on the Zipf scale."""
+    """Whether `word` (lower case, no elision) is rarer than `floor` on the Zipf scale (each word judged once:
+    the Dutch compound search tries every cut)."""
     parts = [p for p in word.split("-") if p]
     return any(len(p) > 3 and zipf(lang, p) < floor and not _known_compound(lang, p, floor) for p in parts)
 
@@ -80,19 +98,18 @@ def rare_words(file: CheckedFile, text: Text, glossary: Glossary, options: Check
     seen: set[str] = set()
     for _, sentences in text.paragraphs:
         for sentence in sentences:
-            position = 0
-            for index, word in enumerate(sentence.words):
-                plain = word.replace("’", "'")
-                core = _ELISION.sub("", plain) if file.lang == "fr" else plain
-                at = file.source.find(word, sentence.start + position)
-                position = max(position, at - sentence.start + len(word)) if at >= 0 else position
-                if core.isupper() or (index and core[:1].isupper()) or core.lower() in seen:
+            # names and acronyms are left out; a glossary term is the jargon rule's, with its plain alternative
+            flagged = [(index, core) for index, core in enumerate(_cores(file.lang, sentence.words))
+                       if not (core.isupper() or (index and core[:1].isupper()))
+                       and rare(file.lang, core.lower(), floor) and core.lower() not in glossary.terms]
+            if not flagged:
+                continue  # most sentences: no need to place their words in the file
+            places = _places(file.source, sentence)
+            for index, core in flagged:
+                if core.lower() in seen:
                     continue
-                if not rare(file.lang, core.lower(), floor):
-                    continue
-                if core.lower() in glossary.terms:
-                    continue  # the jargon rule gives its plain alternative
                 seen.add(core.lower())
+                word, at = sentence.words[index], places[index]
                 yield finding(file, at if at >= 0 else sentence.start, severity, "rare-word",
                               f"“{core}” is a rare word: used less than {_per_million(floor)} per million "
                               "words (wordfreq)",
