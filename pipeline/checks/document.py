@@ -47,11 +47,13 @@ class CheckedFile:
         return count(self.lang, sentences)
 
 
-def _front_nodes(front_matter: str) -> dict[str, yaml.Node]:
-    try:
-        root = yaml.compose(front_matter, Loader=_Loader)
-    except yaml.YAMLError:
-        return {}
+def _front_nodes(front_matter: str, root: yaml.Node | None = None) -> dict[str, yaml.Node]:
+    """The front matter's top-level keys and their nodes (`root`: the tree the loader read, if it kept it)."""
+    if root is None:
+        try:
+            root = yaml.compose(front_matter, Loader=_Loader)
+        except yaml.YAMLError:
+            return {}
     if not isinstance(root, yaml.MappingNode):
         return {}
     return {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
@@ -74,7 +76,7 @@ def read_file(path: Path, relative: str, lang: str, source: str, doc: Document) 
     """Cut a parsed result edition into its summary text and its whole-study text."""
     lines = Lines(source)
     base = source.index("\n") + 1  # the front matter starts after the opening '---' line
-    nodes = _front_nodes(doc.front_matter)
+    nodes = _front_nodes(doc.front_matter, doc.node)
     summary = Text("summary")
     brief = Text("brief")
 

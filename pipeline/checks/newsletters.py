@@ -48,7 +48,7 @@ def read_newsletter(path: Path, relative: str, lang: str, source: str) -> Checke
     doc = split(source, str(path))
     lines = Lines(source)
     base = source.index("\n") + 1
-    nodes = _front_nodes(doc.front_matter)
+    nodes = _front_nodes(doc.front_matter, doc.node)
     text = Text(KIND)
 
     def add(segment: Segment | None) -> None:

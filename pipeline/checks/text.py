@@ -134,6 +134,9 @@ def sentences(segment: Segment, lang: str) -> list[Sentence]:
     """The sentences of a segment; a segment without final punctuation is one sentence (a list item, a title)."""
     abbreviations = ABBREVIATIONS.get(lang, set())
     text, out, start = segment.text, [], 0
+    # what no sentence of the segment has if the segment has none: most have no digit, colon or dash
+    marks = (_DIGIT.search(text) is not None, any(mark in text for mark in _BREAK_MARKS[_FLESCH_BREAK]),
+             ":" in text)
     for match in _SENTENCE_END.finditer(text):
         end = match.end(2)
         if match.group(1) == ".":
@@ -144,21 +147,24 @@ def sentences(segment: Segment, lang: str) -> list[Sentence]:
         following = text[match.end():match.end() + 1]
         if match.group(3) and following and following.islower():
             continue  # "etc. et", a full stop inside a sentence
-        _add(out, segment, text, start, end)
+        _add(out, segment, text, start, end, marks)
         start = match.end()
-    _add(out, segment, text, start, len(text))
+    _add(out, segment, text, start, len(text), marks)
     return out
 
 
-def _add(out: list[Sentence], segment: Segment, text: str, start: int, end: int) -> None:
+def _add(out: list[Sentence], segment: Segment, text: str, start: int, end: int,
+         marks: tuple[bool, bool, bool]) -> None:
     chunk = text[start:end]
     stripped = chunk.lstrip(" \t\n\"'«“>")
     words = tuple(WORD.findall(chunk))
     if words:
         first = start + len(chunk) - len(stripped)
-        figures = tuple(FIGURE.findall(chunk)) if _DIGIT.search(chunk) else ()
+        digits, flesch_breaks, lix_breaks = marks
+        figures = tuple(FIGURE.findall(chunk)) if digits else ()
         out.append(Sentence(" ".join(stripped.split()), segment.offset(first), words, figures,
-                            units(chunk, _FLESCH_BREAK), units(chunk, _LIX_BREAK),
+                            units(chunk, _FLESCH_BREAK) if flesch_breaks else 1,
+                            units(chunk, _LIX_BREAK) if lix_breaks else 1,
                             tuple("\0".join(words).lower().replace("’", "'").split("\0"))))
 
 

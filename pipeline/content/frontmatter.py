@@ -13,7 +13,7 @@ refuse with their line, and characters that no HTML or XML output may carry
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +82,11 @@ class _StrictLoader(_Base):  # type: ignore[misc, valid-type]
     first_line = 1
     """The file line of the text's first line, for lines named in messages."""
 
+    root: yaml.Node | None = None
+    """The node tree read, for readers that need lines and offsets (`Document.node`)."""
+
     def get_single_data(self) -> Any:
-        node = self.get_single_node()
+        node = self.root = self.get_single_node()
         if node is None:
             return None
         _check_tree(node)
@@ -161,10 +164,15 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1) -> Any:
 
     `first_line` is the file line where `text` starts (2 for front matter after its '---').
     """
+    return _load(text, path, first_line)[0]
+
+
+def _load(text: str, path: Path | str, first_line: int) -> tuple[Any, yaml.Node | None]:
+    """`load_yaml`, with the node tree read."""
     loader = _StrictLoader(text)
     loader.first_line = first_line
     try:
-        return loader.get_single_data()
+        return loader.get_single_data(), loader.root
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else None
@@ -187,6 +195,8 @@ class Document:
     front_matter: str
     body: str
     body_line: int
+    node: yaml.Node | None = field(default=None, compare=False, repr=False)
+    """The front matter's YAML node tree, as the loader read it (lines and offsets for the checks)."""
 
 
 def split(text: str, path: str | Path) -> Document:
@@ -204,7 +214,7 @@ def split(text: str, path: str | Path) -> Document:
         raise ContentError(path, "front matter is not closed: add a line '---' after the YAML block", line=1)
     front = "\n".join(lines[1:index])
     try:
-        data = load_yaml(front, path, first_line=2)
+        data, node = _load(front, path, first_line=2)
     except ContentError as exc:
         # YAML may notice a problem at the end of the block: point at its last line, not the closing '---'.
         line = max(2, min(exc.line, index)) if exc.line is not None else 1
@@ -212,7 +222,8 @@ def split(text: str, path: str | Path) -> Document:
         raise ContentError(path, message, line=line) from None
     if not isinstance(data, dict):
         raise ContentError(path, "front matter must be a set of 'key: value' lines", line=2)
-    return Document(data=data, front_matter=front, body="\n".join(lines[index + 1:]), body_line=index + 2)
+    return Document(data=data, front_matter=front, body="\n".join(lines[index + 1:]), body_line=index + 2,
+                    node=node)
 
 
 def compose(front_matter: str) -> yaml.Node | None:

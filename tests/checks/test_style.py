@@ -125,3 +125,13 @@ def test_the_easy_profile_flags_less_frequent_words():
     assert not list(vocabulary.rare_words(file, file.texts["summary"], NO_GLOSSARY, OPTIONS))
     hits = list(vocabulary.rare_words(file, file.texts["summary"], NO_GLOSSARY, EASY))
     assert [(f.rule, f.severity, f.length) for f in hits] == [("rare-word", "warning", len("rebate"))]
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_frequencies_are_wordfreqs_small_list(lang: str) -> None:
+    """The list read straight from wordfreq's file is the one wordfreq gives."""
+    from wordfreq import get_frequency_dict
+
+    from pipeline.checks.rules.vocabulary import frequencies
+
+    assert frequencies(lang) == get_frequency_dict(lang, wordlist="small")

@@ -1,10 +1,14 @@
-"""The text cutter's shortcuts give what the plain patterns give: markup found only where it can start."""
+"""The text cutter's and the rules' shortcuts give what the plain patterns give (markup found only where it can
+start, an acronym's look-behind after its first capital)."""
 
 from __future__ import annotations
+
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.checks.rules.prose import _ACRONYM
 from pipeline.checks.text import _DROP, _FLESCH_BREAK, _LIX_BREAK, FIGURE, WORD, Lines, _markup, units
 
 # Markdown's marks and the words around them, so that generated texts are mostly markup.
@@ -32,3 +36,14 @@ def test_units_without_a_break_mark_are_one(text: str) -> None:
 def test_line_starts(text: str) -> None:
     starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
     assert Lines(text).starts == starts
+
+
+_PLAIN_ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*[A-Z](?:['’]?s)?(?![\w-])")
+CAPITALS = st.lists(st.sampled_from(["A", "CPAS", "OCMW", "É", "é", "-", "x", " ", "'s", "’s", "1", "\n", "(", ")",
+                                     "s", "_", "/"]), max_size=14).map("".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(CAPITALS)
+def test_acronyms_as_the_plain_pattern_finds_them(text: str) -> None:
+    assert [m.span() for m in _ACRONYM.finditer(text)] == [m.span() for m in _PLAIN_ACRONYM.finditer(text)]

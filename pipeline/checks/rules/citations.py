@@ -14,7 +14,6 @@ from pathlib import Path
 from pipeline.checks.document import CheckedFile
 from pipeline.checks.findings import Finding
 from pipeline.errors import RenderError
-from pipeline.render.pandoc import run_pandoc
 
 # Pandoc's citation syntax: '@' not after a letter, digit or '@' (so not an email address), then a key
 # of letters, digits and internal punctuation, or any key in braces.
@@ -53,6 +52,8 @@ class Bibliography:
                         "in crebis.toml")
             return None
         fmt = _FORMATS.get(self.path.suffix.lower(), "biblatex")
+        from pipeline.render.pandoc import run_pandoc  # pypandoc's import is paid only when something cites
+
         try:
             out = run_pandoc(None, [str(self.path), "--to=csljson"], source=self.path, from_format=fmt)
             return frozenset(str(entry.get("id")) for entry in json.loads(out))

@@ -59,7 +59,7 @@ def hardest_sentences(file: CheckedFile, text: Text, how_many: int,
 
 def document_stats(file: CheckedFile, text: Text, options: CheckOptions | None = None) -> tuple[DocumentStats, Counts]:
     counted = [file.counts([s]) for s in text.sentences]
-    counts = sum(counted, Counts(0, 0, 0, 0))
+    counts = Counts.total(counted)
     how_many = options.readability.hardest_sentences if options is not None else 3
     profile = getattr(options.profiles, _SAME_AS.get(text.kind, text.kind), "plain") if options is not None \
         else "plain"
@@ -143,7 +143,9 @@ def jargon(file: CheckedFile, text: Text, glossary: Glossary, options: CheckOpti
 
 # --- acronyms -------------------------------------------------------------------------------------------------
 
-_ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*[A-Z](?:['’]?s)?(?![\w-])")
+# A capital not after a letter, digit or hyphen (the look-behind placed after the first capital, so that the
+# search jumps from capital to capital), more capitals or digits, a capital, perhaps a plural s.
+_ACRONYM = re.compile(r"[A-Z](?<![\w-].)[A-Z0-9]*[A-Z](?:['’]?s)?(?![\w-])")
 _ROMAN = re.compile(r"^[IVXLCDM]+$")
 
 
@@ -160,14 +162,22 @@ def acronyms(file: CheckedFile, text: Text, options: CheckOptions) -> Iterator[F
             if acronym in seen or acronym in known or _ROMAN.match(acronym) or len(acronym) < 2:
                 continue
             seen.add(acronym)
-            before = segment.text[:match.start()].rstrip()
-            after = segment.text[match.end():].lstrip()
-            if before.endswith(("(", "/")) or after.startswith("("):
+            if _neighbour(segment.text, match.start(), -1) in ("(", "/") or _neighbour(
+                    segment.text, match.end(), 1) == "(":
                 continue
             yield finding(file, segment.offset(match.start()), rule.severity, "acronym",
                           f"acronym {acronym} is not spelled out at its first use in the {text.kind}",
                           f"Write the full name first, then “({acronym})”, or add {acronym} to "
                           "check.acronyms.known in crebis.toml if every reader knows it")
+
+
+def _neighbour(text: str, index: int, step: int) -> str:
+    """The first character that is not a space before `index` (step -1) or from it (step 1), "" if none."""
+    if step < 0:
+        index -= 1
+    while 0 <= index < len(text) and text[index].isspace():
+        index += step
+    return text[index] if 0 <= index < len(text) else ""
 
 
 # --- numbers --------------------------------------------------------------------------------------------------
