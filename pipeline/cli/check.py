@@ -58,7 +58,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | 
     if fmt == "json":
         text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
     elif fmt == "html":
-        text = render_html(report, project.root, project.config.check)
+        text = render_html(report, project.root, project.config.check, project.config.languages)
     else:
         text = format_text(report, colour=output is None and sys.stdout.isatty()) + "\n"
     if output is None:
