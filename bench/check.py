@@ -50,6 +50,7 @@ def make_project(root: Path, results: int) -> None:
     shutil.copytree(REPO / "layouts", root / "layouts")
     (root / "content").mkdir()
     shutil.copy(REPO / "content" / "themes.yaml", root / "content" / "themes.yaml")
+    shutil.copy(REPO / "content" / "references.bib", root / "content" / "references.bib")  # the results cite it
     shutil.copytree(REPO / "content" / "glossary", root / "content" / "glossary")
     samples = sorted(p for p in (REPO / "content" / "results").iterdir() if p.is_dir())
     for i in range(results):

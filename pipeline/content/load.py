@@ -348,7 +348,7 @@ def unfinished(doc: Document) -> list[tuple[int, int, str]]:
     YAML comments are not published, so a marker there is not counted.
     """
     found = []
-    stack = [((), compose(doc.front_matter))]
+    stack = [((), doc.node if doc.node is not None else compose(doc.front_matter))]
     while stack:
         keys, node = stack.pop()
         if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
@@ -363,7 +363,7 @@ def unfinished(doc: Document) -> list[tuple[int, int, str]]:
             stack.extend(((*keys, str(k.value)), v) for k, v in node.value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(((*keys, i), v) for i, v in enumerate(node.value))
-    for offset, line in enumerate(doc.body.split("\n")):
+    for offset, line in enumerate(doc.body.split("\n") if TODO_MARKER in doc.body else ()):
         match = _TODO.search(line)
         if match:
             found.append((doc.body_line + offset, match.start() + 1, "body"))
