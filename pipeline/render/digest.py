@@ -39,7 +39,8 @@ from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.mjml import mjml_version, render_mjml
 from pipeline.render.newsletter import MERGE_FIELDS, Links, email_styles, logo_url, read_logo
-from pipeline.render.plaintext import LinkRefs, typography, underline, wrap
+from pipeline.render.plaintext import LinkRefs, underline, wrap
+from pipeline.render.typography import typeset
 from pipeline.watch.candidates import UNTHEMED
 from pipeline.watch.store import STORE_FILE, open_store
 from pipeline.watch.weeks import Week
@@ -174,21 +175,21 @@ def view(ctx: RenderContext, digest: Digest, lang: str) -> dict[str, Any]:
             other = item.language and item.language.split("-")[0].lower() != lang
             note = pick(item.notes, lang, languages)
             items.append({
-                "title": typography(item.title, item.language or lang), "link": item.link,
+                "title": typeset(item.title, item.language or lang), "link": item.link,
                 "lang": item.language if other else None, "tag": _tag(item.language) if other else None,
                 "sources": item.sources,
                 "date": format_date(item.date, lang) if item.date else None,
                 "datetime": item.date.isoformat() if item.date else None,
-                "note": typography(note[0], note[1]) if note else None,
+                "note": typeset(note[0], note[1]) if note else None,
                 "note_lang": note[1] if note and note[1] != lang else None,
                 "note_tag": _tag(note[1]) if note and note[1] != lang else None,
             })
         sections.append({"label": label, "stories": items})
     intro = pick(digest.intro, lang, languages)
     return {
-        "title": typography(title_of(ctx, digest, lang), lang),
+        "title": typeset(title_of(ctx, digest, lang), lang),
         "week": str(digest.week), "span": week_span(digest.week, lang), "sections": sections,
-        "intro": typography(intro[0], intro[1]) if intro else None,
+        "intro": typeset(intro[0], intro[1]) if intro else None,
         "intro_lang": intro[1] if intro and intro[1] != lang else None,
         "intro_tag": _tag(intro[1]) if intro and intro[1] != lang else None,
         "uncurated": digest.uncurated, "illustrative": digest.illustrative,
@@ -225,7 +226,7 @@ def render_page(ctx: RenderContext, digest: Digest, lang: str) -> bytes:
 def render_index(ctx: RenderContext, lang: str, digests: list[Digest]) -> bytes:
     """Every published week in one language, newest first."""
     base = ctx.project.config.base_url
-    weeks = [{"week": str(d.week), "title": typography(title_of(ctx, d, lang), lang), "span": week_span(d.week, lang),
+    weeks = [{"week": str(d.week), "title": typeset(title_of(ctx, d, lang), lang), "span": week_span(d.week, lang),
               "monday": d.week.monday, "count": len(d.items), "uncurated": d.uncurated} for d in digests]
     return _render(
         ctx, "digest/index.html", "content/watch/curation", lang=lang, labels=ctx.labels[lang], root="../../",
@@ -242,7 +243,7 @@ def render_feed(ctx: RenderContext, lang: str, digests: list[Digest]) -> bytes:
     def stamp(week: Week) -> str:
         return atom.timestamp(week.sunday, time(18, 0))
 
-    entries = [atom.Entry(id=url, title=title_of(ctx, digest, lang), published=stamp(digest.week),
+    entries = [atom.Entry(id=url, title=typeset(title_of(ctx, digest, lang), lang), published=stamp(digest.week),
                           updated=stamp(digest.week), link=url,
                           content=_render(ctx, "digest/content.html", ctx.project.relative(digest.path), lang=lang,
                                           labels=labels, d=view(ctx, digest, lang)))
@@ -318,7 +319,7 @@ def render_mjml_source(ctx: RenderContext, digest: Digest, lang: str) -> str:
 
 def preheader(ctx: RenderContext, digest: Digest, lang: str) -> str:
     """The line mail clients show after the subject: the first stories' titles."""
-    titles = " · ".join(i.title for i in digest.items[:3])
+    titles = " · ".join(typeset(i.title, i.language or lang) for i in digest.items[:3])
     return titles if len(titles) <= 140 else titles[:139].rstrip() + "…"
 
 

@@ -43,8 +43,9 @@ from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.locale import format_date
 from pipeline.render.mjml import mjml_version, render_mjml
 from pipeline.render.pandoc import convert as pandoc_convert
-from pipeline.render.plaintext import QUOTES, LinkRefs, TextWriter, french_spacing, typography, underline, wrap
+from pipeline.render.plaintext import QUOTES, LinkRefs, TextWriter, underline, wrap
 from pipeline.render.site import page_url
+from pipeline.render.typography import typeset
 
 KIND = "newsletter"
 # Placeholders left for the sending step, which fills them in per recipient.
@@ -170,8 +171,6 @@ class HtmlWriter:
         return f'<{tag}{attrs} style="{style}">' if style else f"<{tag}{attrs}>"
 
     def inlines(self, nodes: list[Node]) -> str:
-        if self.lang == "fr":
-            nodes = french_spacing(nodes)
         return "".join(self._inline(n) for n in nodes)
 
     def _inline(self, n: Node) -> str:
@@ -374,7 +373,7 @@ def render_mjml_source(ctx: RenderContext, edition: NewsletterEdition, converted
             edition=edition, parts=_parts(ctx, edition, converted, writer, href), merge=MERGE_FIELDS,
             archive_url=href(archive_url(ctx, edition.lang, edition.issue)), logo_url=logo_url(ctx),
             website=href(config.organisation.website), styles=email_styles(ctx),
-            subject=typography(edition.subject, edition.lang),
+            subject=typeset(edition.subject, edition.lang),
         )
     except RenderError:
         raise
@@ -390,7 +389,7 @@ def render_text(ctx: RenderContext, edition: NewsletterEdition, converted: Conve
     f = converted.fields
     colon = labels["colon"]
     month = format_date(edition.date, edition.lang, "LLLL yyyy")
-    subject = typography(edition.subject, edition.lang)
+    subject = typeset(edition.subject, edition.lang)
     out = [f"{config.organisation.short_name} · {labels['newsletter']} · {month}", "", *underline(subject, "=")]
     out += ["", f"{labels['newsletter_view_online']}{colon} "
             f"[{refs.number(href(archive_url(ctx, edition.lang, edition.issue)))}]"]
@@ -443,7 +442,7 @@ def build_eml(ctx: RenderContext, edition: NewsletterEdition, html: str, text: s
     options = ctx.project.config.newsletter
     host = urlsplit(ctx.project.config.base_url).hostname or "crebis.example.org"
     message = EmailMessage(policy=email.policy.SMTP)
-    message["Subject"] = edition.subject
+    message["Subject"] = typeset(edition.subject, edition.lang)  # the subject the sending step sends
     message["From"] = formataddr((options.sender_name, options.sender_address))
     if options.reply_to:
         message["Reply-To"] = options.reply_to
@@ -461,7 +460,8 @@ def build_eml(ctx: RenderContext, edition: NewsletterEdition, html: str, text: s
 def email_rules(ctx: RenderContext, edition: NewsletterEdition) -> EmailRules:
     links = Links.for_email(ctx, edition)
     base_host = urlsplit(ctx.project.config.base_url).hostname or ""
-    return EmailRules(lang=edition.lang, preheader=edition.preheader, merge_fields=tuple(MERGE_FIELDS.values()),
+    return EmailRules(lang=edition.lang, preheader=typeset(edition.preheader, edition.lang),
+                      merge_fields=tuple(MERGE_FIELDS.values()),
                       utm=links.utm, own_hosts=links.own_hosts, resource_hosts=(base_host,))
 
 
@@ -503,7 +503,7 @@ def render_archive_page(ctx: RenderContext, newsletter: Newsletter, edition: New
     return ctx.env.get_template("site/newsletter.html").render(
         config=ctx.project.config, lang=edition.lang, labels=ctx.labels[edition.lang], root=root,
         edition=edition, content=Markup(_issue_content(ctx, edition, converted, root)),
-        subject=typography(edition.subject, edition.lang),
+        subject=typeset(edition.subject, edition.lang),
         url=archive_url(ctx, edition.lang, newsletter.issue), alternates=_alternates(ctx, newsletter, edition.lang),
         feed_url=f"{ctx.project.config.base_url}{edition.lang}/newsletters/feed.xml",
     ).encode("utf-8")
@@ -524,8 +524,8 @@ def render_feed(ctx: RenderContext, lang: str, editions: list[tuple[NewsletterEd
     """The Atom feed (RFC 4287) of the issues in one language, newest first."""
     config, labels = ctx.project.config, ctx.labels[lang]
     index = f"{config.base_url}{lang}/newsletters/"
-    entries = [atom.Entry(id=url, title=edition.subject, published=atom.timestamp(edition.date),
-                          updated=atom.timestamp(edition.date), link=url, summary=edition.preheader,
+    entries = [atom.Entry(id=url, title=typeset(edition.subject, lang), published=atom.timestamp(edition.date),
+                          updated=atom.timestamp(edition.date), link=url, summary=typeset(edition.preheader, lang),
                           content=_issue_content(ctx, edition, memo.converted(), config.base_url))
                for edition, memo in editions for url in [archive_url(ctx, lang, edition.issue)]]
     return atom.feed(index, f"{config.organisation.short_name} – {labels['newsletter']}", lang,

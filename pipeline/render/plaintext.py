@@ -14,35 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import RenderError
-from pipeline.render.typography import typeset
+from pipeline.render.typography import NARROW_NBSP
 
 WIDTH = 72
-# Quotation marks per language: (open, close) for double and single quotes.
+# Quotation marks per language: (open, close) for double and single quotes; French spaces as typography.py's.
 QUOTES = {
-    "fr": (("«\u00a0", "\u00a0»"), ("‹\u00a0", "\u00a0›")),
+    "fr": ((f"«{NARROW_NBSP}", f"{NARROW_NBSP}»"), (f"‹{NARROW_NBSP}", f"{NARROW_NBSP}›")),
     "nl": (("“", "”"), ("‘", "’")),
     "en": (("“", "”"), ("‘", "’")),
 }
 
 Node = dict[str, Any]
-NARROW_NBSP = "\u202f"
-
-
-def typography(text: str, lang: str) -> str:
-    """The typography of `lang` in a plain text (pipeline/render/typography.py has the rules)."""
-    return typeset(text, lang)
-
-
-def french_spacing(nodes: list[Node]) -> list[Node]:
-    """The same in pandoc inlines: a space before `:` (or after `«`) becomes a narrow no-break space."""
-    out = list(nodes)
-    for i, node in enumerate(out):
-        if node["t"] not in ("Space", "SoftBreak") or i == 0 or i + 1 == len(out):
-            continue
-        before, after = out[i - 1], out[i + 1]
-        if (after["t"] == "Str" and after["c"][:1] in ":;!?»") or (before["t"] == "Str" and before["c"].endswith("«")):
-            out[i] = {"t": "Str", "c": NARROW_NBSP}
-    return out
 
 
 @dataclass
@@ -79,9 +61,11 @@ class TextWriter:
         self.quotes = QUOTES.get(lang, QUOTES["en"])
 
     def inlines(self, nodes: list[Node]) -> str:
-        """Inline nodes as one line of text (line breaks become spaces; the caller wraps)."""
-        if self.lang == "fr":
-            nodes = french_spacing(nodes)
+        """Inline nodes as one line of text (line breaks become spaces; the caller wraps).
+
+        The AST comes from pandoc, whose typography filter (filters/typography.lua) has set the
+        language's spaces and apostrophes already; texts from elsewhere go through `typeset`.
+        """
         return "".join(self._inline(n) for n in nodes)
 
     def _inline(self, n: Node) -> str:

@@ -37,6 +37,7 @@ from pipeline.render.figures import place_figures
 from pipeline.render.locale import locale_of
 from pipeline.render.pandoc import Citations, convert
 from pipeline.render.templates import render_template
+from pipeline.render.typography import typeset
 
 KIND = "site"
 _TEMPLATE = Path(__file__).with_name("pandoc-html.tpl")
@@ -191,11 +192,12 @@ def json_ld(ctx: RenderContext, edition: Edition, html: PandocHtml, url: str, pd
             card: str | None) -> str:
     """schema.org Report (and ScholarlyArticle) of a result edition, as JSON safe inside a <script>."""
     org = ctx.project.config.organisation
+    title = typeset(edition.title, edition.lang)  # as the page and the PDF print it
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": ["Report", "ScholarlyArticle"],
-        "headline": edition.title[:110],
-        "name": edition.title,
+        "headline": title[:110],
+        "name": title,
         "url": url,
         "inLanguage": locale_of(edition.lang).replace("_", "-"),
         "datePublished": edition.date.isoformat(),

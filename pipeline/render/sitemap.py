@@ -30,6 +30,7 @@ from pipeline.errors import RenderError
 from pipeline.render import atom
 from pipeline.render.context import RenderContext
 from pipeline.render.site import KIND, page_url
+from pipeline.render.typography import typeset
 from pipeline.render.typst import font_paths
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -88,11 +89,11 @@ def render_results_feed(ctx: RenderContext, lang: str, editions: list[Edition]) 
     """The Atom feed of the results in one language, newest first (the 20 latest)."""
     config = ctx.project.config
     base = config.base_url
-    entries = [atom.Entry(id=url, title=edition.title, published=atom.timestamp(edition.date),
+    entries = [atom.Entry(id=url, title=typeset(edition.title, lang), published=atom.timestamp(edition.date),
                           updated=atom.timestamp(edition.date), link=url,
                           authors=tuple(author.name for author in edition.authors),
                           categories=tuple((theme, ctx.themes[theme].label(lang)) for theme in edition.themes),
-                          summary=_plain_markdown(edition.summary))
+                          summary=typeset(_plain_markdown(edition.summary), lang))
                for edition in editions[:20] for url in [page_url(ctx, lang, edition.slug)]]
     return atom.feed(f"{base}{lang}/feed.xml", f"{ctx.labels[lang]['results']} – {config.organisation.short_name}",
                      lang, atom.timestamp(editions[0].date) if editions else "2000-01-01T00:00:00Z", entries,

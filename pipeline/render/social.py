@@ -21,6 +21,7 @@ from pipeline.errors import RenderError
 from pipeline.render.context import RenderContext
 from pipeline.render.site import page_url
 from pipeline.render.templates import typst_string
+from pipeline.render.typography import typeset
 from pipeline.render.typst import FONT, font_paths
 
 KIND = "social"
@@ -36,14 +37,14 @@ def key_figure(edition: Edition) -> str:
     for finding in edition.key_findings:
         match = _BOLD.search(finding)
         if match:
-            return plain(match.group(1))
-    return plain(edition.key_findings[0]) if edition.key_findings else ""
+            return plain(match.group(1), edition.lang)
+    return plain(edition.key_findings[0], edition.lang) if edition.key_findings else ""
 
 
-def plain(markdown: str) -> str:
-    """Markdown emphasis and links reduced to their text, whitespace collapsed."""
+def plain(markdown: str, lang: str) -> str:
+    """Markdown emphasis and links reduced to their text, whitespace collapsed, in the typography of `lang`."""
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", markdown)
-    return " ".join(re.sub(r"[*_`]+", "", text).split())
+    return typeset(" ".join(re.sub(r"[*_`]+", "", text).split()), lang)
 
 
 def card_source(ctx: RenderContext, lang: str, kicker: str, title: str, figure: str, caption: str) -> str:
@@ -79,9 +80,10 @@ def result_card(ctx: RenderContext, edition: Edition) -> bytes:
     labels = ctx.labels[edition.lang]
     kicker = f"{ctx.project.config.organisation.short_name} · {labels['brief_kicker']}"
     figure = key_figure(edition)
-    finding = plain(edition.key_findings[0]) if edition.key_findings else ""
+    finding = plain(edition.key_findings[0], edition.lang) if edition.key_findings else ""
     caption = finding if len(finding) <= 110 else finding[:109].rsplit(" ", 1)[0] + "…"
-    return render_card(ctx, card_source(ctx, edition.lang, kicker, plain(edition.title), figure, caption), edition.path)
+    title = plain(edition.title, edition.lang)
+    return render_card(ctx, card_source(ctx, edition.lang, kicker, title, figure, caption), edition.path)
 
 
 def site_card(ctx: RenderContext) -> bytes:
@@ -118,16 +120,16 @@ def _fit(head: str, body: str, tail: str, limit: int, counted_tail: int | None =
 def posts(ctx: RenderContext, edition: Edition) -> Posts:
     """Post texts for one edition, each within its network's limit."""
     url = page_url(ctx, edition.lang, edition.slug)
-    title = plain(edition.title)
-    finding = plain(edition.key_findings[0]) if edition.key_findings else plain(edition.summary)
+    title = plain(edition.title, edition.lang)
+    finding = plain(edition.key_findings[0] if edition.key_findings else edition.summary, edition.lang)
     tags = " ".join(hashtag(ctx.themes[t].label(edition.lang)) for t in edition.themes)
     head = f"{title}\n\n"
     mastodon_tail = f"\n\n{url}\n\n{tags}"
     mastodon = _fit(head, finding, mastodon_tail, LIMITS["mastodon"],
                     counted_tail=len(mastodon_tail) - len(url) + MASTODON_LINK)
     bluesky = _fit(head, finding, f"\n\n{url}", LIMITS["bluesky"])
-    findings = "\n".join(f"• {plain(f)}" for f in edition.key_findings[:3])
-    summary = plain(edition.summary)
+    findings = "\n".join(f"• {plain(f, edition.lang)}" for f in edition.key_findings[:3])
+    summary = plain(edition.summary, edition.lang)
     linkedin = f"{title}\n\n{summary}\n\n{findings}\n\n{url}\n\n{tags}".replace("\n\n\n\n", "\n\n")
     return Posts(mastodon, bluesky, linkedin)
 
@@ -141,7 +143,7 @@ def render_posts(ctx: RenderContext, edition: Edition) -> bytes:
     """outputs/social/<slug>/<lang>.md: one section per network, with its length and limit."""
     p = posts(ctx, edition)
     lines = [
-        f"# {plain(edition.title)}",
+        f"# {plain(edition.title, edition.lang)}",
         "",
         f"Card: `{edition.lang}.png` (1200×630) · page: {page_url(ctx, edition.lang, edition.slug)}",
         "",

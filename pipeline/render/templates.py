@@ -7,10 +7,12 @@ import traceback
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from pipeline.content.load import read_yaml
 from pipeline.errors import ContentError, RenderError
 from pipeline.render.locale import format_date, format_number
+from pipeline.render.typography import typeset
 
 
 class _LayoutTemplate(jinja2.Template):
@@ -71,7 +73,17 @@ def make_environment(layouts_dir: Path) -> jinja2.Environment:
     env.filters["date"] = format_date
     env.filters["number"] = format_number
     env.filters["typst_str"] = typst_string
+    env.filters["typeset"] = _typeset
     return env
+
+
+@jinja2.pass_context
+def _typeset(context: jinja2.runtime.Context, value: object, lang: str | None = None) -> object:
+    """`{{ text|typeset }}`: a plain text of the content (a title, a summary, a description) in the
+    typography of the page's language (pipeline/render/typography.py); HTML made by pandoc already is."""
+    if isinstance(value, markupsafe.Markup) or not isinstance(value, str):
+        return value
+    return typeset(value, lang or str(context.get("lang") or ""))
 
 
 def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
@@ -98,7 +110,8 @@ def load_labels(layouts_dir: Path, languages: list[str]) -> dict[str, dict[str, 
                                "file and translate it") from None
         if not isinstance(data, dict):
             raise ContentError(path, "expected 'key: text' lines")
-        labels[lang] = {str(k): str(v) for k, v in data.items()}
+        # labels are printed as they are, outside pandoc: they get their language's typography here
+        labels[lang] = {str(k): typeset(str(v), lang) for k, v in data.items()}
     reference_lang = languages[0]
     for lang in languages[1:]:
         missing = sorted(set(labels[reference_lang]) - set(labels[lang]))

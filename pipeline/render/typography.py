@@ -2,7 +2,9 @@
 
 Pandoc documents (web pages, briefs, DOCX, newsletters) get these rules from the Lua filter
 `filters/typography.lua`, applied by every pandoc conversion; texts that do not go through
-pandoc (summaries, subjects, the how-to-cite line) get them from `typeset`. Both follow the
+pandoc get them from `typeset`: interface labels (when loaded), the `typeset` filter of the
+templates (titles, excerpts, meta descriptions, subjects, preheaders), feeds, social posts, email
+subjects, the easy-to-read summaries and the how-to-cite line. Both follow the
 table below, and a test holds them to the same results.
 
 - a no-break space between a number and `%`, `‰` or a unit (`34 %`, `12 km`), so they never part;

@@ -1,5 +1,12 @@
 """Typography per language: one set of rules, the same from the pandoc filter and from `typeset`."""
 
+import email
+import email.policy
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
 import pytest
 
 from pipeline.render.pandoc import convert
@@ -44,3 +51,63 @@ def test_a_no_break_space_already_there_is_not_doubled():
     expected = f"Source{N}: voilà{N}» et «{N}déjà{N}»."
     assert typeset(text, "fr") == expected
     assert convert(text, "plain", metadata={"lang": "fr-BE"}, wrap="none").decode("utf-8").strip() == expected
+
+
+# ---------------------------------------------------------------- texts that do not go through pandoc
+
+_STRAIGHT = re.compile(r"[^\W\d_]'[^\W\d_]")
+# attributes that hold addresses, not text; `alt` given as a pandoc attribute ({alt="…"}) is pandoc's
+_NOT_TEXT = ("href", "src", "action", "srcset", "alt", "datetime", "value", "class", "id")
+
+
+class _Texts(HTMLParser):
+    """The text a reader (or a search engine) gets from an HTML page: its text and its attribute texts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._raw = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._raw += tag in ("script", "style")
+        self.texts += [f'{name}="{value}"' for name, value in attrs if value and name not in _NOT_TEXT]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._raw -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._raw:
+            self.texts.append(data)
+
+
+def _texts(path: Path) -> list[str]:
+    if path.suffix == ".html":
+        parser = _Texts()
+        parser.feed(path.read_text(encoding="utf-8"))
+        return parser.texts
+    if path.suffix == ".xml":
+        return [t for el in ET.parse(path).iter() for t in
+                (_texts_of_html(el.text or "") if el.get("type") == "html" else [el.text or "", *el.attrib.values()])]
+    if path.suffix == ".eml":
+        return [str(email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"])]
+    return [re.sub(r"https?://\S+", "", path.read_text(encoding="utf-8"))]  # .txt, .md: the text, not its addresses
+
+
+def _texts_of_html(html: str) -> list[str]:
+    parser = _Texts()
+    parser.feed(html)
+    return parser.texts
+
+
+def test_every_text_outside_pandoc_gets_the_typography_of_its_language(sample_project):
+    """Excerpts, meta descriptions, titles, labels, feeds, social posts, email subjects and text parts:
+    the sample's French and English write straight apostrophes ("l'intégralité", "centre's")."""
+    outputs = sample_project / "outputs"
+    files = [p for p in sorted(outputs.rglob("*")) if p.suffix in (".html", ".txt", ".eml")
+             or p.name == "feed.xml" or (p.suffix == ".md" and "social" in p.parts)]
+    assert {"feed.xml", "fr.eml", "fr.txt", "fr.md", "index.html"} <= {p.name for p in files}
+    straight = {str(p.relative_to(outputs)): found for p in files
+                if (found := [t.strip()[:80] for t in _texts(p) if _STRAIGHT.search(t)])}
+    assert not straight, straight
+    home = (outputs / "site/fr/index.html").read_text(encoding="utf-8")
+    assert "l’intégralité" in home and "l'intégralité" not in home

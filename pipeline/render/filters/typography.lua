@@ -73,12 +73,13 @@ local function Inlines(inlines)
   end
   for i = 2, #inlines - 1 do
     local before, node, after = inlines[i - 1], inlines[i], inlines[i + 1]
-    if node.t == "Space" and before.t == "Str" and after.t == "Str" then
-      if before.text:match("%d$") and starts_with_unit(after.text) then
-        inlines[i] = pandoc.Str(lang == "fr" and NARROW or NBSP)
-      elseif lang == "fr" and (starts_french_close(after.text) or before.text:sub(-#"«") == "«") then
-        inlines[i] = pandoc.Str(NARROW)
-      end
+    if node.t == "Space" and before.t == "Str" and after.t == "Str" and before.text:match("%d$")
+        and starts_with_unit(after.text) then
+      inlines[i] = pandoc.Str(lang == "fr" and NARROW or NBSP)
+    -- French: the space before ; : ! ? » whatever precedes it (a word, a link, emphasis), and after «
+    elseif node.t == "Space" and lang == "fr" and ((after.t == "Str" and starts_french_close(after.text))
+        or (before.t == "Str" and before.text:sub(-#"«") == "«")) then
+      inlines[i] = pandoc.Str(NARROW)
     end
   end
   return inlines
