@@ -55,3 +55,21 @@ def write_result(project: Path, slug: str = "housing-first", langs: tuple[str, .
     for lang in langs:
         (directory / f"{lang}.md").write_text(edition_text(lang, **overrides), encoding="utf-8")
     return directory
+
+
+_CHART_ALT = {"fr": "Barres : le non-recours va de 12 % à 41 %.",
+              "nl": "Staven: het niet-gebruik gaat van 12 % tot 41 %.",
+              "en": "Bars: non-take-up ranges from 12% to 41%."}
+
+
+def chart_figures(lang: str) -> str:
+    """The `figures:` value of `edition_text` with a chart from data after the picture (`write_chart` writes it)."""
+    return (f'\n  - file: chart.png\n    alt: "{_FRONT[lang][3]}"\n    caption: "Caption {lang}"'
+            f'\n  - data: take-up.csv\n    chart: take-up.vl.yaml\n    alt: "{_CHART_ALT[lang]}"'
+            f'\n    caption: "Chart caption {lang}"\n    source: "Illustrative"')
+
+
+def write_chart(directory: Path) -> None:
+    """The fixture chart from data (CSV, spec, labels table in fr, nl and en) into a result folder."""
+    for name in ("take-up.csv", "take-up.vl.yaml", "take-up.labels.csv"):
+        shutil.copy(FIXTURES / "charts" / name, directory / name)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from pipeline.config import SUPPORTED_LANGUAGES
+from pipeline.content.chartdata import ChartSource, chart_labels, read_chart
 from pipeline.content.frontmatter import (
     Document,
     check_characters,
@@ -379,13 +380,14 @@ def check_finished(path: Path, doc: Document, published: bool, errors: list[Cont
                                    f"file: write the text, or set status: draft until it is done", line=line))
 
 
-def body_images(path: Path, doc: Document, declared: set[str]) -> tuple[str, ...]:
+def body_images(path: Path, doc: Document, declared: set[str], charts: set[str] = frozenset()) -> tuple[str, ...]:
     """The image files an edition shows: its declared figures and the images its body places.
 
     An image of the body that is not declared (as `crebis import` writes them) is published
-    all the same, with the alt text of the body (the loader has checked it is useful).
+    all the same, with the alt text of the body (the loader has checked it is useful). A chart
+    from data placed by its spec's name (in `charts`) is drawn, not an image file.
     """
-    placed = {m.group("src") for m in IMAGE.finditer(doc.body)}
+    placed = {m.group("src") for m in IMAGE.finditer(doc.body)} - charts
     return tuple(sorted(declared | {src for src in placed if link_scheme(src) is None
                                     and local_file(path.parent, src) is not None}))
 
@@ -414,6 +416,78 @@ def check_keys(reader: FrontMatterReader, required: tuple[str, ...], optional: t
     for key in required:
         if key not in reader.doc.data:
             reader.errors.append(ContentError(reader.path, f"missing '{key}' in the front matter", line=2))
+
+
+FIGURE_KEYS = ("file", "data", "chart", "labels", "alt", "caption", "source")
+
+
+def declared_figures(front: dict[str, Any]) -> set[str]:
+    """The names a body may place declared figures by: picture files and chart specs."""
+    items = front.get("figures")
+    return {str(f.get("chart") or f.get("file")) for f in items if isinstance(f, dict)} \
+        if isinstance(items, list) else set()
+
+
+def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any) -> Figure | None:
+    """One entry of `figures:`: a picture (`file:`) or a chart from data (`data:` CSV, `chart:` spec and
+    `labels:`), with its alt text and caption. A chart's CSV, spec and texts are checked here, so a
+    broken row, a misspelled spec key or a missing translation is an error at its file and line."""
+    keys = ("figures", i)
+    m = r.mapping(item, keys, FIGURE_KEYS)
+    if not m:
+        return None
+    folder = r.path.parent
+    chart = "data" in m or "chart" in m
+    if chart:
+        if "file" in m:
+            r.error((*keys, "file"), "a figure is a picture ('file:') or a chart from data ('data:' and "
+                    "'chart:'), not both: remove one")
+        data = r.text(m.get("data"), (*keys, "data"))
+        file = r.text(m.get("chart"), (*keys, "chart"))
+        for key, name, ending in (("data", data, ".csv"), ("chart", file, ".vl.yaml")):
+            if name and not name.endswith(ending):
+                r.error((*keys, key), f"'{key}' must name a {ending} file beside this one, got '{name}'")
+            elif name and local_file(folder, name) is None:
+                r.error((*keys, key), f"{key} file '{name}' not found in {folder.name}/")
+    else:
+        data = None
+        file = r.text(m.get("file"), (*keys, "file"))
+        found = local_file(folder, file) if file else None
+        if file and found is None:
+            r.error((*keys, "file"), f"figure file '{file}' not found in {folder.name}/")
+        elif found is not None and (broken := image_problem(found)):
+            r.error((*keys, "file"), f"figure file '{file}' {broken}")
+    alt = m.get("alt")
+    if not isinstance(alt, str) or not alt.strip():
+        r.error(keys, f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
+                "shows for readers who cannot see it")
+    elif useless_alt(alt, file or ""):
+        r.error((*keys, "alt"), f"figure '{file}' alt text '{alt}' says nothing: describe what it shows")
+    caption = r.text(m.get("caption"), (*keys, "caption"))
+    labels: dict[str, str] = {}
+    if not chart and "labels" in m:
+        r.error((*keys, "labels"), "'labels' gives the texts of a chart from data: a picture has none")
+    elif chart:
+        given = m.get("labels") or {}
+        if not isinstance(given, dict):
+            r.error((*keys, "labels"), "'labels' must map each key of the chart to its text (title: …)")
+            given = {}
+        for key, value in given.items():
+            if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
+                r.error((*keys, "labels", key), f"label '{key}' must be a text")
+            else:
+                labels[str(key)] = str(value).strip()
+        if data and file and local_file(folder, data) and local_file(folder, file):
+            source = ChartSource(folder / data, folder / file)
+            try:
+                labels = chart_labels(source, read_chart(source), lang, labels, r.path,
+                                      locate(r.doc.front_matter, keys))
+            except ContentError as exc:
+                r.errors.append(exc)
+                return None
+    if not (file and isinstance(alt, str) and caption):
+        return None
+    return Figure(file, alt.strip(), caption, r.text(m.get("source"), keys, False), data, labels)
 
 
 def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
@@ -468,26 +542,8 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
         if text and addressee:
             recommendations.append(Recommendation(text, addressee))
 
-    figures = []
-    for i, item in enumerate(r.items(d.get("figures"), ("figures",))):
-        m = r.mapping(item, ("figures", i), ("file", "alt", "caption", "source"))
-        if not m:
-            continue
-        file = r.text(m.get("file"), ("figures", i, "file"))
-        alt = m.get("alt")
-        found = local_file(path.parent, file) if file else None
-        if file and found is None:
-            r.error(("figures", i, "file"), f"figure file '{file}' not found in {path.parent.name}/")
-        elif found is not None and (broken := image_problem(found)):
-            r.error(("figures", i, "file"), f"figure file '{file}' {broken}")
-        if not isinstance(alt, str) or not alt.strip():
-            r.error(("figures", i), f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
-                    "shows for readers who cannot see it")
-        elif useless_alt(alt, file or ""):
-            r.error(("figures", i, "alt"), f"figure '{file}' alt text '{alt}' says nothing: describe what it shows")
-        caption = r.text(m.get("caption"), ("figures", i, "caption"))
-        if file and isinstance(alt, str) and caption:
-            figures.append(Figure(file, alt.strip(), caption, r.text(m.get("source"), ("figures", i), False)))
+    figures = [f for i, item in enumerate(r.items(d.get("figures"), ("figures",)))
+               if (f := read_figure(r, lang, i, item)) is not None]
 
     illustrative = d.get("illustrative", False)
     if not isinstance(illustrative, bool):
@@ -501,8 +557,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     url = r.text(d.get("url"), ("url",), required=False)
     if url and link_scheme(url) not in ("http", "https"):
         r.error(("url",), f"'url' must be a web address starting with https://, got {url[:80]!r}")
-    declared = {str(f.get("file")) for f in r.items(d.get("figures"), ("figures",)) if isinstance(f, dict)}
-    check_body(path, doc, declared, errors)
+    check_body(path, doc, declared_figures(d), errors)
     check_finished(path, doc, status == "published", errors)
     if len(errors) > before:
         return None
@@ -513,7 +568,8 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
         status=status, licence=licence, doi=doi, url=url, illustrative=illustrative, summary=summary,
         key_findings=tuple(f for f in findings if f), recommendations=tuple(recommendations),
         figures=tuple(figures), front_matter=doc.front_matter, body=doc.body, body_line=doc.body_line,
-        images=body_images(path, doc, {f.file for f in figures}),
+        images=body_images(path, doc, {f.file for f in figures if not f.is_chart},
+                           {f.file for f in figures if f.is_chart}),
     )
 
 
@@ -523,7 +579,8 @@ def _shared_facts(edition: Edition) -> dict[str, Any]:
         "date": edition.date.isoformat(),
         "authors": [a.name for a in edition.authors],
         "themes": sorted(edition.themes),
-        "figures": sorted(f.file for f in edition.figures),
+        # a chart from data is its CSV and spec (the same files for every edition; their texts are translated)
+        "figures": sorted(f"{f.data} + {f.file}" if f.is_chart else f.file for f in edition.figures),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STATUSES = ("draft", "published")
@@ -23,12 +23,23 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart or picture that sits beside the Markdown files of a result."""
+    """A chart or picture that sits beside the Markdown files of a result.
+
+    A picture is its `file`. A chart from data is its `data` (a CSV) drawn by `file` (its Vega-Lite
+    spec, `<name>.vl.yaml`, the name the body places it by), with the edition's texts in `labels`.
+    """
 
     file: str
     alt: str
     caption: str
     source: str | None = None
+    data: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    """The chart's texts in the edition's language (its own `labels:` over the labels table's)."""
+
+    @property
+    def is_chart(self) -> bool:
+        return self.data is not None
 
 
 @dataclass(frozen=True)

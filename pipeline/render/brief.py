@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from pipeline.build import Rendered, Target
 from pipeline.content.model import Edition, Result
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
-from pipeline.render.figures import image_files, place_figures
+from pipeline.render.figures import chart_files, image_files, place_figures, print_table
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.pandoc import convert
 from pipeline.render.reference_docx import CUSTOM, PageFurniture, reference_docx
@@ -59,7 +60,9 @@ def convert_to_typst(ctx: RenderContext, result: Result, edition: Edition) -> Ty
     """One pandoc run: the edition's front matter fields and body as Typst markup, references apart."""
     labels = ctx.labels[edition.lang]
     folder = ctx.project.relative(result.directory)
-    body = place_figures(edition, lambda f: f"/{folder}/{f}", labels["source"] + labels["colon"])
+    body = place_figures(edition, lambda f: f"/{folder}/{f}", labels["source"] + labels["colon"],
+                         chart_src=lambda f: "/" + ctx.project.relative(chart_files(ctx, edition, f)["print"]),
+                         table=print_table(labels.get("chart_data", "Chart data")))
     if edition.citations:
         body += _REFS_PLACEHOLDER
     # -citations: write the references citeproc formatted, not Typst's own #cite
@@ -108,7 +111,10 @@ def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
     if edition.subtitle:
         meta["subtitle"] = edition.subtitle
     # paths relative to the result's folder, where pandoc reads them (an absolute path would be kept in the DOCX)
-    body = place_figures(edition, lambda f: f, labels["source"] + labels["colon"])
+    body = place_figures(edition, lambda f: f, labels["source"] + labels["colon"],
+                         chart_src=lambda figure: os.path.relpath(chart_files(ctx, edition, figure)["png"],
+                                                                  result.directory),
+                         table=print_table(labels.get("chart_data", "Chart data")))
     return render_template(ctx.env, "brief/docx.md",
         front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), edition=edition, labels=labels,
         body=body, organisation=config.organisation,

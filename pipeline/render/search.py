@@ -57,6 +57,11 @@ def index_site(site_dir: Path) -> SearchIndex:
         detail = (run.stderr or run.stdout).strip().splitlines()[-5:]
         raise RenderError(site_dir, "pagefind could not index the site (is the package 'pagefind[bin]' "
                           "installed?): " + " / ".join(detail))
+    # Pagefind lists the languages in no fixed order: sorted, the same site gives the same bundle
+    entry_file = fresh / "pagefind-entry.json"
+    entry = json.loads(entry_file.read_text(encoding="utf-8"))
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     bundle = site_dir / BUNDLE
     if bundle.exists():
         bundle.rename(old)

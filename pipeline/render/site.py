@@ -33,7 +33,14 @@ from pipeline.content.pages import Page, PageEdition, load_pages
 from pipeline.errors import ContentError, ContentErrors
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
-from pipeline.render.figures import place_figures
+from pipeline.render.figures import (
+    chart_files,
+    chart_inputs,
+    chart_name,
+    chart_source,
+    details_table,
+    place_figures,
+)
 from pipeline.render.locale import locale_of
 from pipeline.render.pandoc import Citations, convert
 from pipeline.render.templates import render_template
@@ -83,7 +90,9 @@ def citation_inputs(ctx: RenderContext, edition: Edition) -> tuple[Path, ...]:
 def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> PandocHtml:
     """Run pandoc once on an edition: body, table of contents and every front matter field in HTML."""
     labels = ctx.labels[edition.lang]
-    body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"] + labels["colon"])
+    body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"] + labels["colon"],
+                         chart_src=lambda figure: media_prefix + chart_name(figure, edition.lang, "svg"),
+                         table=details_table(labels.get("chart_data", "Chart data")))
     out = convert(f"---\n{edition.front_matter}\n---\n{body}", "html5", ctx.project.relative(edition.path),
                   template=_TEMPLATE, wrap="none", section_divs=True, toc=ctx.project.config.page.toc, toc_depth=2,
                   metadata={"lang": locale_of(edition.lang).replace("_", "-"), "link-citations": True},
@@ -380,6 +389,20 @@ def has_digest(ctx: RenderContext) -> bool:
     return any((ctx.project.content_dir / "watch" / "curation").glob("*.yaml"))
 
 
+def chart_targets(ctx: RenderContext, result: Result, editions: list[Edition]) -> list[Target]:
+    """The SVG of each chart from data in each edition's language, beside the figures in media/."""
+    targets = []
+    for edition in editions:
+        for figure in (f for f in edition.figures if f.is_chart):
+            targets.append(Target(
+                output=f"site/media/{result.slug}/{chart_name(figure, edition.lang, 'svg')}", kind=KIND,
+                lang=edition.lang, source=edition.path, inputs=chart_source(edition, figure).files,
+                render=lambda e=edition, f=figure: chart_files(ctx, e, f)["svg"].read_bytes(),
+                data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]},
+            ))
+    return targets
+
+
 def page_error_targets(ctx: RenderContext, errors: list[ContentError]) -> list[Target]:
     """A generic page that failed to load stays as it was, and the build reports why, naming the file."""
     by_file: dict[Path, list[ContentError]] = {}
@@ -418,7 +441,8 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 output=f"site/{page_path(edition.lang, result.slug)}", kind=KIND, lang=edition.lang,
                 source=edition.path,
                 render=lambda r=result, e=edition, langs=tuple(x.lang for x in editions): render_page(ctx, r, e, langs),
-                inputs=(edition.path, *layouts, ctx.label_file(edition.lang), *citation_inputs(ctx, edition)),
+                inputs=(edition.path, *layouts, ctx.label_file(edition.lang), *citation_inputs(ctx, edition),
+                        *chart_inputs(edition)),  # the data table under each chart
                 data={**_page_data(ctx, result, edition, drafts), **site_data}, tools=("pandoc",),
                 depends=tuple(sorted(result.directory.glob("*.md"))),  # the language links name the siblings
             ))
@@ -429,6 +453,7 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     output=f"site/media/{result.slug}/{figure_file}", kind=KIND, source=path,
                     render=lambda p=path: _copy(p), inputs=(path,),
                 ))
+            targets += chart_targets(ctx, result, editions)
     for lang in ctx.languages:
         editions = content.editions[lang]
         listed = [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions]

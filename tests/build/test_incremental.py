@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import CONFIG, FIXTURES, REPO, edition_text
+from projects import CONFIG, FIXTURES, REPO, chart_figures, edition_text, write_chart
 
 from pipeline.project import Project
 from pipeline.publish import build
@@ -41,10 +41,12 @@ def _write_project(root: Path) -> None:
     directory.mkdir(parents=True)
     shutil.copy(FIXTURES / "chart.png", directory / "chart.png")
     shutil.copy(FIXTURES / "chart.png", directory / "street.png")
+    write_chart(directory)
     for lang in LANGS:
-        # a cited source, and an image in the body that is not declared under figures
+        # a cited source, an image in the body that is not declared under figures, a chart from data
         body = "\nAs shown by [@doe2020].\n\n![A street in Brussels at night, lit by shop windows](street.png)\n"
-        (directory / f"{lang}.md").write_text(edition_text(lang) + body, encoding="utf-8")
+        (directory / f"{lang}.md").write_text(edition_text(lang, figures=chart_figures(lang)) + body,
+                                              encoding="utf-8")
 
 
 def _png(rgb: tuple[int, int, int], width: int = 40, height: int = 30) -> bytes:
@@ -84,6 +86,11 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "declared figure": _write_bytes("content/results/housing-first/chart.png", _png((200, 30, 30))),
     "image in a body only": _write_bytes("content/results/housing-first/street.png", _png((30, 30, 200))),
     "citation style": _replace("layouts/csl/apa.csl", "<title>", "<title>Edited "),
+    "chart data (CSV)": _replace("content/results/housing-first/take-up.csv", "ris,2024,0.41", "ris,2024,0.45"),
+    "chart spec": _replace("content/results/housing-first/take-up.vl.yaml", "width: 420", "width: 380"),
+    "chart labels table": _replace("content/results/housing-first/take-up.labels.csv", ",Leefloon,", ",Het leefloon,"),
+    "brand colour (charts)": lambda root: (root / "crebis.toml").write_text(
+        (root / "crebis.toml").read_text(encoding="utf-8") + '\n[brand]\naccent = "#7a1f5c"\n', encoding="utf-8"),
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 import vl_convert
 
 from pipeline.config import Brand
+from pipeline.content import chartdata
 from pipeline.errors import ContentError
 from pipeline.render import charts
 
@@ -101,7 +102,7 @@ def test_broken_csv_row_gives_its_line(source):
 def test_text_in_a_number_column_gives_its_line(source):
     source.data.write_text(source.data.read_text().replace("0.14", "14 pct"))
     with pytest.raises(ContentError) as e:
-        charts.read_rows(source.data)
+        chartdata.read_rows(source.data)
     assert e.value.line == 7 and "non_take_up" in e.value.message
 
 
@@ -135,4 +136,4 @@ def test_fingerprint_covers_data_spec_labels_and_brand(source):
 def test_spec_may_not_fetch_data(source):
     source.spec.write_text(source.spec.read_text() + "data:\n  url: https://example.org/x.csv\n")
     with pytest.raises(ContentError, match="must not name its data"):
-        charts.read_spec(source.spec)
+        chartdata.read_spec(source.spec)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.checks.document import CheckedFile
 from pipeline.checks.findings import Finding
 from pipeline.config import CONFIG_FILE, CheckOptions, Config
-from pipeline.content.load import body_problems
+from pipeline.content.load import body_problems, declared_figures
 
 # Link text that says nothing out of context (WCAG 2.4.4), in the three languages.
 VAGUE_LINKS = {
@@ -22,7 +22,7 @@ _LINK = re.compile(r"(?<!!)\[(?P<text>[^\]\n]+)\]\((?P<url>[^)\s]+)[^)]*\)")
 
 def body(file: CheckedFile, options: CheckOptions) -> Iterator[Finding]:
     """Images without useful alt text and skipped heading levels (errors, as in the loader); vague link text."""
-    declared = {str(f.get("file")) for f in file.doc.data.get("figures") or [] if isinstance(f, dict)}
+    declared = declared_figures(file.doc.data)
     for problem in body_problems(file.path, file.doc, declared):
         yield Finding(file.relative, problem.line, problem.column, "error", problem.rule, problem.message,
                       _FIXES.get(problem.rule))
