@@ -44,6 +44,12 @@ def _colour(value: str) -> str | None:
     return None if _COLOUR.match(value) else f"expected a colour like '#1d4e89', got {value!r}"
 
 
+def _colours(value: list[str]) -> str | None:
+    if not value:
+        return "expected at least one colour, like [\"#1d4e89\", \"#c77700\"]"
+    return next((problem for colour in value if (problem := _colour(colour))), None)
+
+
 def _font_stack(value: str) -> str | None:
     # The stack goes into style sheets as is: no characters that could end a declaration or a tag.
     bad = sorted(set(value) & set("<>{};\\"))
@@ -132,6 +138,9 @@ class Brand:
     text: str = option("#1a1a1a", "Body text colour.", _colour)
     background: str = option("#ffffff", "Page background colour.", _colour)
     muted_background: str = option("#eef3f9", "Background of boxes such as key findings.", _colour)
+    series: list[str] = option(["#1d4e89", "#c77700", "#1a1a1a"], "Colours of a chart's series, in order: each "
+                               "3:1 against the background and told apart in greyscale and by colour-blind readers "
+                               "(crebis check says which fails).", _colours)
     font_body: str = option(_FONT_STACK, "Body font stack (CSS syntax) for web pages; PDFs use the fonts that ship "
                             "with crebis.", _font_stack)
     font_heading: str = option(_FONT_STACK, "Heading font stack (CSS syntax) for web pages.", _font_stack)
@@ -556,6 +565,11 @@ class AccessibilityCheck:
                            "text and skipped headings are always errors: the build refuses them).")
     severity: str = option("error", "Severity of vague link text and insufficient contrast.", _severity)
     min_contrast: float = option(4.5, "Lowest contrast ratio of text colours (WCAG 2.1 AA: 4.5).", _positive)
+    min_colour_difference: float = option(15.0, "Least CIEDE2000 difference between two series colours of a chart, "
+                                          "in normal vision, greyscale and simulated protanopia, deuteranopia and "
+                                          "tritanopia (Machado 2009).", _positive)
+    min_chart_label: float = option(9.0, "Smallest text of a chart, in CSS pixels, where it is shown narrowest (a "
+                                    "375 px phone, the brief's column).", _positive)
 
 
 @dataclass(frozen=True)

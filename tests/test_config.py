@@ -30,7 +30,7 @@ def test_every_problem_is_reported_at_once_with_file_and_key():
         f"unknown key 'colour' (known keys here: {known()})",
         "'languages': unsupported language(s) ['de']; choose among ['fr', 'nl', 'en']",
         "unknown key 'brand.shade' (known keys here: accent, background, font_body, font_heading, "
-        "muted_background, primary, text)",
+        "muted_background, primary, series, text)",
         "'brand.primary': expected a colour like '#1d4e89', got 'blue'",
         "'build.jobs': expected a whole number, got 'two'",
         "'page' must be a table ([page])",

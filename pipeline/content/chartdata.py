@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import numbers as babel_numbers
 
 from pipeline.errors import ContentError
+from pipeline.render.locale import locale_of
 
 LABEL = re.compile(r"^\{([A-Za-z0-9_.-]+)\}$")
 
@@ -83,6 +85,18 @@ class ChartData:
 
     def label_keys(self) -> list[str]:
         return label_keys({**self.spec, "translate": list(self.translate)}, self.rows)
+
+    def encodings(self) -> list[dict[str, Any]]:
+        """Every channel of the spec (and its layers) that reads a field."""
+        parts = [self.spec, *(self.spec.get("layer") or [])]
+        return [{"channel": name, **channel} for part in parts for name, channel in (part.get("encoding") or {}).items()
+                if isinstance(channel, dict) and "field" in channel]
+
+    @property
+    def series(self) -> int:
+        """How many colours the chart uses: the distinct values of its colour field (one without)."""
+        fields = [e["field"] for e in self.encodings() if e["channel"] in ("color", "fill", "stroke")]
+        return len({row.get(fields[0]) for row in self.rows}) if fields else 1
 
 
 # ---- the data ----
@@ -307,3 +321,99 @@ def chart_labels(source: ChartSource, data: ChartData, lang: str, own: dict[str,
                            f"{', '.join(repr(k) for k in missing)}: add it under the figure's 'labels:' "
                            f"or in {source.labels_table.name}", line)
     return labels
+
+
+# ---- the numbers, as the chart and its table write them ----
+
+def field_formats(spec: dict) -> dict[str, str]:
+    """The d3 format each field is shown with on its axis or legend ("%", ",.0f"…); "" for a field the
+    chart reads as a category (a year, a code), written as it is."""
+    formats: dict[str, str] = {}
+    parts = [spec, *(spec.get("layer") or [])]
+    for part in parts:
+        for channel in (part.get("encoding") or {}).values():
+            if not isinstance(channel, dict) or "field" not in channel:
+                continue
+            if channel.get("type") in ("nominal", "ordinal", "temporal"):
+                formats.setdefault(channel["field"], "")
+                continue
+            fmt = channel.get("format") or (channel.get("axis") or {}).get("format") \
+                or (channel.get("legend") or {}).get("format")
+            if isinstance(fmt, str):
+                formats.setdefault(channel["field"], fmt)
+    return formats
+
+
+def field_titles(spec: dict, labels: dict[str, str]) -> dict[str, str]:
+    """Each field's title as the chart shows it (its `{key}` filled in)."""
+    titles: dict[str, str] = {}
+    for part in [spec, *(spec.get("layer") or [])]:
+        for channel in (part.get("encoding") or {}).values():
+            if isinstance(channel, dict) and isinstance(channel.get("title"), str) and "field" in channel:
+                title = channel["title"]
+                key = title[1:-1] if title.startswith("{") and title.endswith("}") else None
+                titles.setdefault(channel["field"], labels.get(key, title) if key else title)
+    return titles
+
+
+def format_value(value: object, fmt: str | None, lang: str) -> str:
+    """A table cell as the chart's axis writes it, in the language's number format."""
+    if not isinstance(value, int | float) or fmt == "":
+        return str(value)
+    locale = locale_of(lang)
+    if fmt and fmt.endswith("%"):
+        return babel_numbers.format_percent(value, locale=locale, decimal_quantization=False)
+    if fmt and "$" in fmt:
+        return babel_numbers.format_currency(value, "EUR", locale=locale)
+    return babel_numbers.format_decimal(value, locale=locale)
+
+
+_DRAFT = {
+    "fr": ("Valeur la plus élevée : {top} ({top_value}) ; la plus basse : {bottom} ({bottom_value}).",
+           "De {first} à {last}, elle {moves} pour {count} sur {total}.", {"up": "augmente", "down": "baisse"}),
+    "nl": ("Hoogste waarde: {top} ({top_value}); laagste: {bottom} ({bottom_value}).",
+           "Van {first} tot {last} {moves} ze voor {count} van de {total}.", {"up": "stijgt", "down": "daalt"}),
+    "en": ("Highest value: {top} ({top_value}); lowest: {bottom} ({bottom_value}).",
+           "From {first} to {last}, it {moves} for {count} of {total}.", {"up": "rises", "down": "falls"}),
+}
+
+
+def draft_alt(data: ChartData, labels: dict[str, str], lang: str) -> str | None:
+    """A first alt text from the data, for the author to check and complete: the largest and smallest
+    values with what they are, and the trend between the first and last period when the chart has one
+    (a temporal or ordinal field, or a nominal field named like a year). None without a number."""
+    encodings = data.encodings()
+    measures = [e["field"] for e in encodings if e.get("type") == "quantitative"]
+    if not measures:
+        return None
+    measure = measures[0]
+    formats = field_formats(data.spec)
+    others = [c for c in data.rows[0] if c != measure and not isinstance(data.rows[0][c], float)
+              and c in {e["field"] for e in encodings}]
+
+    def name(row: dict[str, Any]) -> str:
+        return ", ".join(labels.get(f"{c}.{row[c]}", str(row[c])) for c in others)
+
+    rows = [r for r in data.rows if isinstance(r[measure], int | float)]
+    top, bottom = max(rows, key=lambda r: r[measure]), min(rows, key=lambda r: r[measure])
+    first, then, moves = _DRAFT.get(lang, _DRAFT["en"])
+    text = first.format(top=name(top), top_value=format_value(top[measure], formats.get(measure), lang),
+                        bottom=name(bottom), bottom_value=format_value(bottom[measure], formats.get(measure), lang))
+    time = next((e["field"] for e in encodings if e["field"] in others and (
+        e.get("type") in ("temporal", "ordinal") or re.search(r"year|jaar|année|annee|date|period", e["field"]))), None)
+    if time is None:
+        return text
+    periods = sorted({r[time] for r in rows}, key=str)
+    groups = [c for c in others if c != time]
+    if len(periods) < 2:
+        return text
+    values: dict[tuple, dict[Any, float]] = {}
+    for r in rows:
+        values.setdefault(tuple(r[c] for c in groups), {})[r[time]] = r[measure]
+    compared = [v for v in values.values() if periods[0] in v and periods[-1] in v]
+    up = sum(v[periods[-1]] > v[periods[0]] for v in compared)
+    down = sum(v[periods[-1]] < v[periods[0]] for v in compared)
+    if not compared or up == down:
+        return text
+    return text + " " + then.format(first=periods[0], last=periods[-1], moves=moves["up" if up > down else "down"],
+                                    count=max(up, down), total=len(compared))

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from pipeline.config import SUPPORTED_LANGUAGES
-from pipeline.content.chartdata import ChartSource, chart_labels, read_chart
+from pipeline.content.chartdata import ChartSource, chart_labels, draft_alt, read_chart
 from pipeline.content.frontmatter import (
     Document,
     check_characters,
@@ -421,6 +421,21 @@ def check_keys(reader: FrontMatterReader, required: tuple[str, ...], optional: t
 FIGURE_KEYS = ("file", "data", "chart", "labels", "alt", "caption", "source")
 
 
+def _draft_alt(r: FrontMatterReader, lang: str, m: dict[str, Any], spec: str | None) -> str | None:
+    """The alt text crebis proposes for a chart from its data (never published unless the author writes it)."""
+    folder, data = r.path.parent, m.get("data")
+    if not (isinstance(data, str) and spec and local_file(folder, data) and local_file(folder, spec)):
+        return None
+    source = ChartSource(folder / data, folder / spec)
+    own = m.get("labels") if isinstance(m.get("labels"), dict) else {}
+    try:
+        chart = read_chart(source)
+        return draft_alt(chart, chart_labels(source, chart, lang, {str(k): str(v) for k, v in own.items()}, r.path),
+                         lang)
+    except ContentError:
+        return None  # the chart's own error is reported below
+
+
 def declared_figures(front: dict[str, Any]) -> set[str]:
     """The names a body may place declared figures by: picture files and chart specs."""
     items = front.get("figures")
@@ -459,8 +474,11 @@ def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any) -> Figure | 
             r.error((*keys, "file"), f"figure file '{file}' {broken}")
     alt = m.get("alt")
     if not isinstance(alt, str) or not alt.strip():
+        draft = _draft_alt(r, lang, m, file) if chart else None
         r.error(keys, f"figure '{file}' has no alt text: add 'alt:' describing what the chart "
-                "shows for readers who cannot see it")
+                "shows for readers who cannot see it" + (
+                    f"; a draft from its data, to check and complete (say what it shows and why): “{draft}”"
+                    if draft else ""))
     elif useless_alt(alt, file or ""):
         r.error((*keys, "alt"), f"figure '{file}' alt text '{alt}' says nothing: describe what it shows")
     caption = r.text(m.get("caption"), (*keys, "caption"))

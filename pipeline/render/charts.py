@@ -95,7 +95,7 @@ def format_locale(lang: str) -> dict[str, Any]:
 def brand_config(brand: Brand, fmt: str) -> dict[str, Any]:
     """Vega-Lite config with the brand's colours and font (PDF and PNG use the font that ships with crebis)."""
     font = "Source Sans Pro" if fmt != "svg" else brand.font_body
-    series = [brand.primary, brand.accent, brand.text]
+    series = list(brand.series)  # checked by pipeline.render.palette before a chart is drawn
     return {
         "background": brand.background,
         "font": font,
@@ -201,6 +201,18 @@ class ChartStore:
                 for kind, path in paths.items():
                     write_atomic(path, drawn[kind])
         return paths
+
+
+_SVG_WIDTH = re.compile(r'<svg[^>]*\swidth="([\d.]+)"')
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)px"')
+
+
+def svg_metrics(svg: bytes) -> tuple[float, float]:
+    """A drawn chart's width and its smallest text size, in CSS pixels."""
+    text = svg.decode("utf-8")
+    width = _SVG_WIDTH.search(text)
+    sizes = [float(size) for size in _FONT_SIZE.findall(text)]
+    return float(width.group(1)) if width else 0.0, min(sizes, default=0.0)
 
 
 @cache

@@ -12,14 +12,14 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from babel import numbers as babel_numbers
-
-from pipeline.content.chartdata import ChartSource, read_chart
+from pipeline.config import CONFIG_FILE
+from pipeline.content.chartdata import ChartSource, field_formats, field_titles, format_value, read_chart
 from pipeline.content.load import IMAGE
 from pipeline.content.model import Edition, Figure
+from pipeline.errors import ContentError, RenderError
 from pipeline.render import charts
 from pipeline.render.context import RenderContext
-from pipeline.render.locale import locale_of
+from pipeline.render.palette import palette_problems
 
 TableWrap = Callable[[Figure, str], str]
 """How an output shows a chart's data table (Markdown) under the chart: `<details>` on the web, as is in print."""
@@ -44,11 +44,13 @@ def chart_source(edition: Edition, figure: Figure) -> ChartSource:
 
 
 def place_figures(edition: Edition, src_for: Callable[[str], str], source_label: str,
-                  chart_src: Callable[[Figure], str] | None = None, table: TableWrap | None = None) -> str:
+                  chart_src: Callable[[Figure], str] | None = None, table: TableWrap | None = None,
+                  chart_block: Callable[[Figure, str], str] | None = None) -> str:
     """The body with declared figures expanded (appended at the end if not placed) and image paths mapped.
 
-    A chart from data goes to `chart_src(figure)` (the drawing in the edition's language), followed by
-    its data as a table, shown by `table` (left out without it).
+    A chart from data goes to `chart_src(figure)` (the drawing in the edition's language), its Markdown
+    made into a block by `chart_block` (if given), followed by its data as a table, shown by `table`
+    (left out without it).
     """
     placed: set[str] = set()
 
@@ -58,6 +60,8 @@ def place_figures(edition: Edition, src_for: Callable[[str], str], source_label:
         if chart_src is None:
             raise ValueError("a chart from data needs chart_src")
         out = figure_markdown(figure, chart_src(figure), source_label)
+        if chart_block is not None:
+            out = chart_block(figure, out)
         if table is not None:
             out += "\n\n" + table(figure, data_table(edition, figure))
         return out
@@ -99,54 +103,11 @@ def _markdown_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _formats(spec: dict) -> dict[str, str]:
-    """The d3 format each field is shown with on its axis or legend ("%", ",.0f"…); "" for a field the
-    chart reads as a category (a year, a code), written as it is."""
-    formats: dict[str, str] = {}
-    parts = [spec, *(spec.get("layer") or [])]
-    for part in parts:
-        for channel in (part.get("encoding") or {}).values():
-            if not isinstance(channel, dict) or "field" not in channel:
-                continue
-            if channel.get("type") in ("nominal", "ordinal", "temporal"):
-                formats.setdefault(channel["field"], "")
-                continue
-            fmt = channel.get("format") or (channel.get("axis") or {}).get("format") \
-                or (channel.get("legend") or {}).get("format")
-            if isinstance(fmt, str):
-                formats.setdefault(channel["field"], fmt)
-    return formats
-
-
-def _titles(spec: dict, labels: dict[str, str]) -> dict[str, str]:
-    """Each field's title as the chart shows it (its `{key}` filled in)."""
-    titles: dict[str, str] = {}
-    for part in [spec, *(spec.get("layer") or [])]:
-        for channel in (part.get("encoding") or {}).values():
-            if isinstance(channel, dict) and isinstance(channel.get("title"), str) and "field" in channel:
-                title = channel["title"]
-                key = title[1:-1] if title.startswith("{") and title.endswith("}") else None
-                titles.setdefault(channel["field"], labels.get(key, title) if key else title)
-    return titles
-
-
-def format_value(value: object, fmt: str | None, lang: str) -> str:
-    """A table cell as the chart's axis writes it, in the language's number format."""
-    if not isinstance(value, int | float) or fmt == "":
-        return str(value)
-    locale = locale_of(lang)
-    if fmt and fmt.endswith("%"):
-        return babel_numbers.format_percent(value, locale=locale, decimal_quantization=False)
-    if fmt and "$" in fmt:
-        return babel_numbers.format_currency(value, "EUR", locale=locale)
-    return babel_numbers.format_decimal(value, locale=locale)
-
-
 def data_table(edition: Edition, figure: Figure) -> str:
     """The chart's data as a Markdown pipe table in the edition's language: one row per CSV row, the
     columns titled as the chart titles them (or by a `column.<name>` label), numbers formatted per locale."""
     data = read_chart(chart_source(edition, figure))
-    labels, formats, titles = figure.labels, _formats(data.spec), _titles(data.spec, figure.labels)
+    labels, formats, titles = figure.labels, field_formats(data.spec), field_titles(data.spec, figure.labels)
     columns = list(data.rows[0])
     head = [labels.get(f"column.{c}") or titles.get(c) or c for c in columns]
     lines = ["| " + " | ".join(_markdown_cell(h) for h in head) + " |",
@@ -168,17 +129,73 @@ def chart_name(figure: Figure, lang: str, extension: str) -> str:
     return f"{figure.file.removesuffix('.vl.yaml')}.{lang}.{extension}"
 
 
+PHONE_WIDTH = 335.0
+"""CSS pixels a chart gets on a 375 px phone (the page's side padding taken off)."""
+PRINT_WIDTH = 170 / 25.4 * 96 * 0.82
+"""CSS pixels a chart gets in the brief: 82 % of its 170 mm column."""
+
+
 def chart_files(ctx: RenderContext, edition: Edition, figure: Figure) -> dict[str, Path]:
-    """The chart drawn in the edition's language (svg, print svg, pdf, png), from the project's chart store."""
-    return charts.store(ctx.project.state_dir / "charts").files(
-        chart_source(edition, figure), edition.lang, figure.labels, ctx.project.config.brand,
-        ctx.project.relative(edition.path))
+    """The chart drawn in the edition's language (svg, print svg, pdf, png), from the project's chart store.
+
+    Its series colours are checked first (palette.palette_problems) and its smallest text after: a chart
+    that some readers could not read is an error naming the colour, or the spec's width, to change.
+    """
+    config = ctx.project.config
+    source = chart_source(edition, figure)
+    check_palette(ctx, figure, read_chart(source).series)
+    files = charts.store(ctx.project.state_dir / "charts").files(
+        source, edition.lang, figure.labels, config.brand, ctx.project.relative(edition.path))
+    width, smallest = charts.svg_metrics(files["print"].read_bytes())
+    printed = smallest * min(1.0, PRINT_WIDTH / width) if width else smallest
+    least = config.check.accessibility.min_chart_label
+    if printed < least:
+        raise ContentError(source.spec, f"the chart's smallest text would be {printed:.1f} px in the brief "
+                           f"({smallest:g} px in a drawing {width:g} px wide, printed {PRINT_WIDTH:.0f} px wide; "
+                           f"at least {least:g} px): make the chart narrower ('width') or its labels larger",
+                           _spec_line(source.spec, "width"))
+    return files
+
+
+def _spec_line(path: Path, key: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def check_palette(ctx: RenderContext, figure: Figure, series: int) -> None:
+    """The brand's first `series` chart colours, against the background and each other (a `RenderError` at
+    crebis.toml naming the colour that fails)."""
+    brand, options = ctx.project.config.brand, ctx.project.config.check.accessibility
+    where = ctx.project.root / CONFIG_FILE
+    if series > len(brand.series):
+        raise RenderError(where, f"chart {figure.file} has {series} series but brand.series gives "
+                          f"{len(brand.series)} colours: add colours to brand.series")
+    problems = palette_problems(brand.series[:series], brand.background, options.min_colour_difference)
+    if problems:
+        raise RenderError(where, f"brand.series: {problems[0].message} (chart {figure.file})")
+
+
+def web_min_width(ctx: RenderContext, svg: Path) -> float:
+    """The narrowest a chart may be shown on the web with its smallest text still at `min_chart_label`
+    (narrower screens scroll it sideways, as WCAG 1.4.10 allows for a graphic)."""
+    width, smallest = charts.svg_metrics(svg.read_bytes())
+    least = ctx.project.config.check.accessibility.min_chart_label
+    return min(width, width * least / smallest) if smallest else width
 
 
 def details_table(label: str) -> TableWrap:
     """The web page's data table: in a disclosure under the chart, closed until asked for."""
     return lambda figure, table: (f'<details class="chart-data">\n<summary>{html.escape(label)}</summary>\n\n'
                                   f"{table}\n\n</details>")
+
+
+def scrolling_chart(figure_markdown: str, min_width: float) -> str:
+    """The web page's chart: never narrower than `min_width` (its labels stay legible), scrolled sideways
+    in its box on a narrower screen."""
+    style = f'{{style="min-width: {min_width:.0f}px" alt='
+    return "::: {.chart}\n" + figure_markdown.replace("{alt=", style, 1) + "\n:::"
 
 
 def print_table(label: str) -> TableWrap:

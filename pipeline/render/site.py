@@ -40,6 +40,8 @@ from pipeline.render.figures import (
     chart_source,
     details_table,
     place_figures,
+    scrolling_chart,
+    web_min_width,
 )
 from pipeline.render.locale import locale_of
 from pipeline.render.pandoc import Citations, convert
@@ -92,7 +94,9 @@ def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> 
     labels = ctx.labels[edition.lang]
     body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"] + labels["colon"],
                          chart_src=lambda figure: media_prefix + chart_name(figure, edition.lang, "svg"),
-                         table=details_table(labels.get("chart_data", "Chart data")))
+                         table=details_table(labels.get("chart_data", "Chart data")),
+                         chart_block=lambda figure, markdown: scrolling_chart(
+                             markdown, web_min_width(ctx, chart_files(ctx, edition, figure)["svg"])))
     out = convert(f"---\n{edition.front_matter}\n---\n{body}", "html5", ctx.project.relative(edition.path),
                   template=_TEMPLATE, wrap="none", section_divs=True, toc=ctx.project.config.page.toc, toc_depth=2,
                   metadata={"lang": locale_of(edition.lang).replace("_", "-"), "link-citations": True},

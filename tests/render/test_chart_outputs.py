@@ -46,7 +46,7 @@ def _page(root: Path, lang: str) -> str:
                                                          ("en", "Integration income", "41%")])
 def test_web_page_shows_the_svg_with_its_alt_and_the_data_table(built: Path, lang, category, share):
     page = _page(built, lang)
-    img = re.search(rf'<img src="../../../media/{SLUG}/take-up\.{lang}\.svg" alt="([^"]+)"', page)
+    img = re.search(rf'<img src="../../../media/{SLUG}/take-up\.{lang}\.svg"(?: style="[^"]*")? alt="([^"]+)"', page)
     assert img and img.group(1).startswith(("Barres", "Staven", "Bars"))
     svg = (built / f"outputs/site/media/{SLUG}/take-up.{lang}.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg")
@@ -107,3 +107,77 @@ def test_docx_brief_has_the_png_at_twice_the_size_and_a_table(built: Path):
 def test_the_chart_is_drawn_once_per_language(built: Path):
     drawn = sorted(p.name for p in (built / ".crebis/charts").iterdir())
     assert len([n for n in drawn if n.endswith(".print.svg")]) == 3
+
+
+def test_web_chart_keeps_its_labels_legible_by_scrolling_rather_than_shrinking(built: Path):
+    page = _page(built, "en")
+    block = re.search(r'<div class="chart">\s*<figure>\s*<img src="[^"]+take-up\.en\.svg" style="min-width: (\d+)px"',
+                      page)
+    assert block, "the chart is not in its scrolling box"
+    svg = (built / f"outputs/site/media/{SLUG}/take-up.en.svg").read_bytes()
+    width = float(re.search(rb'<svg[^>]*width="([\d.]+)"', svg).group(1))
+    smallest = min(float(x) for x in re.findall(rb'font-size="([\d.]+)px"', svg))
+    assert smallest * int(block.group(1)) / width >= 9 - 0.5  # the smallest label at the narrowest width
+    css = (built / "outputs/site/assets/site.css").read_text(encoding="utf-8")
+    assert ".chart { overflow-x: auto; }" in css
+
+
+def _chart_project(tmp_path: Path, config_extra: str = "") -> Path:
+    import shutil
+
+    from projects import CONFIG, REPO
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "crebis.toml").write_text(CONFIG + config_extra, encoding="utf-8")
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    (root / "content").mkdir()
+    shutil.copy(REPO / "content" / "themes.yaml", root / "content" / "themes.yaml")
+    directory = write_result(root, langs=("fr", "nl", "en"))
+    write_chart(directory)
+    for lang in ("fr", "nl", "en"):
+        (directory / f"{lang}.md").write_text(edition_text(lang, figures=chart_figures(lang)), encoding="utf-8")
+    return root
+
+
+def test_a_palette_that_merges_in_greyscale_stops_the_chart_naming_the_colour(tmp_path: Path):
+    root = _chart_project(tmp_path, '\n[brand]\nseries = ["#1d4e89", "#b3261e"]\n')
+    outcome = build(Project.open(root), only={"site"})
+    failed = {f.target.output: f.message for f in outcome.report.failed}
+    assert f"site/media/{SLUG}/take-up.en.svg" in failed and f"site/en/results/{SLUG}/index.html" in failed
+    message = failed[f"site/media/{SLUG}/take-up.en.svg"]
+    assert message.startswith("crebis.toml") or "crebis.toml" in message
+    assert "#b3261e" in message and "greyscale" in message
+    assert not (root / f"outputs/site/media/{SLUG}/take-up.en.svg").exists()
+    assert (root / "outputs/site/en/index.html").is_file()  # the rest of the site is built
+
+
+def test_crebis_check_names_the_failing_series_colour(tmp_path: Path):
+    from pipeline.checks.runner import check_project
+    root = _chart_project(tmp_path, '\n[brand]\nseries = ["#1d4e89", "#b3261e"]\n')
+    findings = [f for f in check_project(Project.open(root)).findings if f.rule == "chart-colours"]
+    assert len(findings) == 1 and findings[0].file == "crebis.toml" and "#b3261e" in findings[0].message
+    assert findings[0].line == (root / "crebis.toml").read_text().splitlines().index(
+        'series = ["#1d4e89", "#b3261e"]') + 1
+
+
+def test_labels_too_small_in_the_brief_are_an_error_at_the_spec_width(tmp_path: Path):
+    root = _chart_project(tmp_path)
+    spec = root / f"content/results/{SLUG}/take-up.vl.yaml"
+    spec.write_text(spec.read_text().replace("width: 420", "width: 1400"))
+    outcome = build(Project.open(root), only={"brief"})
+    messages = [f.message for f in outcome.report.failed]
+    line = spec.read_text().splitlines().index("width: 1400") + 1
+    assert messages and all(f"take-up.vl.yaml:{line}: the chart's smallest text would be" in m for m in messages)
+
+
+def test_a_chart_without_alt_gets_a_draft_from_its_data_and_is_not_published(tmp_path: Path):
+    from pipeline.checks.runner import check_project
+    root = _chart_project(tmp_path)
+    path = root / f"content/results/{SLUG}/en.md"
+    path.write_text(path.read_text().replace('    alt: "Bars: non-take-up ranges from 12% to 41%."\n', ""))
+    findings = [f for f in check_project(Project.open(root)).findings if f.rule == "alt-text"]
+    assert len(findings) == 1 and findings[0].severity == "error"
+    assert "“Highest value: Integration income, 2024 (41%); lowest: Social tariff, 2024 (12%). " \
+           "From 2024 to 2025, it falls for 2 of 3.”" in findings[0].message
+    outcome = build(Project.open(root), only={"site"})
+    assert not outcome.ok and not (root / f"outputs/site/en/results/{SLUG}/index.html").exists()

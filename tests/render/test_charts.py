@@ -46,7 +46,7 @@ def test_golden_svg_per_language(source, lang, golden):
     texts = _texts(svg)
     assert LABELS[lang]["title"] in texts and LABELS[lang]["benefit.ris"] in texts
     assert ("40\u00a0%" in texts) == (lang == "fr") and ("40%" in texts) == (lang != "fr")
-    assert Brand().primary in svg.decode() and Brand().accent in svg.decode()
+    assert Brand().series[0] in svg.decode() and Brand().series[1] in svg.decode()
     golden(f"charts/take-up-{lang}.svg", svg.decode("utf-8"))
 
 
@@ -124,7 +124,7 @@ def test_fingerprint_covers_data_spec_labels_and_brand(source):
     base = charts.fingerprint(source, "en", LABELS["en"], Brand())
     assert charts.fingerprint(source, "en", LABELS["en"], Brand()) == base
     assert charts.fingerprint(source, "en", {**LABELS["en"], "x": "Share"}, Brand()) != base
-    assert charts.fingerprint(source, "en", LABELS["en"], Brand(accent="#000000")) != base
+    assert charts.fingerprint(source, "en", LABELS["en"], Brand(series=["#000000", "#c77700"])) != base
     assert charts.fingerprint(source, "fr", LABELS["en"], Brand()) != base
     for path in (source.data, source.spec):
         before = path.read_bytes()

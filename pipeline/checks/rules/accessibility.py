@@ -10,6 +10,7 @@ from pipeline.checks.document import CheckedFile
 from pipeline.checks.findings import Finding
 from pipeline.config import CONFIG_FILE, CheckOptions, Config
 from pipeline.content.load import body_problems, declared_figures
+from pipeline.render.palette import palette_problems
 
 # Link text that says nothing out of context (WCAG 2.4.4), in the three languages.
 VAGUE_LINKS = {
@@ -115,3 +116,7 @@ def brand_contrast(root: Path, config: Config) -> Iterator[Finding]:
                       f"{fg_name} on brand.{bg_key} {bg} ({usage}) has a contrast of {ratio:.2f}:1, below "
                       f"the {rule.min_contrast:g}:1 of WCAG 2.1 AA",
                       f"Use a shade such as {fix} for brand.{key}")
+    # chart series: 3:1 against the background, told apart in greyscale and with colour-vision deficiencies
+    for problem in palette_problems(brand.series, brand.background, rule.min_colour_difference):
+        yield Finding(CONFIG_FILE, _key_line(text, "brand", "series"), None, rule.severity, "chart-colours",
+                      f"brand.series: {problem.message}", f"Change {problem.colour} in brand.series")
