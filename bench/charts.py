@@ -5,8 +5,10 @@
 Generates N CSV + Vega-Lite spec pairs (varied rows and values, the shape of the sample's
 grouped bar chart) and draws each in fr, nl and en as SVG, PDF and PNG at 2x, with the
 label check, brand and locale of a build. Prints the median and 95th percentile time per
-chart and language (all formats together through render_all; each format alone on every tenth), the first chart apart
-(vl-convert starts its JavaScript engine then), and the process's peak memory.
+chart and language (all formats together through render_all, one Vega drawing for every format;
+each format alone on every tenth), the first chart apart (vl-convert starts its JavaScript engine
+then), the baseline of one Vega drawing per format on the same sample (the ratio is what counts on
+a loaded machine), a second build's cost (the chart store by fingerprint), and the peak memory.
 
 Targets (2-core machine): median per chart and language <= 50 ms; peak memory <= 300 MB.
 """
@@ -54,6 +56,8 @@ def main() -> None:
     rng, brand = random.Random(15), Brand()
     per_chart: list[float] = []
     per_format: dict[str, list[float]] = {f: [] for f in charts.FORMATS}
+    baseline: list[float] = []
+    sampled: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         sources = [make(Path(tmp), i, rng) for i in range(args.charts)]
         start = time.perf_counter()
@@ -65,11 +69,21 @@ def main() -> None:
                 charts.render_all(chart, brand)
                 per_chart.append(time.perf_counter() - t0)
                 if len(per_chart) % 10 == 1:  # each format alone, on a sample of the charts
+                    sampled.append(per_chart[-1])
+                    t2 = time.perf_counter()
                     for fmt in charts.FORMATS:
                         t1 = time.perf_counter()
                         charts.render(chart, brand, fmt)
                         per_format[fmt].append(time.perf_counter() - t1)
+                    baseline.append(time.perf_counter() - t2)
         total = time.perf_counter() - start
+        chart_store = charts.ChartStore(Path(tmp) / "store")
+        source, labels = sources[0]
+        chart_store.files(source, "fr", labels["fr"], brand, "bench.md")
+        t3 = time.perf_counter()
+        for _ in range(10):
+            chart_store.files(source, "fr", labels["fr"], brand, "bench.md")
+        again = (time.perf_counter() - t3) / 10
     first, rest = per_chart[0], per_chart[1:] or per_chart
     ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
     print(f"{args.charts} charts x 3 languages x {len(charts.FORMATS)} formats: {total:.1f} s")
@@ -78,6 +92,10 @@ def main() -> None:
           f"p95 {ms(statistics.quantiles(rest, n=20)[-1]) if len(rest) > 1 else ms(rest[0])} (target <= 50 ms)")
     for fmt, times in per_format.items():
         print(f"  {fmt}: median {ms(statistics.median(times[1:] or times))}")
+    base, now = statistics.median(baseline[1:] or baseline), statistics.median(sampled[1:] or sampled)
+    print(f"baseline, one Vega drawing per format (same charts): median {ms(base)}; "
+          f"render_all takes {now / base:.2f} of it")
+    print(f"chart already in the store (a second build): {ms(again)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MB (target <= 300 MB)")
 

@@ -10,6 +10,7 @@ kept), PDF, and PNG at 2x for DOCX and email.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import struct
@@ -93,7 +94,8 @@ def format_locale(lang: str) -> dict[str, Any]:
 
 
 def brand_config(brand: Brand, fmt: str) -> dict[str, Any]:
-    """Vega-Lite config with the brand's colours and font (PDF and PNG use the font that ships with crebis)."""
+    """Vega-Lite config with the brand's colours and font (Vega draws with the font that ships with crebis,
+    whose widths it knows; `fmt` svg asks for the web font stack)."""
     font = "Source Sans Pro" if fmt != "svg" else brand.font_body
     series = list(brand.series)  # checked by pipeline.render.palette before a chart is drawn
     return {
@@ -142,20 +144,25 @@ def png_resolution(png: bytes, dpi: int) -> bytes:
     return png[:end] + chunk + png[end:]
 
 
+def _web(printed: str, brand: Brand) -> str:
+    # the print drawing in the brand's web font stack: Vega lays text out with the shipped font's widths
+    # (a system font's differ by a few per cent), and one drawing serves every format
+    return printed.replace('font-family="Source Sans Pro"', f'font-family="{html.escape(brand.font_body)}"')
+
+
 def render(chart: Chart, brand: Brand, fmt: str) -> bytes:
     """The chart drawn as `fmt` (svg, pdf or png at 2x), with no network access."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt!r}: one of {', '.join(FORMATS)}")
-    if fmt == "svg":
-        return _svg(chart, brand, fmt).encode("utf-8")
-    return _from_print_svg(_svg(chart, brand, fmt), fmt)
+    printed = _svg(chart, brand, "pdf")
+    return _web(printed, brand).encode("utf-8") if fmt == "svg" else _from_print_svg(printed, fmt)
 
 
 def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
-    """Every format at once: Vega draws the web SVG and one print SVG (`print`, in the font that ships
-    with crebis, for Typst), which gives the PDF and the PNG."""
+    """Every format from one Vega drawing: the print SVG (`print`, in the font that ships with crebis, for
+    Typst) gives the PDF, the PNG and the web SVG (the same drawing in the brand's web fonts)."""
     printed = _svg(chart, brand, "pdf")
-    return {"svg": _svg(chart, brand, "svg").encode("utf-8"), "print": printed.encode("utf-8"),
+    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"),
             "pdf": _from_print_svg(printed, "pdf"), "png": _from_print_svg(printed, "png")}
 
 
