@@ -262,11 +262,13 @@ def test_a_layout_mistake_names_the_layout_and_line_once(project_dir):
     write_result(project_dir)
     template = project_dir / "layouts/site/result.html"
     lines = template.read_text(encoding="utf-8").split("\n")
-    lines.insert(3, "{{ edition.no_such_field }}")
+    # inside a block: what a child template writes outside its blocks is never rendered
+    line = next(n for n, text in enumerate(lines) if text.startswith("{% block main")) + 1
+    lines.insert(line, "{{ edition.no_such_field }}")
     template.write_text("\n".join(lines), encoding="utf-8")
     result = CliRunner().invoke(main, ["-C", str(project_dir), "build", "--only", "site"])
     assert result.exit_code == 1
-    assert result.output.count("layouts/site/result.html:4: template error:") == 1, result.output
+    assert result.output.count(f"layouts/site/result.html:{line + 1}: template error:") == 1, result.output
     assert "Traceback" not in result.output
 
 
@@ -299,6 +301,27 @@ def test_inputs_from_outside_the_project_are_refused(project_dir, tmp_path):
                        allowed_input=project.contains)
     assert len(report.failed) == 1 and "is outside the project" in report.failed[0].message
     assert not (project.outputs_dir / "site/x.png").exists()
+
+
+def test_a_file_from_outside_the_project_is_read_only_from_a_shared_folder(project_dir, tmp_path):
+    # the logo shared by several projects, named by the config: refused until its folder is listed
+    (tmp_path / "shared").mkdir()
+    shutil.copy(project_dir / "layouts/assets/logo.svg", tmp_path / "shared/logo.svg")
+    (project_dir / "layouts/assets/logo.svg").unlink()
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("layouts/assets/logo.svg", "../shared/logo.svg"),
+                      encoding="utf-8")
+    write_result(project_dir, langs=("en",))
+    refused = build(Project.open(project_dir), only={"site"})
+    assert not refused.ok and all("is outside the project" in f.message and "build.shared_folders" in f.message
+                                  for f in refused.report.failed)
+    assert not (project_dir / "outputs/site/assets/logo.svg").exists()
+    config.write_text(config.read_text(encoding="utf-8") + '\n[build]\nshared_folders = ["../shared"]\n',
+                      encoding="utf-8")
+    allowed = build(Project.open(project_dir), only={"site"})
+    assert allowed.ok, [f.message for f in allowed.report.failed]
+    logo = next(project_dir.glob("outputs/site/assets/logo*.svg"))
+    assert logo.read_bytes() == (tmp_path / "shared/logo.svg").read_bytes()
 
 
 def test_a_symlinked_result_folder_builds_like_any_folder(project_dir, tmp_path):
