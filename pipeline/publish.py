@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import buildstamp
 from pipeline.build import Report, Scope, Target, run_build
+from pipeline.buildstamp import build_dirs, preview_dir  # noqa: F401 (preview_dir: part of this API)
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.runner import check_project
 from pipeline.config import CONFIG_FILE
@@ -74,11 +76,6 @@ class Outcome:
         return self.report.ok and not self.checks.errors
 
 
-def preview_dir(project: Project) -> Path:
-    """Where a build with drafts goes (`crebis serve`, `build --drafts`): never outputs/, which is published."""
-    return project.state_dir / "preview"
-
-
 @dataclass
 class Plan:
     """The content as read once for a build, and every target made from it."""
@@ -140,7 +137,27 @@ def build(
         if lang not in project.config.languages:
             raise CrebisError(f"language '{lang}' is not in crebis.toml's languages {project.config.languages}")
     with project_lock(project.state_dir, on_wait):
-        return _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run, search)
+        before = None if dry_run else buildstamp.snapshot(project)
+        outcome = _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run, search)
+        if before is not None and outcome.ok:
+            _stamp(project, buildstamp.options_key(only, langs, drafts, search), before, outcome, drafts)
+        return outcome
+
+
+def _stamp(project: Project, key: str, before: buildstamp.Snapshot, outcome: Outcome, drafts: bool | None) -> None:
+    """Record that this build left everything up to date, so that the next one with the same options can
+    say so from the files' metadata alone (`pipeline.buildstamp`)."""
+    targets = [*outcome.report.built, *outcome.report.fresh]
+    counts: dict[str, int] = {}
+    for target in targets:
+        counts[target.kind] = counts.get(target.kind, 0) + 1
+    walked = tuple(f"{name}/" for name in buildstamp.WALKED)
+    extra = {p for t in targets for p in t.inputs if not project.relative(p).startswith(walked)}
+    findings = [{"file": f.file, "line": f.line, "rule": f.rule, "message": f.message} for f in outcome.warnings]
+    outputs_dir, state_dir = build_dirs(project, drafts)
+    replay = buildstamp.Replay(counts, findings, [w for _, w in outcome.report.warnings],
+                               project.relative(outputs_dir))
+    buildstamp.record(project, key, before, extra, outputs_dir, state_dir, replay)
 
 
 def _build(project: Project, only: set[str] | None, langs: set[str] | None, force: bool, drafts: bool | None,
@@ -164,10 +181,7 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     tools = {name: version() for name, version in TOOLS.items() if any(name in t.tools for t in targets)}
     scope = Scope(kinds=frozenset(only) if only else None, langs=frozenset(langs) if langs else None,
                   keep_sources=planned.failed + blocked, keep_outputs=frozenset(kept))
-    # Drafts are previewed, never published: they build into a folder (and manifest) of their own.
-    with_drafts = project.config.build.drafts if drafts is None else drafts
-    outputs_dir = preview_dir(project) / "outputs" if with_drafts else project.outputs_dir
-    state_dir = preview_dir(project) if with_drafts else project.state_dir
+    outputs_dir, state_dir = build_dirs(project, drafts)
     state_dir.mkdir(parents=True, exist_ok=True)
     report = run_build(
         targets, outputs_dir, state_dir, tools, scope=scope, force=force,

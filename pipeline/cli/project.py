@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pipeline import buildstamp
+from pipeline.buildstamp import Replay
 from pipeline.cli import handle_errors, main, open_project
 from pipeline.config import describe, dump_config
-from pipeline.project import Project
 
 if TYPE_CHECKING:
     from pipeline.publish import Outcome
@@ -55,23 +56,59 @@ class _OutputKinds(click.Choice):
     def choices(self, value: object) -> None:
         pass
 
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        # Checked by `pipeline.publish.build` (an unknown kind is an error naming the kinds), so that a
+        # build with nothing to do need not import every renderer to read its options.
+        return value
 
-def _summary(project: Project, outcome: Outcome) -> str:
+
+def _counts(outcome: Outcome) -> dict[str, Counter[str]]:
+    """Targets per output kind and column of the summary."""
     report = outcome.report
     counts: dict[str, Counter[str]] = {}
     for column, targets in (("built", report.built), ("up to date", report.fresh),
                             ("failed", [f.target for f in report.failed])):
         for target in targets:
             counts.setdefault(target.kind, Counter())[column] += 1
+    return counts
+
+
+def _summary(counts: dict[str, Counter[str]], removed: int = 0, kept: int = 0) -> str:
     columns = ("built", "up to date", "failed")
     lines = [f"{'kind':<12}" + "".join(f"{c:>12}" for c in columns)]
     for kind, counter in sorted(counts.items()):
         lines.append(f"{kind:<12}" + "".join(f"{counter[c]:>12}" for c in columns))
-    if report.removed:
-        lines.append(f"removed {len(report.removed)} output(s) whose content is gone")
-    if report.kept:
-        lines.append(f"kept {len(report.kept)} output(s) as they were: they show content that failed (below)")
+    if removed:
+        lines.append(f"removed {removed} output(s) whose content is gone")
+    if kept:
+        lines.append(f"kept {kept} output(s) as they were: they show content that failed (below)")
     return "\n".join(lines)
+
+
+def _finding_line(file: str, line: int | None, message: str, rule: str) -> str:
+    return f"{file}:{line}: {message} [{rule}]" if line else f"{file}: {message} [{rule}]"
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    if warnings:
+        click.secho(f"\n{len(warnings)} warning(s):", fg="yellow", bold=True, err=True)
+        for warning in warnings[:_SHOWN_WARNINGS]:
+            click.secho(f"  ! {warning}", fg="yellow", err=True)
+        if len(warnings) > _SHOWN_WARNINGS:
+            click.secho(f"  … and {len(warnings) - _SHOWN_WARNINGS} more: `crebis check` lists every finding",
+                        fg="yellow", err=True)
+
+
+def _replayed(replay: Replay, dry_run: bool) -> None:
+    """A build with nothing to do, as the last build reported it (`pipeline.buildstamp`)."""
+    if dry_run:
+        click.echo(f"0 to build, {sum(replay.counts.values())} up to date, 0 to remove")
+    else:
+        click.echo(_summary({kind: Counter({"up to date": n}) for kind, n in replay.counts.items()}))
+    _print_warnings([_finding_line(str(f["file"]), f["line"], str(f["message"]), str(f["rule"]))  # type: ignore[arg-type]
+                     for f in replay.findings] + replay.warnings)
+    if not dry_run:
+        click.secho(f"Outputs in {replay.outputs_dir}/", fg="green")
 
 
 def _dry_run(outcome: Outcome) -> None:
@@ -114,14 +151,19 @@ def _verbose(outcome: Outcome) -> None:
 def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs: tuple[str, ...],
                   drafts: bool | None, jobs: int | None, verbose: bool, dry_run: bool) -> None:
     """Build every output that is out of date into outputs/."""
-    from pipeline.publish import build
-
     project = open_project(ctx)
     progress = _Progress()
 
     def waiting(holder: str) -> None:
         click.secho(f"Another build is running in this project ({holder}): waiting for it to finish…",
                     fg="yellow", err=True)
+
+    # Nothing changed since the last build with these options: say what it said, without loading anything.
+    replay = None if force else buildstamp.replay(project, only, langs, drafts, on_wait=waiting)
+    if replay is not None:
+        _replayed(replay, dry_run)
+        return
+    from pipeline.publish import build
 
     try:
         outcome = build(project, only=set(only) or None, langs=set(langs) or None, force=force, drafts=drafts,
@@ -136,16 +178,9 @@ def build_command(ctx: click.Context, force: bool, only: tuple[str, ...], langs:
     else:
         if verbose:
             _verbose(outcome)
-        click.echo(_summary(project, outcome))
-    warnings = [f"{f.file}:{f.line}: {f.message} [{f.rule}]" if f.line else f"{f.file}: {f.message} [{f.rule}]"
-                for f in outcome.warnings] + [w for _, w in outcome.report.warnings]
-    if warnings:
-        click.secho(f"\n{len(warnings)} warning(s):", fg="yellow", bold=True, err=True)
-        for warning in warnings[:_SHOWN_WARNINGS]:
-            click.secho(f"  ! {warning}", fg="yellow", err=True)
-        if len(warnings) > _SHOWN_WARNINGS:
-            click.secho(f"  … and {len(warnings) - _SHOWN_WARNINGS} more: `crebis check` lists every finding",
-                        fg="yellow", err=True)
+        click.echo(_summary(_counts(outcome), len(outcome.report.removed), len(outcome.report.kept)))
+    _print_warnings([_finding_line(f.file, f.line, f.message, f.rule) for f in outcome.warnings]
+                    + [w for _, w in outcome.report.warnings])
     problems = [f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
                 for f in outcome.content_errors]
     problems += sorted(f.message for f in outcome.report.failed)
