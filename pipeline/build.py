@@ -354,7 +354,8 @@ def _refusal(target: Target, outputs_dir: Path, allowed_input: Callable[[Path], 
         for path in target.inputs:
             if not allowed_input(path):
                 return (f"{relative(target.source)}: refused to read '{path}': it is outside the project "
-                        "(keep every file the content uses inside the project folder)")
+                        "(keep the files the content uses inside the project folder, or list their folder "
+                        "under build.shared_folders in crebis.toml)")
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
 import re
 import tomllib
 import types
@@ -146,10 +147,21 @@ class Brand:
     font_heading: str = option(_FONT_STACK, "Heading font stack (CSS syntax) for web pages.", _font_stack)
 
 
+def _shared_folders(value: list[str]) -> str | None:
+    for folder in value:
+        if not folder.strip():
+            return "expected folder paths such as '../shared-figures', got an empty one"
+    return None
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     jobs: int = option(0, "Parallel workers; 0 means one per CPU core.", _not_negative)
     drafts: bool = option(False, "Also build results whose status is 'draft'.")
+    shared_folders: list[str] = option(
+        [], "Folders outside the project that content may take files from (figures shared by several "
+        "projects), relative to the project root, e.g. [\"../shared-figures\"]; any other file outside the "
+        "project is refused.", _shared_folders)
 
 
 @dataclass(frozen=True)
@@ -720,9 +732,27 @@ def parse_config(data: dict[str, Any], path: Path | str = CONFIG_FILE, root: Pat
             value = getattr(getattr(config, section_name), key)
             if not (root / value).is_file():
                 problems.append(f"'{dotted}': file {value} not found in the project folder")
+        problems.extend(_shared_folder_problems(config.build.shared_folders, root))
     if problems:
         raise ConfigError(path, problems)
     return config
+
+
+def _shared_folder_problems(folders: list[str], root: Path) -> list[str]:
+    """Each `build.shared_folders` entry must be an existing folder outside the project, not around it."""
+    problems = []
+    for folder in folders:
+        resolved = Path(os.path.normpath(root / folder))
+        if not resolved.is_dir():
+            problems.append(f"'build.shared_folders': {folder!r} is not a folder: create it or remove it "
+                            "from the list")
+        elif resolved.is_relative_to(root):
+            problems.append(f"'build.shared_folders': {folder!r} is inside the project already: remove it "
+                            "from the list")
+        elif root.is_relative_to(resolved):
+            problems.append(f"'build.shared_folders': {folder!r} holds the whole project and everything around "
+                            "it: name the shared folder itself")
+    return problems
 
 
 def load_config(root: Path) -> Config:

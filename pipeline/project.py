@@ -67,11 +67,16 @@ class Project:
         except ValueError:
             return str(path)
 
+    @property
+    def shared_folders(self) -> tuple[Path, ...]:
+        """The folders outside the project that content may take files from (`build.shared_folders`)."""
+        return tuple(Path(os.path.normpath(self.root / folder)) for folder in self.config.build.shared_folders)
+
     def contains(self, path: Path) -> bool:
-        """Whether `path` lies in the project, judged by its name (`..` cannot climb out; a symlink inside
-        the project is inside it)."""
-        path = Path(path) if Path(path).is_absolute() else self.root / path
-        return Path(os.path.normpath(path)).is_relative_to(self.root)
+        """Whether content may read `path`: it lies in the project or in one of its shared folders, judged by
+        its name (`..` cannot climb out; a symlink inside the project is inside it)."""
+        path = Path(os.path.normpath(Path(path) if Path(path).is_absolute() else self.root / path))
+        return any(path.is_relative_to(folder) for folder in (self.root, *self.shared_folders))
 
 
 def find_root(start: Path | str = ".") -> Path:

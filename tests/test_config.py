@@ -77,3 +77,25 @@ def test_organisation_name_by_language_round_trips_through_crebis_config():
     assert again.organisation.name == {"fr": "Centre", "nl": "Centrum"}
     with pytest.raises(ConfigError, match=r"'organisation.name': a table of names by language .*got de"):
         parse_config({"organisation": {"name": {"de": "Zentrum"}}})
+
+
+def test_shared_folders_must_be_existing_folders_outside_the_project(tmp_path: Path):
+    root = tmp_path / "project"
+    (root / "content").mkdir(parents=True)
+    (tmp_path / "shared-figures").mkdir()
+    (root / "content" / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    logo = {"organisation": {"logo": "content/logo.svg"}}
+    config = parse_config({**logo, "build": {"shared_folders": ["../shared-figures"]}}, root=root)
+    assert config.build.shared_folders == ["../shared-figures"]
+    with pytest.raises(ConfigError) as info:
+        parse_config({**logo, "build": {"shared_folders": ["../missing", "content", "..", " "]}}, root=root)
+    assert info.value.problems == [
+        "'build.shared_folders': expected folder paths such as '../shared-figures', got an empty one"]
+    with pytest.raises(ConfigError) as info:
+        parse_config({**logo, "build": {"shared_folders": ["../missing", "content", ".."]}}, root=root)
+    assert [p.split(":")[1].strip().split(" ")[0] for p in info.value.problems] == ["'../missing'", "'content'", "'..'"]
+    assert "is not a folder" in info.value.problems[0] and "inside the project already" in info.value.problems[1]
+    assert "holds the whole project" in info.value.problems[2]
+    with pytest.raises(ConfigError) as info:
+        parse_config({"build": {"shared_folders": "../shared-figures"}})
+    assert info.value.problems == ["'build.shared_folders': expected a list of text, got '../shared-figures'"]
