@@ -9,8 +9,9 @@ sample content, citations and figures included) and measures, in one run:
       bibliography where the document cites), on the same number of workers;
   (b) crebis cold build of the web edition (`--only site`: one pandoc run per
       document, as in the floor; briefs are measured by bench/briefs.py);
-  (c) no-op rebuild of the web edition, through the real `crebis` command (lock,
-      content reading, checks from their cache, fingerprints);
+  (c) no-op rebuild of the web edition, through the real `crebis` command: with the
+      build stamp (lock, metadata of every input and output), and without it (content
+      reading, checks from their cache, fingerprints);
   (d) rebuild after editing one file (which targets were rebuilt);
   (e) `crebis build --dry-run` over every output kind once the check cache is warm:
       the work of a no-op build of the whole project, without building it first;
@@ -19,12 +20,18 @@ sample content, citations and figures included) and measures, in one run:
   (h) hugo building the same number of pages, when `hugo` is installed.
 
 (e) and (f) are repeated at SCALE results (6,000 documents by default; 0 skips them),
-with the ratio of their time per document to the smaller project's.
+with the ratio of their time per document to the smaller project's, and so is the
+stamped no-op, after a build of the digests (the one kind whose build does not grow
+with the results: its no-op still reads the metadata of every document).
+
+Wall times depend on the machine's load, printed at the start and the end; CPU times
+(user + system, of the process and its children) are printed beside them. Peak memory is
+of the whole process tree (crebis, its pandoc and typst workers), sampled every 0.1 s.
 
 Targets (2-core machine): (b) <= 1.5 x (a); (c) <= 0.5 s at 600 documents; (d) only
 that result's targets; (e) and (f) grow no faster than the documents (ratio per document
-about 1); (g) <= 150 ms; peak memory of the crebis process < 500 MB. Each crebis run is
-a fresh process, so its peak RSS is its own.
+about 1); (g) <= 150 ms; peak memory of the crebis process < 500 MB, of the whole tree
+< 1 GB. Each crebis run is a fresh process, so its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -61,6 +69,55 @@ print(json.dumps({"seconds": elapsed, "built": sorted(t.output for t in outcome.
 """
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and every process below it, in MB (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total / 1024**2
+
+
+def run_sampled(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float, float]:
+    """Run `command`: its result, wall seconds, CPU seconds (itself and its children), peak tree MB."""
+    before = os.times()
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.1):
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return subprocess.CompletedProcess(command, proc.returncode, out, err), wall, cpu, peak[0]
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def bare_pandoc(files: list[Path], root: Path, jobs: int) -> float:
     bib, csl = root / "content/references.bib", root / "layouts/csl/apa.csl"
 
@@ -78,19 +135,18 @@ def bare_pandoc(files: list[Path], root: Path, jobs: int) -> float:
 
 def crebis_build(root: Path, jobs: int, kinds: str = "site") -> dict:
     """One `crebis build` in a fresh process (the web edition: one pandoc run per document, like the floor)."""
-    proc = subprocess.run([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs), kinds], capture_output=True,
-                          text=True, check=True, cwd=REPO)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    proc, _wall, cpu, tree = run_sampled([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs), kinds], REPO)
+    assert proc.returncode == 0, proc.stderr
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "cpu": cpu, "tree_mb": tree}
 
 
-def crebis_command(root: Path, *args: str) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run the real `crebis` executable in `root`: wall seconds, peak RSS in MB (its process), the result."""
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", "from pipeline.cli import run; run()",
-                           *args], cwd=root, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
+def crebis_command(root: Path, *args: str) -> tuple[float, float, subprocess.CompletedProcess, float]:
+    """Run the real `crebis` executable in `root`: wall seconds, peak RSS in MB (its process), the result,
+    CPU seconds."""
+    proc, wall, cpu, _tree = run_sampled(["/usr/bin/time", "-f", "%M", sys.executable, "-c",
+                                          "from pipeline.cli import run; run()", *args], root)
     rss = int(proc.stderr.strip().splitlines()[-1]) / 1024
-    return elapsed, rss, proc
+    return wall, rss, proc, cpu
 
 
 def best_of(runs: int, command: list[str]) -> float:
@@ -103,15 +159,22 @@ def best_of(runs: int, command: list[str]) -> float:
     return min(times)
 
 
-def no_op_and_check(root: Path, documents: int) -> tuple[float, float, float]:
-    """(e) and (f) on one project: seconds of a warm dry run of every kind, its peak MB, seconds of `crebis check`."""
+def no_op_and_check(root: Path, documents: int) -> tuple[float, float, float, float]:
+    """(e) and (f) on one project: seconds of a warm dry run of every kind, its peak MB, seconds of `crebis check`,
+    CPU seconds of a stamped no-op (after a build of the digests)."""
     crebis_command(root, "build", "--dry-run")  # warms the check cache, as a first build would
-    dry, rss, proc = crebis_command(root, "build", "--dry-run")
+    dry, rss, proc, dry_cpu = crebis_command(root, "build", "--dry-run")
     assert "to build" in proc.stdout, proc.stderr
-    check, _, _ = crebis_command(root, "check")
-    print(f"    {documents:>5} documents: no-op (dry run, every kind) {dry:6.2f} s ({dry / documents * 1000:.2f} "
-          f"ms/doc, peak {rss:.0f} MB); crebis check {check:6.2f} s ({check / documents * 1000:.2f} ms/doc)")
-    return dry, rss, check
+    check, _, _, check_cpu = crebis_command(root, "check")
+    print(f"    {documents:>5} documents: no-op (dry run, every kind, no stamp) {dry:6.2f} s wall / {dry_cpu:.2f} s "
+          f"CPU ({dry_cpu / documents * 1000:.2f} ms CPU/doc, peak {rss:.0f} MB); crebis check {check:6.2f} s wall / "
+          f"{check_cpu:.2f} s CPU ({check_cpu / documents * 1000:.2f} ms CPU/doc)")
+    crebis_command(root, "build", "--only", "digest")
+    stamped, _, proc, stamped_cpu = crebis_command(root, "build", "--only", "digest")
+    assert proc.returncode == 0, proc.stderr
+    print(f"    {documents:>5} documents: stamped no-op (--only digest) {stamped:6.3f} s wall / {stamped_cpu:.3f} s "
+          f"CPU ({stamped_cpu / documents * 1000:.3f} ms CPU/doc)")
+    return dry_cpu, rss, check_cpu, stamped_cpu
 
 
 def hugo_line(root: Path, documents: int) -> None:
@@ -141,11 +204,14 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=200)
     parser.add_argument("--scale", type=int, default=2000, help="results of the scale run (0: none)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--full", type=int, default=0, help="results of a full build of every kind, for its "
+                        "memory (0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="crebis-bench-") as tmp:
         root = Path(tmp) / "project"
         files = make_project(root, args.results)
-        print(f"{args.results} results x 3 languages = {len(files)} documents, {args.jobs} workers")
+        print(f"{args.results} results x 3 languages = {len(files)} documents, {args.jobs} workers; "
+              f"load average {load_average()}")
 
         floor = bare_pandoc(files, root, args.jobs)
         print(f"(a) bare pandoc -s per document       {floor:7.2f} s  ({floor / len(files) * 1000:.1f} ms/doc)")
@@ -153,13 +219,20 @@ def main() -> None:
         cold = crebis_build(root, args.jobs)
         assert cold["ok"], cold
         print(f"(b) crebis cold build                 {cold['seconds']:7.2f} s  {len(cold['built'])} targets, "
-              f"ratio to floor {cold['seconds'] / floor:.2f} (target <= 1.5)  peak {cold['maxrss_mb']:.0f} MB")
+              f"ratio to floor {cold['seconds'] / floor:.2f} (target <= 1.5)  CPU {cold['cpu']:.1f} s  peak "
+              f"{cold['maxrss_mb']:.0f} MB (whole tree {cold['tree_mb']:.0f} MB)")
 
         noop = crebis_build(root, args.jobs)
         assert not noop["built"], noop["built"]
-        seconds, rss, _ = crebis_command(root, "build", "--only", "site")
-        print(f"(c) no-op rebuild (crebis build)      {seconds:7.2f} s  {noop['fresh']} up to date "
-              f"(target <= 0.5 s)  peak {rss:.0f} MB")
+        crebis_command(root, "build", "--only", "site")  # the stamp of these options, if the API build left none
+        runs = [crebis_command(root, "build", "--only", "site") for _ in range(3)]
+        seconds, rss, _, cpu = min(runs, key=lambda run: run[0])
+        print(f"(c) no-op rebuild (crebis build)      {seconds:7.2f} s wall, {cpu:.2f} s CPU  {noop['fresh']} up to "
+              f"date (target <= 0.5 s; best of 3)  peak {rss:.0f} MB")
+        (root / ".crebis/buildstamp.json").unlink()
+        seconds, rss, _, cpu = crebis_command(root, "build", "--only", "site")
+        print(f"    without the stamp                 {seconds:7.2f} s wall, {cpu:.2f} s CPU  (reads, checks from "
+              f"cache, fingerprints)  peak {rss:.0f} MB")
 
         edited = files[len(files) // 2]
         edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
@@ -184,8 +257,18 @@ def main() -> None:
             documents = len(make_project(big, args.scale))
             large = no_op_and_check(big, documents)
             growth = documents / len(files)
-            print(f"    per document, {documents} vs {len(files)}: no-op x{large[0] / small[0] / growth:.2f}, "
-                  f"check x{large[2] / small[2] / growth:.2f} (1.00 = linear); peak {large[1]:.0f} MB")
+            print(f"    per document, {documents} vs {len(files)} (CPU): no-op x{large[0] / small[0] / growth:.2f}, "
+                  f"check x{large[2] / small[2] / growth:.2f}, stamped no-op x{large[3] / small[3] / growth:.2f} "
+                  f"(1.00 = linear); peak {large[1]:.0f} MB")
+        if args.full:
+            full = Path(tmp) / "full"
+            documents = len(make_project(full, args.full))
+            outcome = crebis_build(full, args.jobs, ",".join(("site", "brief", "newsletter", "summary", "digest",
+                                                              "social")))
+            print(f"(i) full build of every kind, {documents} documents: {outcome['seconds']:.1f} s, CPU "
+                  f"{outcome['cpu']:.1f} s, {len(outcome['built'])} outputs; peak memory of the whole tree "
+                  f"{outcome['tree_mb']:.0f} MB (crebis {outcome['maxrss_mb']:.0f} MB; target < 1 GB at 6,000)")
+        print(f"load average at the end {load_average()}")
 
 
 if __name__ == "__main__":

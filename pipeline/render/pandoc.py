@@ -6,12 +6,13 @@ Renderers call `convert`, served by a pool of long-lived pandoc processes
 
 from __future__ import annotations
 
-import atexit
 import datetime
 import functools
 import json
+import resource
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pypandoc
 
 from pipeline.errors import RenderError
 from pipeline.render.typography import UNITS
+from pipeline.render.workers import Pool, Worker
 
 
 @functools.cache
@@ -69,70 +71,39 @@ class Citations:
 
 TIMEOUT = 120.0
 """Seconds one conversion may take before its pandoc process is stopped."""
+MEMORY_LIMIT_MB = 2048
+"""Address space a pandoc worker may use: past it pandoc stops ("out of memory"). The runtime's own
+`+RTS -M` bound does not stop `pandoc lua`: it thrashes below the bound instead."""
+_OUT_OF_MEMORY = 251
+"""The exit status of a Haskell program out of memory."""
 
 
-class _Worker:
+def _memory_bound(limit_mb: int) -> Callable[[], None]:
+    def set_limit() -> None:  # in the child, before pandoc starts: its runtime sizes itself to the bound
+        resource.setrlimit(resource.RLIMIT_AS, (limit_mb * 1024**2, limit_mb * 1024**2))
+    return set_limit
+
+
+class _Worker(Worker):
     """One `pandoc lua` process answering conversion requests over its stdin and stdout."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([pandoc_path(), "lua", str(_WORKER_SCRIPT)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.requests = 0
+        super().__init__([pandoc_path(), "lua", str(_WORKER_SCRIPT)], MEMORY_LIMIT_MB,
+                         preexec_fn=_memory_bound(MEMORY_LIMIT_MB))
 
     def ask(self, request: dict) -> tuple[bool, bytes]:
-        assert self.proc.stdin and self.proc.stdout
-        self.requests += 1
-        self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().decode("ascii").split()
-        if len(header) != 2:
-            raise BrokenPipeError("the pandoc worker stopped")
-        return header[0] == "OK", self.proc.stdout.read(int(header[1]))
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        status, out = self.exchange(json.dumps(request).encode("utf-8") + b"\n")
+        return status == "OK", out
 
 
-# Idle workers, shared by every thread and every build of this process. A worker is
-# taken for one request and given back, so the number of pandoc processes is the peak
-# number of concurrent conversions (the build's jobs), not one per thread ever started:
-# tests and the preview server run many builds, each with a new thread pool.
-_idle: list[_Worker] = []
-_idle_lock = threading.Lock()
 # pandoc's heap grows with what a worker has converted; a fresh process costs ~100 ms.
 MAX_REQUESTS_PER_WORKER = 400
+_pool = Pool(_Worker, lambda: MEMORY_LIMIT_MB, lambda: MAX_REQUESTS_PER_WORKER)
 
 
-def _take_worker() -> _Worker:
-    with _idle_lock:
-        while _idle:
-            worker = _idle.pop()
-            if worker.proc.poll() is None:
-                return worker
-    return _Worker()
-
-
-def _give_back(worker: _Worker) -> None:
-    if worker.requests >= MAX_REQUESTS_PER_WORKER or worker.proc.poll() is not None:
-        worker.close()
-        return
-    with _idle_lock:
-        _idle.append(worker)
-
-
-@atexit.register
 def close_workers() -> None:
     """Stop every idle pandoc worker (they also stop by themselves when crebis exits)."""
-    with _idle_lock:
-        workers = list(_idle)
-        _idle.clear()
-    for worker in workers:
-        worker.close()
+    _pool.close()
 
 
 def convert(text: str, to: str, source: Path | str | None = None, *, from_format: str = "markdown",
@@ -165,7 +136,7 @@ def convert(text: str, to: str, source: Path | str | None = None, *, from_format
         # a string: a JSON number reaches Lua as a float, which pandoc would not read as a time
         request["source_date_epoch"] = str(int(datetime.datetime(created.year, created.month, created.day,
                                                                  tzinfo=datetime.UTC).timestamp()))
-    worker = _take_worker()
+    worker = _pool.take()
     # A bound on each conversion: a pathological input (megabytes in one field) must not keep a build
     # running for ever; the worker is killed, this target fails with a message, the others go on.
     watchdog = threading.Timer(TIMEOUT, worker.proc.kill)
@@ -177,10 +148,13 @@ def convert(text: str, to: str, source: Path | str | None = None, *, from_format
         if watchdog.finished.is_set():
             raise RenderError(source, f"pandoc took longer than {TIMEOUT:g} s on this file and was stopped: "
                               "look for a very long field or body") from None
+        if worker.proc.wait() == _OUT_OF_MEMORY:
+            raise RenderError(source, f"pandoc needed more than {worker.limit} MB for this file and was stopped: "
+                              "look for a very long field or body") from None
         raise RenderError(source, f"pandoc stopped unexpectedly ({exc}); run the build again") from None
     finally:
         watchdog.cancel()
-    _give_back(worker)
+    _pool.give_back(worker)
     if not ok:
         message = out.decode("utf-8", "replace")
         raise RenderError(source, message if message.startswith("unknown citation") else f"pandoc failed: {message}")

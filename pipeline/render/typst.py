@@ -15,6 +15,7 @@ import noto_cjk_sans_otc
 import typst
 
 from pipeline.errors import RenderError
+from pipeline.render.typst_worker import Bounded, CompileError, compile_bounded
 
 # Source Sans (SIL OFL) comes from PyPI with crebis, so a PDF looks the same on every machine;
 # system fonts are ignored for the same reason. The Noto fonts (SIL OFL, from PyPI too) show what
@@ -49,18 +50,23 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
     if date is not None:
         timestamp = int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
     try:
-        return typst.compile(
+        # In a worker process: a document that would run for ever or take gigabytes is stopped there.
+        return compile_bounded(
             source.encode("utf-8"), root=str(root), font_paths=font_paths(), ignore_system_fonts=True,
             pdf_standards=["ua-1"], timestamp=timestamp,
         )
-    except typst.TypstError as exc:
+    except CompileError as exc:
         raise typst_error(exc, source_file, content) from None
+    except Bounded as exc:
+        raise RenderError(source_file, f"{exc.reason} making this PDF: look for a very long field or body, "
+                          "or a very large image") from None
 
 
 _LOCATION = re.compile(r"┌─ (?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)")
 
 
-def typst_error(exc: typst.TypstError, source_file: Path | str | None, content: str | None = None) -> RenderError:
+def typst_error(exc: typst.TypstError | CompileError, source_file: Path | str | None,
+                content: str | None = None) -> RenderError:
     """A typst failure blamed where it is: a layout file of the project (`layouts/brief/brief.typ:12`), once
     for every target, or else the content file the generated document came from (at the line of a character
     no font can show, with the file's `content`)."""
@@ -71,7 +77,7 @@ def typst_error(exc: typst.TypstError, source_file: Path | str | None, content: 
         return RenderError(f"{source_file}:{line}", f"no font crebis ships can show “{glyph.group(1)}”: "
                            "write it another way, or leave it out of the brief")
     for match in _LOCATION.finditer(getattr(exc, "diagnostic", None) or ""):
-        if not match.group("file").startswith("__typst"):  # a real file under the project root
+        if not Path(match.group("file")).name.startswith("__typst"):  # a real file under the project root
             where = f"{match.group('file').lstrip('/')}:{match.group('line')}"
             return RenderError(where, f"typst error: {message} (column {match.group('column')})")
     return RenderError(source_file, f"typst could not make the PDF: {message}")

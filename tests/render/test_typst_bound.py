@@ -1,0 +1,61 @@
+"""A PDF that takes too long or too much memory is stopped with a message naming its file; the next works,
+and in a build the other targets go on."""
+
+from pathlib import Path
+
+import pytest
+from projects import write_result
+
+import pipeline.render.typst_worker as worker
+from pipeline.errors import RenderError
+from pipeline.project import Project
+from pipeline.publish import build
+from pipeline.render.typst import compile_typst
+
+TITLE = '#set document(title: "T")\n'
+SMALL = TITLE + "= Hello\n\nWorld.\n"
+# 600 KB of text: typst needs well over 250 MB for it, and seconds
+BIG = TITLE + "= Long\n\n" + ("word " * 200 + "\n\n") * 600
+
+
+@pytest.fixture
+def bound(monkeypatch):
+    def set_bound(**limits):
+        worker.close_workers()  # idle workers keep the bound they were started with
+        for name, value in limits.items():
+            monkeypatch.setattr(worker, name, value)
+    yield set_bound
+    worker.close_workers()
+
+
+def test_a_pdf_past_the_memory_bound_is_stopped_and_the_next_one_works(bound, tmp_path):
+    bound(MEMORY_LIMIT=250 * 1024**2)
+    with pytest.raises(RenderError, match=r"^content/big.md: typst needed more than 250 MB and was stopped"):
+        compile_typst(BIG, tmp_path, "content/big.md")
+    assert compile_typst(SMALL, tmp_path).startswith(b"%PDF-")
+
+
+def test_a_pdf_past_the_time_bound_is_stopped_and_the_next_one_works(bound, tmp_path):
+    bound(TIME_LIMIT=0.5)
+    with pytest.raises(RenderError, match=r"^content/big.md: typst took longer than 0.5 s and was stopped"):
+        compile_typst(BIG, tmp_path, "content/big.md")
+    bound(TIME_LIMIT=120.0)
+    assert compile_typst(SMALL, tmp_path).startswith(b"%PDF-")
+
+
+def test_typst_errors_still_name_their_place(tmp_path):
+    with pytest.raises(RenderError, match="expected expression"):
+        compile_typst(TITLE + "#let x = ", tmp_path, "content/x.md")
+
+
+def test_in_a_build_the_oversized_brief_fails_and_the_others_are_written(bound, project_dir: Path):
+    write_result(project_dir, langs=("en",))
+    big = write_result(project_dir, slug="very-long", langs=("en",)) / "en.md"
+    big.write_text(big.read_text(encoding="utf-8") + "\n" + ("Some words here. " * 12 + "\n\n") * 2500,
+                   encoding="utf-8")
+    bound(MEMORY_LIMIT=300 * 1024**2)
+    outcome = build(Project.open(project_dir), only={"brief"})
+    failed = {f.target.output: f.message for f in outcome.report.failed}
+    assert set(failed) == {"briefs/very-long/very-long-en.pdf"}, failed
+    assert failed["briefs/very-long/very-long-en.pdf"].startswith("content/results/very-long/en.md: typst needed")
+    assert (project_dir / "outputs/briefs/housing-first/housing-first-en.pdf").read_bytes().startswith(b"%PDF-")
