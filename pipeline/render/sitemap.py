@@ -196,6 +196,8 @@ def discovery_targets(ctx: RenderContext, targets: list[Target], drafts: bool) -
             output=f"site/{lang}/feed.xml", kind=KIND, lang=lang, source=ctx.project.results_dir,
             render=lambda lang=lang, eds=editions: render_results_feed(ctx, lang, eds), inputs=(ctx.label_file(lang),),
             data={**config, "entries": [(e.slug, e.title, e.date, e.summary, e.themes, [a.name for a in e.authors])
-                                        for e in editions[:20]]},
+                                        for e in editions[:20]],
+                  # the entries' categories show the themes' labels
+                  "themes": {t: ctx.themes[t].label(lang) for e in editions[:20] for t in e.themes}},
         ))
     return made
