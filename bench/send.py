@@ -2,8 +2,8 @@
 
     python bench/send.py [--recipients 10000] [--small 1000] [--naive 300] [--connections 2]
 
-A local aiosmtpd in its own process accepts and discards (STARTTLS and AUTH, as a
-provider's submission server asks); the sample newsletter is built once; DKIM is
+A local aiosmtpd in its own process accepts and discards (STARTTLS, AUTH and PIPELINING,
+as a provider's submission server offers them); the sample newsletter is built once; DKIM is
 on (RSA-2048) in every run. Measured, in one run:
 
   (a) the naive loop: for each recipient, the message built with the standard library,
@@ -54,6 +54,12 @@ def serve(port_queue: multiprocessing.Queue, ca_dir: str) -> None:
     ca.issue_cert("127.0.0.1").configure_cert(context)
 
     class Discard:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            # aiosmtpd reads commands one line at a time, so it takes pipelined ones as they come; it only
+            # does not say so. Offered here, as every provider's submission server does (RFC 2920).
+            session.host_name = hostname
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
         async def handle_DATA(self, server, session, envelope):
             return "250 2.0.0 Ok: discarded"
 

@@ -37,9 +37,15 @@ class Handler:
     """Message numbers (1-based, counting every DATA) at which the connection is closed before the reply."""
     on_message: Callable[[int], object] | None = None
     """Called with the number of messages accepted so far, after each one."""
+    pipelining: bool = False
+    """Offer PIPELINING (RFC 2920) in the EHLO reply: aiosmtpd reads one command line at a time anyway."""
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     data_count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:

@@ -5,6 +5,14 @@ a 2xx reply (delivered), a 4xx (try again later), a 5xx (refused), a connection
 lost before the message's last line (the server drops it: safe to send again), and
 a connection lost after it (the server may have taken it: *uncertain*). The caller's
 `before_end` runs just before that last line leaves, to record the message as sending.
+
+Two things keep a connection from waiting on itself. TCP_NODELAY: a message's last
+line is a small write right after a large one, which Nagle's algorithm holds back
+until the server acknowledges the large one, and the server delays that ACK (up to
+40 ms on Linux) because it has nothing to answer yet; that alone capped a connection
+at about 25 messages a second. And PIPELINING (RFC 2920), where the server offers
+it: MAIL FROM, RCPT TO and DATA leave in one write and their three replies are read
+after, one round trip instead of three.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import contextlib
 import os
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +102,7 @@ class Connection:
     def __init__(self, server: Server):
         self.server = server
         self.sent = 0
+        self.pipelining = False
         where = f"{server.host}:{server.port}"
         try:
             if server.security == "tls":
@@ -100,6 +110,8 @@ class Connection:
                                                            context=server.tls_context())
             else:
                 self.smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+            # The option belongs to the socket, so it holds through STARTTLS too (see the module doc).
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.smtp.ehlo()
             if server.security == "starttls":
                 if not self.smtp.has_extn("starttls"):
@@ -109,6 +121,7 @@ class Connection:
                 self.smtp.ehlo()
             if server.username:
                 self.smtp.login(server.username, server.password)
+            self.pipelining = self.smtp.has_extn("pipelining")
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             raise MailError(f"the SMTP server {where} refused the login of {server.username!r} ({exc.smtp_code} "
@@ -141,9 +154,9 @@ class Connection:
             raise TemporaryFailure(code, f"{step}: {_text(reply)}")
         raise PermanentFailure(code, f"{step}: {_text(reply)}")
 
-    def send(self, sender: str, recipient: str, message: bytes, before_end: Callable[[], bool]) -> str:
-        """Send one message (CRLF line ends); returns the server's reply to it. See the module doc for errors."""
-        try:
+    def _envelope(self, sender: str, recipient: str) -> None:
+        """MAIL FROM, RCPT TO and DATA, pipelined when the server offers it; returns once DATA got its 354."""
+        if not self.pipelining:
             code, reply = self.smtp.mail(sender)
             self._check(code, reply, "MAIL FROM")
             code, reply = self.smtp.rcpt(recipient)
@@ -151,6 +164,25 @@ class Connection:
             code, reply = self.smtp.docmd("DATA")
             if code != 354:
                 self._check(code if code >= 400 else 554, reply, "DATA")
+            return
+        self.smtp.send(f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+                       "DATA\r\n")
+        # Every reply is read before acting on any, or the next command would read a stale one.
+        replies = [self.smtp.getreply() for _ in range(3)]
+        (mail_code, mail_reply), (rcpt_code, rcpt_reply), (data_code, data_reply) = replies
+        if data_code == 354 and not (200 <= mail_code < 300 and 200 <= rcpt_code < 300):
+            # A server that opens DATA after refusing the envelope: leave the message unfinished (the
+            # server discards it) and the connection with it, before saying why.
+            self.close()
+        self._check(mail_code, mail_reply, "MAIL FROM")
+        self._check(rcpt_code, rcpt_reply, "RCPT TO")
+        if data_code != 354:
+            self._check(data_code if data_code >= 400 else 554, data_reply, "DATA")
+
+    def send(self, sender: str, recipient: str, message: bytes, before_end: Callable[[], bool]) -> str:
+        """Send one message (CRLF line ends); returns the server's reply to it. See the module doc for errors."""
+        try:
+            self._envelope(sender, recipient)
             payload = _LEADING_DOT.sub(b"..", message)
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"

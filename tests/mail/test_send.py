@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email.policy
 import re
+import socket
 import threading
 from email import message_from_bytes
 
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from pipeline.cli import main
 from pipeline.errors import MailError
+from pipeline.mail import smtp
 from pipeline.mail.editions import newsletter_campaign
 from pipeline.mail.send import SendOptions, SendStopped, send_campaign
 from pipeline.mail.sendlog import SendLog
@@ -135,7 +137,9 @@ def test_missing_dkim_key_stops_before_anything_is_sent(send_project, smtp_serve
     assert not SendLog(SubscriberStore.open(project).db, f"newsletter/{ISSUE}").exists()
 
 
-def test_451_is_retried_and_550_recorded_while_the_rest_goes_on(send_project, smtp_server):
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_451_is_retried_and_550_recorded_while_the_rest_goes_on(send_project, smtp_server, pipelining):
+    smtp_server.handler.pipelining = pipelining
     project = Project.open(send_project)
     addresses = subscribe(project, 6)
     smtp_server.handler.replies = {addresses[1]: ["451 4.7.1 greylisted, try later"] * 2,
@@ -149,7 +153,9 @@ def test_451_is_retried_and_550_recorded_while_the_rest_goes_on(send_project, sm
     assert row["reply"].startswith("250")
 
 
-def test_connection_dropped_half_way_then_resume_sends_nobody_twice(send_project, smtp_server):
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_connection_dropped_half_way_then_resume_sends_nobody_twice(send_project, smtp_server, pipelining):
+    smtp_server.handler.pipelining = pipelining
     project = Project.open(send_project)
     addresses = subscribe(project, 12)
     smtp_server.handler.drop_at = {5}  # the 5th message: the server takes it whole, then hangs up without a reply
@@ -164,6 +170,25 @@ def test_connection_dropped_half_way_then_resume_sends_nobody_twice(send_project
     last = send(project, resume=True, resend_uncertain=True)
     assert last.this_run["sent"] == 1
     assert smtp_server.handler.received() == {a: 1 for a in addresses}
+
+
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_a_connection_never_waits_on_itself(send_project, smtp_server, pipelining):
+    """TCP_NODELAY (a message's last line must not wait for the ACK of the lines before it) and PIPELINING
+    where offered (the envelope in one write): see pipeline/mail/smtp.py."""
+    smtp_server.handler.pipelining = pipelining
+    project = Project.open(send_project)
+    connection = smtp.Connection(smtp.Server.from_options(project.config.smtp, smtp.password(project.config.smtp)))
+    try:
+        assert connection.smtp.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        assert connection.pipelining is pipelining
+        for address in ("one@example.org", "two@example.org"):
+            reply = connection.send("newsletter@crebis.example.org", address, b"Subject: hi\r\n\r\nHello\r\n",
+                                    lambda: True)
+            assert reply.startswith("250")
+    finally:
+        connection.close()
+    assert smtp_server.handler.received() == {"one@example.org": 1, "two@example.org": 1}
 
 
 def test_unreachable_server_changes_nothing(send_project, smtp_server):
