@@ -291,9 +291,17 @@ class _Worker:
             self.drop()
         if self.connection is None:
             self.connection = smtp.Connection(run.server)
+        # The claim goes to disk while the envelope and the message travel; the last line waits for it.
+        # Whatever happens before that line, the claim is waited for here, so that the row's state is
+        # known before it is changed: a claimed row ('sending') goes back to queued only when the last
+        # line surely never left (the server discards an unfinished message), else it stays for recover().
+        claim = run.claims.submit(entry.address, message_id)
         try:
-            reply = self.connection.send(run.sender, entry.address, data,
-                                         lambda: run.claims.claim(entry.address, message_id))
+            reply = self.connection.send(run.sender, entry.address, data, claim.wait)
+        except smtp.LostBeforeEnd:
+            if claim.wait():
+                log.unclaim(entry.address)
+            raise
         except smtp.Cancelled:
             self.connection = None
             return "skipped" if log.skip(entry.address, "unsubscribed during the send") else None
@@ -302,6 +310,7 @@ class _Worker:
             log.finish(entry.address, "uncertain", f"connection lost after the end of the message ({exc})")
             return "uncertain"
         except smtp.TemporaryFailure as exc:
+            claim.wait()
             run.got_reply()
             if entry.attempts < options.retries:
                 log.bump(entry.address, str(exc))
@@ -309,6 +318,7 @@ class _Worker:
             log.finish(entry.address, "failed", f"{exc} (still refused after {entry.attempts + 1} tries)")
             return "failed"
         except smtp.PermanentFailure as exc:
+            claim.wait()
             run.got_reply()
             log.finish(entry.address, "failed", str(exc))
             return "failed"

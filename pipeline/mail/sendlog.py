@@ -112,6 +112,11 @@ class SendLog:
                         "updated_at = ? WHERE campaign = ? AND address = ?",
                         (state, reply[:1000], message_id, now(), self.campaign, address))
 
+    def unclaim(self, address: str) -> None:
+        """sending → queued, for a message whose last line never left (the server discarded it)."""
+        self.db.execute("UPDATE send_log SET state = 'queued', updated_at = ? WHERE campaign = ? AND address = ? "
+                        "AND state = 'sending'", (now(), self.campaign, address))
+
     def bump(self, address: str, reply: str) -> None:
         """A temporary refusal: the row goes back to queued (the server did not take it), reply recorded."""
         self.db.execute("UPDATE send_log SET state = 'queued', reply = ?, updated_at = ? "
@@ -126,34 +131,53 @@ class SendLog:
         return cur.rowcount == 1
 
 
+class Claim:
+    """One claim on its way to disk; `wait` returns what `SendLog.claim` returned, once it is durable."""
+
+    def __init__(self, address: str, message_id: str):
+        self.address, self.message_id = address, message_id
+        self.done = threading.Event()
+        self.claimed = False
+        self.error: BaseException | None = None
+
+    def wait(self) -> bool:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.claimed
+
+
 class Claims:
     """The claims (queued → sending) of every sending thread, committed together by one thread.
 
     A claim must be on disk before its message's last line leaves (a power cut must not
     forget it), which costs an fsync; batching the claims that arrive meanwhile shares one
-    fsync among all the connections waiting, instead of one each.
+    fsync among all the connections waiting, instead of one each. A sender `submit`s its
+    claim as soon as the message is built and `wait`s for it only before the last line,
+    so the fsync runs while the envelope and the message travel.
     """
 
     def __init__(self, db: Database, campaign: str):
         self.log = SendLog(db, campaign)
-        self.pending: list[list] = []
+        self.pending: list[Claim] = []
         self.closed = False
         self.cv = threading.Condition()
         self.thread = threading.Thread(target=self._loop, name="send-log-claims", daemon=True)
         self.thread.start()
 
-    def claim(self, address: str, message_id: str) -> bool:
-        """Like `SendLog.claim`, durable when it returns."""
-        item: list = [address, message_id, threading.Event(), False, None]
+    def submit(self, address: str, message_id: str) -> Claim:
+        """Start `SendLog.claim`; the returned claim's `wait` says whether it was made, once it is durable."""
+        claim = Claim(address, message_id)
         with self.cv:
             if self.closed:
                 raise RuntimeError("the claims were closed")
-            self.pending.append(item)
+            self.pending.append(claim)
             self.cv.notify()
-        item[2].wait()
-        if item[4] is not None:
-            raise item[4]
-        return item[3]
+        return claim
+
+    def claim(self, address: str, message_id: str) -> bool:
+        """Like `SendLog.claim`, durable when it returns."""
+        return self.submit(address, message_id).wait()
 
     def _loop(self) -> None:
         while True:
@@ -165,13 +189,13 @@ class Claims:
                 batch, self.pending = self.pending, []
             try:
                 with self.log.db.transaction():
-                    for item in batch:
-                        item[3] = self.log.claim(item[0], item[1])
+                    for claim in batch:
+                        claim.claimed = self.log.claim(claim.address, claim.message_id)
             except Exception as exc:  # every waiting thread hears of it
-                for item in batch:
-                    item[4] = exc
-            for item in batch:
-                item[2].set()
+                for claim in batch:
+                    claim.error = exc
+            for claim in batch:
+                claim.done.set()
 
     def close(self) -> None:
         with self.cv:
