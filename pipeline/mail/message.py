@@ -67,12 +67,43 @@ class Recipient:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_FIELD = re.compile(r"(\[\[recipient_name\]\]|\[\[unsubscribe_url\]\]|\[\[preferences_url\]\])")
+_SOFT_BREAK = b"=\r\n"  # a quoted-printable line break that decoding removes
 
 
 def _qp(text: str) -> bytes:
-    """Quoted-printable (RFC 2045) with CRLF line ends, by binascii (C) rather than the email package's Python."""
+    """`text` quoted-printable (RFC 2045) with CRLF line ends, by binascii (C) rather than the email package's Python.
+
+    A piece without a line end would get bare-LF soft breaks, so a CRLF is added for the
+    encoder and taken off again. binascii ends a line before it reaches 76 characters with
+    its "=", so the last line too has room for the soft break `_Part.fill` puts after it.
+    """
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    return binascii.b2a_qp(data, istext=True)
+    return binascii.b2a_qp(data + b"\r\n", istext=True)[:-2]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of an edition, quoted-printable once for all its recipients: pieces between the merge fields.
+
+    A recipient's part is the pieces with their own values between, each value encoded alone
+    and set off by soft line breaks, which decode to nothing: the decoded text is exactly the
+    edition's with the fields replaced, and no line passes 76 characters.
+    """
+
+    pieces: tuple[bytes, ...]
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Part:
+        split = _FIELD.split(text)
+        return cls(tuple(_qp(piece) for piece in split[0::2]), tuple(split[1::2]))
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        out = [self.pieces[0]]
+        for field_name, piece in zip(self.fields, self.pieces[1:], strict=True):
+            out += (_SOFT_BREAK, _qp(values[field_name]), _SOFT_BREAK, piece)
+        return b"".join(out)
 
 
 class MessageFactory:
@@ -90,6 +121,7 @@ class MessageFactory:
         list_host = f"{campaign.list}.{self.host}"
         self.list_id = f"{label} <{list_host}>" if label else f"<{list_host}>"
         self._headers: dict[str, bytes] = {}
+        self._parts: dict[str, tuple[_Part, _Part]] = {}
         self._campaign_tag = hashlib.blake2b(campaign.id.encode(), digest_size=4).hexdigest()
 
     def _shared_headers(self, edition: Edition) -> bytes:
@@ -122,10 +154,12 @@ class MessageFactory:
         message_id = message_id or self.message_id(recipient.address)
         unsubscribe, preferences = self.links(recipient.address)
         name = recipient.name or edition.anonymous_name
-        text = (edition.text.replace(NAME, name).replace(UNSUBSCRIBE, unsubscribe)
-                .replace(PREFERENCES, preferences))
-        page = (edition.html.replace(NAME, html.escape(name)).replace(UNSUBSCRIBE, html.escape(unsubscribe))
-                .replace(PREFERENCES, html.escape(preferences)))
+        parts = self._parts.get(edition.lang)
+        if parts is None:
+            parts = self._parts[edition.lang] = (_Part.of(edition.text), _Part.of(edition.html))
+        text = parts[0].fill({NAME: name, UNSUBSCRIBE: unsubscribe, PREFERENCES: preferences})
+        page = parts[1].fill({NAME: html.escape(name), UNSUBSCRIBE: html.escape(unsubscribe),
+                              PREFERENCES: html.escape(preferences)})
 
         # Headers shared by every recipient of an edition are folded by the email package once; the
         # recipient's own (To, Date, Message-ID, List-Unsubscribe) are written here.
@@ -147,9 +181,9 @@ class MessageFactory:
         b = boundary.encode()
         body = b"".join((
             b"\r\n--", b, b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
-            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", _qp(text),
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", text,
             b"\r\n--", b, b"\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
-            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", _qp(page),
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", page,
             b"\r\n--", b, b"--\r\n",
         ))
         message = head + body
