@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from postgres import empty_postgres, postgres_database, postgres_url  # noqa: F401 (postgres_database: a fixture)
 
 from pipeline.config import parse_config
 from pipeline.mail.sql import Database
 from pipeline.mail.store import SubscriberStore
 
-POSTGRES_ENV = "CREBIS_TEST_POSTGRESQL"
 SECRET = "test-secret-not-for-production-0123456789"
 
 
@@ -19,22 +18,6 @@ SECRET = "test-secret-not-for-production-0123456789"
 def secret(monkeypatch):
     monkeypatch.setenv("CREBIS_SECRET", SECRET)
     return SECRET
-
-
-def postgres_url() -> str:
-    url = os.environ.get(POSTGRES_ENV, "")
-    if not url:
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} to a postgresql:// URL (.ci/run starts one from "
-                    "Debian's postgresql package with .ci/postgres.sh)")
-    if not url.startswith(("postgresql://", "postgres://")):
-        pytest.fail(f"{POSTGRES_ENV} must be a postgresql:// URL, not {url!r}")
-    return url
-
-
-def empty_postgres(url: str) -> Database:
-    db = Database(url)
-    db.execute("DROP TABLE IF EXISTS memberships, send_log, suppressions, subscribers, meta CASCADE")
-    return db
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
