@@ -107,10 +107,12 @@ def make_project(base: Path, port: int, ca_file: str, connections: int) -> Path:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (root / "dkim.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                       serialization.NoEncryption()))
-    with (root / "crebis.toml").open("a", encoding="utf-8") as f:
-        f.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nusername = "{USER}"\nca_file = "{ca_file}"\n'
-                f"connections = {connections}\nrate = 0\nmessages_per_connection = 100000\n"
-                '\n[mail]\ndkim_key = "dkim.pem"\ndkim_selector = "bench"\n')
+    config = root / "crebis.toml"
+    text = config.read_text(encoding="utf-8").replace("[mail]\n", '[mail]\ndkim_key = "dkim.pem"\n'
+                                                      'dkim_selector = "bench"\n')
+    config.write_text(text + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nusername = "{USER}"\n'
+                      f'ca_file = "{ca_file}"\nconnections = {connections}\nrate = 0\n'
+                      "messages_per_connection = 100000\n", encoding="utf-8")
     return root
 
 

@@ -179,9 +179,6 @@ class SiteOptions:
     search: bool = option(True, "Build a Pagefind full-text search index and a search page per language.")
     social: bool = option(True, "Make a 1200×630 card image per result and language (its Open Graph image) and "
                           "post texts in outputs/social/.")
-    subscribe_url: str = option("", "Where the newsletter sign-up form on the home and result pages posts (the "
-                                "subscribe address of `crebis serve subscriptions`); empty shows no form.",
-                                _optional_url)
 
 
 @dataclass(frozen=True)
@@ -335,8 +332,9 @@ class SmtpOptions:
 
 @dataclass(frozen=True)
 class MailOptions:
-    service_url: str = option("https://crebis.example.org/subscriptions/", "Public address of `crebis serve "
-                              "subscriptions` (behind your reverse proxy): links in every message point there.", _url)
+    service_url: str = option("", "Public address of `crebis serve subscriptions` (behind your reverse proxy): the "
+                              "links in every message point there, and the site's sign-up form posts there; empty "
+                              "for none (no form on the site; sending asks for it).", _optional_url)
     unsubscribe_mailto: str = option("unsubscribe@crebis.example.org", "Address of the mailto: List-Unsubscribe "
                                      "link; empty for none.")
     postal_address: str = option("Rue Example 1, 1000 Bruxelles, Belgique", "Postal address of the organisation, "
@@ -610,7 +608,7 @@ class Config:
     brand: Brand = section(Brand, "Colours and fonts of every output.")
     build: BuildOptions = section(BuildOptions, "How `crebis build` runs.")
     page: PageOptions = section(PageOptions, "Web pages of results.")
-    site: SiteOptions = section(SiteOptions, "The web site: search, social cards, sign-up form.")
+    site: SiteOptions = section(SiteOptions, "The web site: search and social cards.")
     brief: BriefOptions = section(BriefOptions, "Policy briefs (PDF, DOCX).")
     watch: WatchOptions = section(WatchOptions, "Innovation watch: feeds, fetching, ranking.")
     newsletter: NewsletterOptions = section(NewsletterOptions, "Monthly newsletter: sender, logo, link tracking.")
@@ -671,11 +669,21 @@ def _coerce(value: Any, tp: Any) -> tuple[Any, str | None]:
     return None, f"expected {_type_name(tp)}, got {value!r}"
 
 
+# Keys that were replaced: what to write instead.
+_REPLACED = {
+    "site.subscribe_url": "it was replaced by mail.service_url, the address of `crebis serve subscriptions`, which "
+                          "the sign-up form now posts to (its <lang>/ page): put the service's address there, "
+                          "e.g. service_url = \"https://crebis.example.org/subscriptions/\" under [mail]",
+}
+
+
 def _build(cls: type, data: dict[str, Any], prefix: str, problems: list[str]) -> Any:
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
-        if key not in fields:
+        if f"{prefix}{key}" in _REPLACED:
+            problems.append(f"'{prefix}{key}': {_REPLACED[f'{prefix}{key}']}")
+        elif key not in fields:
             known = ", ".join(sorted(fields))
             problems.append(f"unknown key '{prefix}{key}' (known keys here: {known})")
     kwargs = {}

@@ -99,3 +99,12 @@ def test_shared_folders_must_be_existing_folders_outside_the_project(tmp_path: P
     with pytest.raises(ConfigError) as info:
         parse_config({"build": {"shared_folders": "../shared-figures"}})
     assert info.value.problems == ["'build.shared_folders': expected a list of text, got '../shared-figures'"]
+
+
+def test_a_replaced_key_names_its_replacement():
+    with pytest.raises(ConfigError) as info:
+        parse_config({"site": {"subscribe_url": "https://crebis.example.org/subscriptions/"}}, "centre/crebis.toml")
+    assert str(info.value).startswith("centre/crebis.toml: 1 problem(s)")
+    (problem,) = info.value.problems
+    assert problem.startswith("'site.subscribe_url': it was replaced by mail.service_url")
+    assert 'service_url = "https://crebis.example.org/subscriptions/" under [mail]' in problem

@@ -22,6 +22,7 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import quote, urlsplit
 
 from pipeline.config import Config
+from pipeline.errors import MailError
 from pipeline.mail import tokens
 from pipeline.mail.dkim import Signer
 
@@ -106,13 +107,23 @@ class _Part:
         return b"".join(out)
 
 
+def service_url(config: Config) -> str:
+    """`mail.service_url` ending in /, or a clear error when it is empty (no link could reach the service)."""
+    url = config.mail.service_url
+    if not url:
+        raise MailError("mail.service_url is empty: set it in crebis.toml to the public address of `crebis serve "
+                        "subscriptions` (e.g. https://crebis.example.org/subscriptions/); the unsubscribe, "
+                        "preferences and confirmation links point there")
+    return url.rstrip("/") + "/"
+
+
 class MessageFactory:
     """Builds the message of each recipient of one campaign."""
 
     def __init__(self, config: Config, campaign: Campaign, signer: Signer | None, key: bytes | None = None):
         self.config, self.campaign, self.signer = config, campaign, signer
         self.key = key or tokens.secret()
-        self.service = config.mail.service_url.rstrip("/") + "/"
+        self.service = service_url(config)
         self.host = urlsplit(config.base_url).hostname or "crebis.example.org"
         options = config.newsletter
         self.sender = formataddr((options.sender_name, options.sender_address))

@@ -62,6 +62,14 @@ SCHEMA = [
         PRIMARY KEY (campaign, address)
     )""",
     """CREATE INDEX IF NOT EXISTS send_log_state ON send_log (campaign, state, address)""",
+    # The subscription service's rate limits (pipeline.mail.ratelimit), shared by its workers.
+    """CREATE TABLE IF NOT EXISTS rate_events (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL
+    )""",
+    """CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events (name, key)""",
+    """CREATE INDEX IF NOT EXISTS rate_events_at ON rate_events (name, at)""",
 ]
 
 

@@ -150,6 +150,7 @@ def downloads(ctx: RenderContext, slug: str, lang: str) -> list[tuple[str, str]]
 def _page_data(ctx: RenderContext, result: Result, edition: Edition, drafts: bool) -> dict[str, Any]:
     return {
         "config": ctx.config_slice("organisation", "brand", "page", "brief", "site"),
+        "signup": ctx.project.config.mail.service_url,  # where the sign-up form posts
         "has_newsletters": ctx.has_newsletters,
         # the language links show each sibling's title and its language's name (from its labels)
         "siblings": [(e.lang, e.title, ctx.labels[e.lang]["language_name"]) for e in result.editions
@@ -379,10 +380,12 @@ def _copy(path: Path) -> bytes:
 def install_globals(ctx: RenderContext, content: SiteContent) -> None:
     """Site-wide facts every page template shows (menus, search, sign-up), newsletter archive pages included."""
     site = ctx.project.config.site
+    service = ctx.project.config.mail.service_url
     ctx.env.globals.update(
         site_menu=footer_menu(content.pages, ctx.languages),
         site_search=site.search,
-        site_subscribe_url=site.subscribe_url,
+        # The sign-up form posts to the subscription service's form in the page's language (<service>/<lang>/).
+        site_subscribe_url=service.rstrip("/") + "/" if service else "",
         site_digest=has_digest(ctx),
         og_locales={lang: locale_of(lang) for lang in ctx.languages},
     )
@@ -433,6 +436,7 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
     content = site_content(ctx, drafts)
     install_globals(ctx, content)
     site_data = {"config": ctx.config_slice("organisation", "brand", "site"), "has_newsletters": ctx.has_newsletters,
+                 "signup": ctx.project.config.mail.service_url,
                  "menu": footer_menu(content.pages, ctx.languages), "digest": has_digest(ctx),
                  "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages}}
     targets: list[Target] = []

@@ -9,9 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,30 +56,6 @@ class Csrf:
     def set_cookie(response: Response, value: str | None, secure: bool) -> None:
         if value:
             response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=secure, max_age=86400)
-
-
-class RateLimit:
-    """At most `limit` events per key within `window` seconds (a sliding window, in this process's memory)."""
-
-    def __init__(self, limit: int, window: float):
-        self.limit, self.window = limit, window
-        self.events: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        """Record one event for `key`; False if that is over the limit (the event is then not recorded)."""
-        now = time.monotonic()
-        with self.lock:
-            events = self.events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            if len(self.events) > 100_000:  # forget idle keys so memory stays bounded
-                for stale in [k for k, v in self.events.items() if not v or v[-1] <= now - self.window]:
-                    del self.events[stale]
-            return True
 
 
 class SecurityHeaders:

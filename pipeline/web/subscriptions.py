@@ -11,8 +11,9 @@ Routes (relative, so the app can live under any prefix of a reverse proxy):
                             RFC 8058's one-click (List-Unsubscribe=One-Click): no cookie, no login, idempotent.
 
 Tokens are HMAC-signed with CREBIS_SECRET and name their address and purpose.
-A subscribe form cannot mail-bomb a stranger: CSRF check, a honeypot field, and rate
-limits per IP and per address on the confirmation mails.
+A subscribe form cannot mail-bomb a stranger: CSRF check (a token, or for the site's own
+sign-up form its Origin), a honeypot field, and rate limits per IP and per address on the
+confirmation mails, kept in the subscribers database so that every worker shares them.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from starlette.routing import Route
 
 from pipeline.errors import MailError
 from pipeline.mail import smtp, tokens
+from pipeline.mail.message import service_url
+from pipeline.mail.ratelimit import RateLimit
 from pipeline.mail.store import SubscriberStore, normalise_address
-from pipeline.web.base import Csrf, RateLimit, client_ip, environment, make_app, page
+from pipeline.web.base import Csrf, client_ip, environment, make_app, page
 from pipeline.web.labels import LABELS
 
 log = logging.getLogger("crebis.subscriptions")
@@ -46,17 +49,29 @@ class Service:
         self.project = project
         self.config = project.config
         self.key = tokens.secret()
+        self.service_url = service_url(self.config)  # the links of its confirmation mails point there
+        site = urlsplit(self.config.base_url)
+        self.site_origin = f"{site.scheme}://{site.netloc}"
         self.csrf = Csrf(self.key)
         self.env = environment()
         self.languages = tuple(self.config.languages)
-        self.per_ip = RateLimit(10, 3600.0)
-        self.per_address = RateLimit(3, 86400.0)
+        # In the database, not in memory: uvicorn's workers (processes) share them.
+        self.per_ip = RateLimit("subscribe-ip", 10, 3600.0, self.key)
+        self.per_address = RateLimit("subscribe-address", 3, 86400.0, self.key)
         self.send_mail = send_mail
         store = self.store()
         try:
             store.expire_pending()
         finally:
             store.close()
+
+    def from_site(self, request: Request) -> bool:
+        """A post from the sign-up form of the project's own site (base_url), which holds no CSRF token.
+
+        Browsers name the page's origin in the Origin header of every cross-origin POST, and no
+        page elsewhere can make them name another: a forged post from a third site says its own.
+        """
+        return request.headers.get("origin", "").rstrip("/") == self.site_origin
 
     def store(self) -> SubscriberStore:
         return SubscriberStore.open(self.project)
@@ -83,7 +98,7 @@ class Service:
         """Send the double opt-in mail (runs after the response, so the page never waits for SMTP)."""
         labels = self.labels(lang)
         token = tokens.make_token("confirm", address, key=self.key)
-        url = f"{self.config.mail.service_url.rstrip('/')}/confirm/{token}"
+        url = f"{self.service_url}confirm/{token}"
         names = ", ".join(self.config.lists[name].label(lang) for name in lists if name in self.config.lists)
         message = EmailMessage(policy=email.policy.SMTP)
         options = self.config.newsletter
@@ -137,7 +152,7 @@ async def subscribe(request: Request) -> Response:
     errors: list[str] = []
     if request.method == "POST":
         data = await request.form()
-        if not service.csrf.valid(request, data.get("csrf")):
+        if not (service.csrf.valid(request, data.get("csrf")) or service.from_site(request)):
             response = service.message(lang, root, "bad_form", 400, embed=embed)
             Csrf.set_cookie(response, cookie, request.url.scheme == "https")
             return response
@@ -145,28 +160,28 @@ async def subscribe(request: Request) -> Response:
                 "language": str(data.get("language", lang)), "lists": tuple(str(x) for x in data.getlist("lists"))}
         if data.get("website"):  # the honeypot: only robots fill it; they get the usual answer and nothing happens
             return service.message(lang, root, "check", embed=embed)
-        if not service.per_ip.allow(client_ip(request)):
-            return service.message(lang, root, "too_many", 429, embed=embed)
+        store = service.store()
         try:
-            address = normalise_address(form["email"])
-        except MailError:
-            errors.append(labels["bad_email"])
-            address = ""
-        chosen = tuple(name for name in form["lists"] if name in service.config.lists)
-        if not chosen:
-            errors.append(labels["no_list"])
-        language = form["language"] if form["language"] in service.languages else lang
-        if not errors:
+            if not service.per_ip.allow(store.db, client_ip(request)):
+                return service.message(lang, root, "too_many", 429, embed=embed)
+            try:
+                address = normalise_address(form["email"])
+            except MailError:
+                errors.append(labels["bad_email"])
+                address = ""
+            chosen = tuple(name for name in form["lists"] if name in service.config.lists)
+            if not chosen:
+                errors.append(labels["no_list"])
+            language = form["language"] if form["language"] in service.languages else lang
             task = None
-            if service.per_address.allow(address):
-                store = service.store()
-                try:
-                    subscriber = store.subscribe(address, name=form["name"], language=language, lists=chosen,
-                                                 ip=client_ip(request))
-                finally:
-                    store.close()
+            if not errors and service.per_address.allow(store.db, address):
+                subscriber = store.subscribe(address, name=form["name"], language=language, lists=chosen,
+                                             ip=client_ip(request))
                 if subscriber.status == "pending" and service.send_mail:
                     task = BackgroundTask(service.confirmation_mail, address, language, chosen)
+        finally:
+            store.close()
+        if not errors:
             # The same answer whatever the address's state: the page says nothing about who is subscribed.
             response = service.message(language, root, "check", embed=embed)
             response.background = task

@@ -25,7 +25,7 @@ names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
 
 def factory_for(text: str, page: str) -> MessageFactory:
     edition = Edition("fr", "Lettre", page, text, anonymous_name="lectrice, lecteur")
-    config = parse_config({"languages": ["fr"]})
+    config = parse_config({"languages": ["fr"], "mail": {"service_url": "https://crebis.example.org/subscriptions/"}})
     return MessageFactory(config, Campaign("newsletter/2026-04", "newsletter", {"fr": edition}), None, key=KEY)
 
 

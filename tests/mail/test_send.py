@@ -103,8 +103,8 @@ def test_dkim_signature_verifies(send_project, smtp_server, algorithm):
     (send_project / "dkim.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     config = send_project / "crebis.toml"
-    config.write_text(config.read_text() + f'\n[mail]\ndkim_key = "dkim.pem"\ndkim_selector = "s1"\n'
-                      f'dkim_algorithm = "{algorithm}"\n', encoding="utf-8")
+    config.write_text(config.read_text().replace("[mail]\n", f'[mail]\ndkim_key = "dkim.pem"\ndkim_selector = "s1"\n'
+                                                 f'dkim_algorithm = "{algorithm}"\n'), encoding="utf-8")
     project = Project.open(send_project)
     subscribe(project, 2)
     send(project)
@@ -128,7 +128,7 @@ def test_dkim_signature_verifies(send_project, smtp_server, algorithm):
 
 def test_missing_dkim_key_stops_before_anything_is_sent(send_project, smtp_server):
     config = send_project / "crebis.toml"
-    config.write_text(config.read_text() + '\n[mail]\ndkim_key = "nope.pem"\ndkim_selector = "s1"\n')
+    config.write_text(config.read_text().replace("[mail]\n", '[mail]\ndkim_key = "nope.pem"\ndkim_selector = "s1"\n'))
     project = Project.open(send_project)
     subscribe(project, 2)
     with pytest.raises(MailError, match=r"nope.pem: cannot read the DKIM key.*mail.dkim_key"):

@@ -24,6 +24,7 @@ class Links(HTMLParser):
         self.hrefs: list[str] = []
         self.ids: set[str] = set()
         self.forms: list[dict] = []
+        self.inputs: list[tuple[str, str | None]] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -31,6 +32,8 @@ class Links(HTMLParser):
             self.ids.add(a["id"])
         if tag == "form":
             self.forms.append(a)
+        if tag == "input":
+            self.inputs.append((a.get("name"), a.get("value")))
         for key in ("href", "src"):
             if tag in ("a", "link", "img", "script") and a.get(key):
                 self.hrefs.append(a[key])
@@ -131,6 +134,8 @@ def test_page_loader_reports_each_problem_with_its_line(tmp_path):
 
 
 def test_signup_form_posts_to_the_configured_service_only(project_dir):
+    """The one key mail.service_url: no form without it; with it, the form posts to the service's own form in
+    the page's language, with the fields the service reads (tests/web/test_subscriptions.py posts them)."""
     from projects import write_result
 
     write_result(project_dir)
@@ -138,9 +143,12 @@ def test_signup_form_posts_to_the_configured_service_only(project_dir):
     home = project_dir / "outputs/site/fr/index.html"
     assert parse(home).forms == []
     with open(project_dir / "crebis.toml", "a", encoding="utf-8") as fh:
-        fh.write('\n[site]\nsubscribe_url = "https://crebis.example.org/subscriptions/subscribe"\n')
+        fh.write('\n[mail]\nservice_url = "https://crebis.example.org/subscriptions"\n')
     assert build(Project.open(project_dir)).ok
-    for path in (home, project_dir / "outputs/site/fr/results/housing-first/index.html"):
-        (form,) = parse(path).forms
-        assert form == {"method": "post", "action": "https://crebis.example.org/subscriptions/subscribe"}
+    for lang, path in (("fr", home), ("fr", project_dir / "outputs/site/fr/results/housing-first/index.html"),
+                       ("nl", project_dir / "outputs/site/nl/index.html")):
+        page = parse(path)
+        (form,) = page.forms
+        assert form == {"method": "post", "action": f"https://crebis.example.org/subscriptions/{lang}/"}
+        assert page.inputs == [("language", lang), ("lists", "newsletter"), ("email", None)]
     assert parse(project_dir / "outputs/site/fr/results/index.html").forms == []

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import uvicorn
+from postgres import postgres_database  # noqa: F401 (a fixture)
 from projects import CONFIG, REPO
 from smtp_server import PASSWORD, SmtpServer, free_port
 
@@ -36,17 +37,38 @@ class Served:
         self.thread.join(10)
 
 
+def _project(root, smtp, extra: str = "") -> Project:
+    root.mkdir()
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    service = '\n[mail]\nservice_url = "https://crebis.example.org/subscriptions/"\n'
+    (root / "crebis.toml").write_text(CONFIG + service + "\n" + smtp.toml() + extra, encoding="utf-8")
+    return Project.open(root)
+
+
 @pytest.fixture
 def service(tmp_path, monkeypatch):
     """(base URL, project, SMTP server): the service of a fresh project, its mails going to aiosmtpd."""
     monkeypatch.setenv("CREBIS_SECRET", SECRET)
     monkeypatch.setenv("CREBIS_SMTP_PASSWORD", PASSWORD)
     smtp = SmtpServer(tmp_path).start()
-    root = tmp_path / "project"
-    root.mkdir()
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    (root / "crebis.toml").write_text(CONFIG + "\n" + smtp.toml(), encoding="utf-8")
-    project = Project.open(root)
+    project = _project(tmp_path / "project", smtp)
     with Served(create_app(project), free_port()) as served:
         yield served.url, project, smtp
+    smtp.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_services(request, tmp_path, monkeypatch):
+    """((URL, URL), project, SMTP server): two instances of the service over one subscribers database, as two
+    uvicorn workers are; the database a SQLite file or a real PostgreSQL (CREBIS_TEST_POSTGRESQL)."""
+    monkeypatch.setenv("CREBIS_SECRET", SECRET)
+    monkeypatch.setenv("CREBIS_SMTP_PASSWORD", PASSWORD)
+    extra = ""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_database")
+        extra = f'\n[subscribers]\ndatabase = "{url}"\n'
+    smtp = SmtpServer(tmp_path).start()
+    project = _project(tmp_path / "project", smtp, extra)
+    with Served(create_app(project), free_port()) as one, Served(create_app(project), free_port()) as two:
+        yield (one.url, two.url), project, smtp
     smtp.stop()

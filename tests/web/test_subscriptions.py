@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 import httpx
+import pytest
 
+from pipeline.errors import MailError
 from pipeline.mail.store import SubscriberStore
 from pipeline.mail.tokens import make_token
+from pipeline.web.subscriptions import create_app
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:
@@ -107,6 +111,27 @@ def test_csrf_honeypot_and_rate_limits(service):
         statuses = [form_post(client, "en/", email=f"p{i}@example.org", lists=["newsletter"]).status_code
                     for i in range(6)]
         assert statuses[-1] == 429  # 10 posts an hour from one IP
+
+
+def test_the_sites_signup_form_posts_without_a_token_from_the_sites_origin_only(service):
+    """The site's form (layouts/site/base.html; its fields: tests/render/test_site_pages.py) is a static page: no
+    CSRF token, but the browser names its origin. Another site's post names another and is refused."""
+    url, project, smtp = service
+    fields = {"language": "nl", "lists": "newsletter", "email": "Reader@Example.org"}
+    forged = httpx.post(f"{url}nl/", data=fields, headers={"Origin": "https://attacker.example"})
+    assert forged.status_code == 400 and store_of(project).get("reader@example.org") is None
+    answer = httpx.post(f"{url}nl/", data=fields, headers={"Origin": "https://crebis.example.org"})
+    assert answer.status_code == 200 and "Kijk in uw mailbox" in answer.text
+    subscriber = store_of(project).get("reader@example.org")
+    assert (subscriber.status, subscriber.language, subscriber.lists) == ("pending", "nl", ("newsletter",))
+    wait_for(lambda: smtp.handler.received()["reader@example.org"] == 1)
+
+
+def test_without_a_service_url_the_service_says_what_to_set(service):
+    _url, project, _smtp = service
+    project = replace(project, config=replace(project.config, mail=replace(project.config.mail, service_url="")))
+    with pytest.raises(MailError, match=r"mail.service_url is empty: set it in crebis.toml"):
+        create_app(project)
 
 
 def test_bad_input_is_shown_on_the_form(service):
