@@ -238,7 +238,8 @@ class _Worker:
 
     def __init__(self, run: _Run):
         self.run = run
-        # Only claims need an fsync (they go through `run.claims`); the other writes may wait for the next one.
+        # Claims and outcomes go through `run.claims` (one writer, batched); this connection reads, and writes
+        # only the rare skips, retries and unclaims.
         self.log = SendLog(run.store.db.reopen(durable=False), run.log.campaign)
         self.connection: smtp.Connection | None = None
 
@@ -307,7 +308,7 @@ class _Worker:
             return "skipped" if log.skip(entry.address, "unsubscribed during the send") else None
         except smtp.LostAfterEnd as exc:
             self.connection = None
-            log.finish(entry.address, "uncertain", f"connection lost after the end of the message ({exc})")
+            run.claims.record(entry.address, "uncertain", f"connection lost after the end of the message ({exc})")
             return "uncertain"
         except smtp.TemporaryFailure as exc:
             claim.wait()
@@ -315,15 +316,15 @@ class _Worker:
             if entry.attempts < options.retries:
                 log.bump(entry.address, str(exc))
                 return (replace(entry, attempts=entry.attempts + 1), options.retry_delay * 2 ** entry.attempts)
-            log.finish(entry.address, "failed", f"{exc} (still refused after {entry.attempts + 1} tries)")
+            run.claims.record(entry.address, "failed", f"{exc} (still refused after {entry.attempts + 1} tries)")
             return "failed"
         except smtp.PermanentFailure as exc:
             claim.wait()
             run.got_reply()
-            log.finish(entry.address, "failed", str(exc))
+            run.claims.record(entry.address, "failed", str(exc))
             return "failed"
         run.got_reply()
-        log.finish(entry.address, "sent", reply)
+        run.claims.record(entry.address, "sent", reply)
         return "sent"
 
 

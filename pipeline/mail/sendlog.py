@@ -148,22 +148,42 @@ class Claim:
 
 
 class Claims:
-    """The claims (queued → sending) of every sending thread, committed together by one thread.
+    """The send log's writer during a send: the claims (queued → sending) of every sending thread and the
+    outcomes of their messages, committed together by one thread.
 
     A claim must be on disk before its message's last line leaves (a power cut must not
-    forget it), which costs an fsync; batching the claims that arrive meanwhile shares one
-    fsync among all the connections waiting, instead of one each. A sender `submit`s its
-    claim as soon as the message is built and `wait`s for it only before the last line,
-    so the fsync runs while the envelope and the message travel.
+    forget it), which costs an fsync; batching what arrives meanwhile shares one fsync
+    among all the connections waiting, instead of one each. A sender `submit`s its claim
+    as soon as the message is built and `wait`s for it only before the last line, so the
+    fsync runs while the envelope and the message travel.
+
+    Outcomes (`record`: sent, failed, uncertain) are not waited for: they join the next
+    batch. Exactly once still holds, because a row leaves `sending` only by its outcome: if
+    the process dies after the server's 250 and before that batch is committed, the row is
+    found in `sending`, which `SendLog.recover` makes uncertain, never queued, so an
+    acknowledged message is never sent again. And since a connection's next claim is
+    committed in the same batch as its last outcome or a later one, at most one row per
+    connection is left so (a claim not yet committed leaves its row queued: its last line
+    never left). Waiting for the outcome instead would put a second fsync, or the write
+    lock held through the claims' fsync, in every message's path.
     """
 
     def __init__(self, db: Database, campaign: str):
         self.log = SendLog(db, campaign)
-        self.pending: list[Claim] = []
+        self.pending: list[Claim | tuple[str, str, str]] = []
         self.closed = False
+        self.error: BaseException | None = None
         self.cv = threading.Condition()
-        self.thread = threading.Thread(target=self._loop, name="send-log-claims", daemon=True)
+        self.thread = threading.Thread(target=self._loop, name="send-log-writer", daemon=True)
         self.thread.start()
+
+    def record(self, address: str, state: str, reply: str) -> None:
+        """`SendLog.finish` in the next batch (not waited for)."""
+        with self.cv:
+            if self.closed:
+                raise RuntimeError("the claims were closed")
+            self.pending.append((address, state, reply))
+            self.cv.notify()
 
     def submit(self, address: str, message_id: str) -> Claim:
         """Start `SendLog.claim`; the returned claim's `wait` says whether it was made, once it is durable."""
@@ -187,14 +207,19 @@ class Claims:
                 if not self.pending and self.closed:
                     return
                 batch, self.pending = self.pending, []
+            claims = [item for item in batch if isinstance(item, Claim)]
             try:
                 with self.log.db.transaction():
-                    for claim in batch:
-                        claim.claimed = self.log.claim(claim.address, claim.message_id)
+                    for item in batch:  # in order: a connection's outcome, then its next claim
+                        if isinstance(item, Claim):
+                            item.claimed = self.log.claim(item.address, item.message_id)
+                        else:
+                            self.log.finish(*item)
             except Exception as exc:  # every waiting thread hears of it
-                for claim in batch:
+                self.error = exc
+                for claim in claims:
                     claim.error = exc
-            for claim in batch:
+            for claim in claims:
                 claim.done.set()
 
     def close(self) -> None:
@@ -203,3 +228,5 @@ class Claims:
             self.cv.notify()
         self.thread.join()
         self.log.db.close()
+        if self.error is not None:  # an outcome may be lost: say so rather than report a count that is wrong
+            raise self.error
