@@ -103,6 +103,8 @@ class Report:
     """Per output to (re)build: the inputs that changed since it was written ("new" if never written)."""
     warnings: list[tuple[Target, str]] = field(default_factory=list)
     """Warnings of targets built now or earlier (kept in the manifest, so they are not lost on a no-op build)."""
+    stopped: bool = False
+    """The build was asked to stop (`run_build(stop=...)`): what it wrote is recorded, the rest left for later."""
 
     @property
     def ok(self) -> bool:
@@ -299,12 +301,20 @@ def run_build(
     known_digests: dict[Path, str] | None = None,
     allowed_input: Callable[[Path], bool] | None = None,
     dry_run: bool = False,
+    partial: bool = False,
+    stop: threading.Event | None = None,
+    on_written: Callable[[Target], None] | None = None,
 ) -> Report:
     """Bring `outputs_dir` up to date with `targets` and return what was done.
 
     `relative` names input files in fingerprints (the project-relative path); `allowed_input` refuses
     inputs from outside the project. With `dry_run`, nothing is written or removed: the report lists
     what would be built (`changes`, with the inputs that changed) and removed.
+
+    For the preview server: with `partial`, `targets` are only some of the project's (those an open page
+    needs first), so nothing is removed; targets are rendered in the order given; `on_written` is called
+    (from the calling thread) as soon as a target's outputs are written; once `stop` is set, nothing more
+    is started or written, renders under way are abandoned, and the report says `stopped`.
     """
     targets = [t for t in targets if scope.covers(t.kind, t.lang) and t.output not in scope.keep_outputs]
     all_outputs = [o for t in targets for o in t.outputs]
@@ -314,11 +324,14 @@ def run_build(
     manifest = Manifest(state_dir / "build.sqlite", report.notices)
     digests = FileDigests(known_digests)
     try:
-        if not dry_run:
+        if not dry_run and not partial:
             _remove_temp_files(outputs_dir)
             manifest.adopt(outputs_dir)
         todo: list[tuple[Target, str, dict[str, str]]] = []
         for target in targets:
+            if stop is not None and stop.is_set():
+                report.stopped = True
+                return report
             refused = _refusal(target, outputs_dir, allowed_input, relative)
             if refused:
                 report.failed.append(Failure(target, refused))
@@ -337,8 +350,9 @@ def run_build(
             return report
         if on_plan:
             on_plan(len(todo))
-        _run(todo, outputs_dir, manifest, report, jobs, relative, progress)
-        _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report)
+        _run(todo, outputs_dir, manifest, report, jobs, relative, progress, stop, on_written)
+        if not partial and not report.stopped:
+            _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report)
     finally:
         manifest.close()
     return report
@@ -375,7 +389,8 @@ def _changed(manifest: Manifest, target: Target, inputs: dict[str, str], outputs
 
 
 def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, manifest: Manifest, report: Report,
-         jobs: int, relative: Callable[[Path], str], progress: Callable[[int], None] | None) -> None:
+         jobs: int, relative: Callable[[Path], str], progress: Callable[[int], None] | None,
+         stop: threading.Event | None = None, on_written: Callable[[Target], None] | None = None) -> None:
     """Render the out-of-date targets on `jobs` threads and write their outputs as they finish.
 
     Ctrl-C cancels what is queued, keeps (and records) what was written and raises `Interrupted`;
@@ -388,10 +403,19 @@ def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, mani
     try:
         done_count = 0
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            # With a stop event, wake up now and then to look at it (a render may take seconds).
+            finished, _ = wait(pending, timeout=0.05 if stop is not None else None, return_when=FIRST_COMPLETED)
+            if stop is not None and stop.is_set():
+                # Renders under way finish in their threads, unwritten: the next build makes them again.
+                pool.shutdown(wait=False, cancel_futures=True)
+                report.stopped = True
+                return
             for future in finished:
                 target, fp, inputs = pending.pop(future)
+                built = len(report.built)
                 _finish(future, target, fp, inputs, outputs_dir, manifest, report, relative)
+                if on_written and len(report.built) > built:
+                    on_written(target)
                 done_count += 1
                 if done_count % 50 == 0:
                     manifest.commit()

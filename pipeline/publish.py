@@ -6,6 +6,7 @@ so `--only` and the summary know them by name.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,17 +97,26 @@ class Plan:
         return {e.path: e.digest for r in self.loaded.results for e in r.editions}
 
 
-def plan(project: Project, drafts: bool | None = None) -> Plan:
-    """Read the content once and list every target."""
-    themes = load_themes(project.path(project.config.watch.themes))
-    loaded = load_results(project.results_dir, project.config.languages, themes)
+def plan(project: Project, drafts: bool | None = None, content: tuple[Loaded, dict[str, Theme]] | None = None,
+         ) -> Plan:
+    """Read the content once and list every target; `content` is the results and themes already read
+    (the preview server keeps them in memory and re-reads only the files that changed)."""
+    if content is None:
+        themes = load_themes(project.path(project.config.watch.themes))
+        loaded = load_results(project.results_dir, project.config.languages, themes)
+    else:
+        loaded, themes = content
     ctx = RenderContext.create(project, loaded.results, themes)
     with_drafts = project.config.build.drafts if drafts is None else drafts
     targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
     targets += [t for finish in FINISHERS for t in finish(ctx, targets, with_drafts)]
-    failed = tuple(sorted({f"{project.relative(project.results_dir / slug)}/" for slug in loaded.failed}
-                          | {project.relative(path) for path in loaded.failed_files}))
-    return Plan(targets, themes, loaded, failed)
+    return Plan(targets, themes, loaded, failed_paths(project, loaded))
+
+
+def failed_paths(project: Project, loaded: Loaded) -> tuple[str, ...]:
+    """Project-relative result folders and files that failed to load."""
+    return tuple(sorted({f"{project.relative(project.results_dir / slug)}/" for slug in loaded.failed}
+                        | {project.relative(path) for path in loaded.failed_files}))
 
 
 def build(
@@ -121,10 +131,18 @@ def build(
     on_wait: Callable[[str], None] | None = None,
     dry_run: bool = False,
     search: bool = True,
+    planned: Plan | None = None,
+    checks: CheckReport | None = None,
+    partial: bool = False,
+    stop: threading.Event | None = None,
+    on_written: Callable[[Target], None] | None = None,
 ) -> Outcome:
     """Build the project's outputs; up-to-date targets are skipped unless `force`.
 
     Drafts go to the preview folder, never outputs/. Without `search`, the Pagefind index is left as it is.
+    The preview server passes the content it keeps in memory (`planned`, with its `checks`), builds the
+    targets an open page needs first (`partial`: a plan of those only), and `stop`s a build when a file
+    changes again (see `run_build`).
 
     One build at a time per project: a second waits for the first (`on_wait` is told who holds it;
     without it, a held lock is an error). With `dry_run`, nothing is written: the report says what
@@ -137,8 +155,11 @@ def build(
         if lang not in project.config.languages:
             raise CrebisError(f"language '{lang}' is not in crebis.toml's languages {project.config.languages}")
     with project_lock(project.state_dir, on_wait):
-        before = None if dry_run else buildstamp.snapshot(project)
-        outcome = _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run, search)
+        # The preview's builds (content from memory, some targets only, stoppable) are never stamped.
+        stamped = not dry_run and planned is None and not partial and stop is None
+        before = buildstamp.snapshot(project) if stamped else None
+        outcome = _build(project, only, langs, force, drafts, jobs, progress, on_plan, dry_run, search,
+                         planned, checks, partial, stop, on_written)
         if before is not None and outcome.ok:
             _stamp(project, buildstamp.options_key(only, langs, drafts, search), before, outcome, drafts)
         return outcome
@@ -162,10 +183,12 @@ def _stamp(project: Project, key: str, before: buildstamp.Snapshot, outcome: Out
 
 def _build(project: Project, only: set[str] | None, langs: set[str] | None, force: bool, drafts: bool | None,
            jobs: int | None, progress: Callable[[int], None] | None, on_plan: Callable[[int], None] | None,
-           dry_run: bool, search: bool = True) -> Outcome:
-    planned = plan(project, drafts)
+           dry_run: bool, search: bool = True, planned: Plan | None = None, checks: CheckReport | None = None,
+           partial: bool = False, stop: threading.Event | None = None,
+           on_written: Callable[[Target], None] | None = None) -> Outcome:
+    planned = planned or plan(project, drafts)
     _check_citation_style(project, planned)
-    checks = _checks(project, planned)
+    checks = content_checks(project, planned) if checks is None else checks
     # A file with a check error builds nothing, and its previous outputs stay as they were.
     blocked = tuple(sorted({f.file for f in checks.errors}))
     targets = [t for t in planned.targets if project.relative(t.source) not in blocked]
@@ -187,14 +210,14 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
         targets, outputs_dir, state_dir, tools, scope=scope, force=force,
         jobs=project.config.build.jobs if jobs is None else jobs, relative=project.relative,
         progress=progress, on_plan=on_plan, known_digests=planned.digests, allowed_input=project.contains,
-        dry_run=dry_run,
+        dry_run=dry_run, partial=partial, stop=stop, on_written=on_written,
     )
     report.kept = sorted(o for o in kept if scope.covers(*_kind_lang(targets, o)))
     report.notices.extend(f.message for f in checks.findings if f.rule == "state")
     index = None
     site_dir = outputs_dir / "site"
-    if (search and not dry_run and project.config.site.search and scope.covers("site", None) and site_dir.is_dir()
-            and needs_index(site_dir, report)):
+    if (search and not dry_run and not partial and not report.stopped and project.config.site.search
+            and scope.covers("site", None) and site_dir.is_dir() and needs_index(site_dir, report)):
         index = index_site(site_dir)
     return Outcome(report, checks, index, outputs_dir)
 
@@ -218,11 +241,14 @@ def _check_citation_style(project: Project, planned: Plan) -> None:
             "restore the file or set the key to one that exists"])
 
 
-def _checks(project: Project, planned: Plan) -> CheckReport:
-    """`crebis check` over the content as loaded (rules cached per result folder), with every loading error once."""
-    checks = check_project(project, cached=True, themes=planned.themes, loaded=planned.loaded)
+def content_checks(project: Project, planned: Plan, paths: list[Path] | None = None) -> CheckReport:
+    """`crebis check` over the content as loaded (rules cached per result folder), with every loading error once;
+    with `paths`, only those files and folders (and their loading errors)."""
+    checks = check_project(project, paths, cached=True, themes=planned.themes, loaded=planned.loaded)
     seen = {(f.file, f.line, f.message) for f in checks.findings}
     for error in planned.errors:
+        if paths is not None and not any(error.path == p or p in error.path.parents for p in paths):
+            continue
         finding = Finding(project.relative(error.path), error.line, None, "error", "content", error.message)
         if (finding.file, finding.line, finding.message) not in seen:
             checks.findings.append(finding)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ class RenderContext:
     themes: dict[str, Theme]
     labels: dict[str, dict[str, str]]
     env: jinja2.Environment
+    _slices: dict[tuple[str, ...], dict[str, Any]] = dataclasses.field(default_factory=dict, compare=False,
+                                                                       repr=False)
+    _label_files: dict[str, Path] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def create(cls, project: Project, results: list[Result], themes: dict[str, Theme]) -> RenderContext:
@@ -33,9 +37,10 @@ class RenderContext:
         env.globals["has_newsletters"] = context.has_newsletters
         return context
 
-    @property
+    @functools.cached_property
     def has_newsletters(self) -> bool:
-        """Whether the project has newsletter issues, so that the site links their archive."""
+        """Whether the project has newsletter issues, so that the site links their archive (looked up once:
+        every page asks)."""
         return any((self.project.content_dir / "newsletters").glob("*/*.md"))
 
     @property
@@ -48,12 +53,19 @@ class RenderContext:
         return tuple(sorted(p for p in root.rglob("*") if p.is_file()))
 
     def label_file(self, lang: str) -> Path:
-        return self.project.layouts_dir / "i18n" / f"{lang}.yaml"
+        path = self._label_files.get(lang)  # thousands of targets ask: one Path per language
+        if path is None:
+            path = self._label_files[lang] = self.project.layouts_dir / "i18n" / f"{lang}.yaml"
+        return path
 
     def config_slice(self, *sections: str) -> dict[str, Any]:
-        """The parts of the config a target reads, for its fingerprint."""
-        config = self.project.config
-        out: dict[str, Any] = {"languages": config.languages, "base_url": config.base_url}
-        for name in sections:
-            out[name] = dataclasses.asdict(getattr(config, name))
-        return out
+        """The parts of the config a target reads, for its fingerprint (made once per set of sections:
+        thousands of targets ask for the same; treat it as read-only)."""
+        cached = self._slices.get(sections)
+        if cached is None:
+            config = self.project.config
+            cached = {"languages": config.languages, "base_url": config.base_url}
+            for name in sections:
+                cached[name] = dataclasses.asdict(getattr(config, name))
+            self._slices[sections] = cached
+        return cached

@@ -15,6 +15,8 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,21 +42,43 @@ def needs_index(site_dir: Path, report: Report) -> bool:
     return any(o.startswith("site/") and o.endswith(".html") for o in changed)
 
 
-def index_site(site_dir: Path) -> SearchIndex:
-    """Run Pagefind over `site_dir` and put its bundle in `site_dir/pagefind/`."""
+TIMEOUT = 900.0
+"""Seconds Pagefind may take over a whole site."""
+
+
+def index_site(site_dir: Path, stop: threading.Event | None = None) -> SearchIndex | None:
+    """Run Pagefind over `site_dir` and put its bundle in `site_dir/pagefind/`.
+
+    Once `stop` is set (the preview server: a file changed again), Pagefind is stopped, the old index
+    is kept and None is returned.
+    """
     fresh = site_dir / f".{BUNDLE}-new"
     old = site_dir / f".{BUNDLE}-old"
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     try:
-        run = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-path", str(fresh), "--quiet"],
-            capture_output=True, text=True, timeout=900, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
         raise RenderError(site_dir, f"pagefind could not run: {exc}") from None
-    if run.returncode != 0 or not (fresh / "pagefind.js").is_file():
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            stdout, stderr = proc.communicate(timeout=0.1 if stop is not None else TIMEOUT)
+            break
+        except subprocess.TimeoutExpired:
+            stopped = stop is not None and stop.is_set()
+            if stopped or time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                shutil.rmtree(fresh, ignore_errors=True)
+                if stopped:
+                    return None
+                raise RenderError(site_dir, f"pagefind could not run: it took more than {TIMEOUT:.0f} s") from None
+    if proc.returncode != 0 or not (fresh / "pagefind.js").is_file():
         shutil.rmtree(fresh, ignore_errors=True)
-        detail = (run.stderr or run.stdout).strip().splitlines()[-5:]
+        detail = (stderr or stdout).strip().splitlines()[-5:]
         raise RenderError(site_dir, "pagefind could not index the site (is the package 'pagefind[bin]' "
                           "installed?): " + " / ".join(detail))
     # Pagefind lists the languages in no fixed order: sorted, the same site gives the same bundle

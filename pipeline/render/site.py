@@ -430,17 +430,26 @@ def page_error_targets(ctx: RenderContext, errors: list[ContentError]) -> list[T
     return targets
 
 
-def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
-    """Every output of the web edition."""
-    layouts = ctx.layout_files("site")
+def _site_data(ctx: RenderContext, content: SiteContent) -> dict[str, Any]:
+    """What every page of the site shows besides its own content (menus, links), for its fingerprint."""
+    return {"config": ctx.config_slice("organisation", "brand", "site"), "has_newsletters": ctx.has_newsletters,
+            "signup": ctx.project.config.mail.service_url,
+            "menu": footer_menu(content.pages, ctx.languages), "digest": has_digest(ctx),
+            "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages}}
+
+
+def result_site_targets(ctx: RenderContext, results: list[Result], drafts: bool) -> list[Target]:
+    """The pages and figures of some results alone, the same targets `site_targets` lists for them
+    (the preview server builds those of an edited result first)."""
     content = site_content(ctx, drafts)
     install_globals(ctx, content)
-    site_data = {"config": ctx.config_slice("organisation", "brand", "site"), "has_newsletters": ctx.has_newsletters,
-                 "signup": ctx.project.config.mail.service_url,
-                 "menu": footer_menu(content.pages, ctx.languages), "digest": has_digest(ctx),
-                 "language_names": {x: ctx.labels[x]["language_name"] for x in ctx.languages}}
+    return _result_targets(ctx, results, drafts, ctx.layout_files("site"), _site_data(ctx, content))
+
+
+def _result_targets(ctx: RenderContext, results: list[Result] | tuple[Result, ...], drafts: bool,
+                    layouts: tuple[Path, ...], site_data: dict[str, Any]) -> list[Target]:
     targets: list[Target] = []
-    for result in ctx.results:
+    for result in results:
         editions = [e for e in result.editions if drafts or e.status == "published"]
         # a page links (and hreflangs) only the editions published beside it, never a draft
         result = dataclasses.replace(result, editions=tuple(editions))
@@ -462,6 +471,16 @@ def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     render=lambda p=path: _copy(p), inputs=(path,),
                 ))
             targets += chart_targets(ctx, result, editions)
+    return targets
+
+
+def site_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
+    """Every output of the web edition."""
+    layouts = ctx.layout_files("site")
+    content = site_content(ctx, drafts)
+    install_globals(ctx, content)
+    site_data = _site_data(ctx, content)
+    targets = _result_targets(ctx, ctx.results, drafts, layouts, site_data)
     for lang in ctx.languages:
         editions = content.editions[lang]
         listed = [(e.slug, e.title, e.date, e.summary, e.themes, e.status) for e in editions]

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
+from projects import CONFIG, REPO, write_result
 from webtools import chromium
 
 from pipeline.scaffold import init_project
-from pipeline.web.preview import BuildState, inject
+from pipeline.web.preview import BuildState, PreviewSession, digest, inject
 
 
 def free_port() -> int:
@@ -84,3 +88,124 @@ def test_pages_get_the_reload_script_and_the_build_problems():
     assert 'id="crebis-build-error"' in page and "bad &lt;value&gt;" in page
     assert "let v = 1;" in page and page.index("<p>Hi</p>") < page.index("<script>")
     assert state.wait(0, 0.01) == 1 and state.wait(1, 0.01) == 1
+
+
+def test_a_page_reloads_only_when_its_own_output_changed_or_the_problems_did():
+    state = BuildState()
+    state.publish([], 0.1)
+    mine, other = "site/en/results/a/index.html", "site/en/results/b/index.html"
+    current = {"bytes": "one"}
+    since, problems = state.version, state.problems_key
+    assert state.wait_for_page(since, mine, "one", problems, 0.01, lambda: current["bytes"]) == (since, False)
+    state.written([other])
+    assert state.wait_for_page(since, mine, "one", problems, 0.01, lambda: current["bytes"]) == (since + 1, False)
+    state.written([mine])  # written again with the same bytes: nothing to reload
+    assert state.wait_for_page(since, mine, "one", problems, 0.01, lambda: current["bytes"])[1] is False
+    current["bytes"] = "two"
+    state.written([mine])
+    assert state.wait_for_page(since, mine, "one", problems, 0.01, lambda: current["bytes"])[1] is True
+    state.publish(["content/x.md:1: broken"], 0.1)
+    assert state.wait_for_page(state.version, mine, "two", problems, 0.01, lambda: current["bytes"])[1] is True
+
+
+def test_an_open_page_is_told_to_reload_while_it_waits():
+    state = BuildState()
+    page = "site/en/index.html"
+    answer = []
+    waiter = threading.Thread(target=lambda: answer.append(
+        state.wait_for_page(0, page, "old", state.problems_key, 30, lambda: "new")))
+    waiter.start()
+    deadline = time.monotonic() + 10
+    while page not in state.watching:  # the server knows which pages are open
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    state.written([page])
+    waiter.join(timeout=10)
+    assert answer == [(1, True)] and page not in state.watching
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """A small project (two results in French and English) built whole by a preview session, in process."""
+    root = tmp_path_factory.mktemp("session") / "centre"
+    root.mkdir()
+    (root / "crebis.toml").write_text(CONFIG.replace('["fr", "nl", "en"]', '["fr", "en"]'), encoding="utf-8")
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    (root / "content").mkdir()
+    shutil.copy(REPO / "content/themes.yaml", root / "content/themes.yaml")
+    write_result(root, "housing-first", ("fr", "en"))
+    write_result(root, "second-study", ("fr", "en"), title='"Another study"')
+    state = BuildState()
+    said: list[str] = []
+    preview = PreviewSession(root, state, echo=said.append)
+    written: list[str] = []
+    record = state.written
+    state.written = lambda outputs: (written.extend(outputs), record(outputs))  # type: ignore[method-assign]
+    preview.rebuild()
+    assert state.problems == [], state.problems
+    yield preview, written, said
+    preview.renders.shutdown()
+    preview.planner.shutdown()
+
+
+def _outputs(preview: PreviewSession) -> Path:
+    return preview.root / ".crebis/preview/outputs"
+
+
+def test_an_edit_writes_its_page_first_then_the_rest_and_only_what_changed(session):
+    preview, written, said = session
+    out = _outputs(preview)
+    source = preview.root / "content/results/housing-first/en.md"
+    other_page = out / "site/en/results/second-study/index.html"
+    other_before = other_page.read_bytes()
+    written.clear()
+    source.write_text(source.read_text(encoding="utf-8").replace("Body text of en.", "Body text, edited live."),
+                      encoding="utf-8")
+    preview.rebuild({source}, threading.Event())
+    page = "site/en/results/housing-first/index.html"
+    assert written[0] == page and "Body text, edited live." in (out / page).read_text(encoding="utf-8")
+    # the brief and the summary follow in the background step, after the page
+    assert written.index("briefs/housing-first/housing-first-en.pdf") > 0
+    assert any(o.startswith("summaries/housing-first-en") for o in written)
+    # the French page, the other result and its brief were not touched
+    assert "site/fr/results/housing-first/index.html" not in written
+    assert not [o for o in written if "second-study" in o] and other_page.read_bytes() == other_before
+    assert any("first page written after" in line for line in said)
+
+
+def test_a_new_change_stops_the_background_step_and_the_next_rebuild_finishes_it(session):
+    preview, written, _said = session
+    out = _outputs(preview)
+    source = preview.root / "content/results/housing-first/en.md"
+    pdf = out / "briefs/housing-first/housing-first-en.pdf"
+    pdf_before = pdf.read_bytes()
+    written.clear()
+    source.write_text(source.read_text(encoding="utf-8").replace("More.", "More, and a second edit."),
+                      encoding="utf-8")
+    stopped = threading.Event()
+    stopped.set()  # as if the next save came while the page was being written
+    preview.rebuild({source}, stopped)
+    assert written == ["site/en/results/housing-first/index.html"] and pdf.read_bytes() == pdf_before
+    assert (out / "site/en/results/second-study/index.html").is_file()  # a partial build removes nothing
+    preview.rebuild(set(), threading.Event())
+    assert "briefs/housing-first/housing-first-en.pdf" in written and pdf.read_bytes() != pdf_before
+
+
+def test_a_broken_edit_keeps_the_page_and_shows_the_error(session):
+    preview, written, _said = session
+    out = _outputs(preview)
+    source = preview.root / "content/results/housing-first/en.md"
+    page = out / "site/en/results/housing-first/index.html"
+    before, good = page.read_bytes(), source.read_text(encoding="utf-8")
+    served = preview.state.version, preview.state.problems_key
+    written.clear()
+    source.write_text(good.replace('title: "Housing First in Brussels"', "title: [Housing"), encoding="utf-8")
+    preview.rebuild({source}, threading.Event())
+    assert any("content/results/housing-first/en.md" in p for p in preview.state.problems)
+    assert page.read_bytes() == before and not [o for o in written if "housing-first/index.html" in o]
+    since, key = served
+    assert preview.state.wait_for_page(since, "site/en/results/housing-first/index.html", digest(before), key,
+                                       0.01, lambda: digest(page.read_bytes()))[1] is True
+    source.write_text(good, encoding="utf-8")
+    preview.rebuild({source}, threading.Event())
+    assert preview.state.problems == []
