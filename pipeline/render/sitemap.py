@@ -6,6 +6,7 @@ outputs/site/
   robots.txt                allows everything, names the sitemap
   <lang>/feed.xml           Atom feed of the results in that language
   favicon.ico, assets/icon.svg, assets/apple-touch-icon.png, assets/icon-192.png, assets/icon-512.png
+                            (pipeline.render.icons; icon.svg only from an SVG logo)
   site.webmanifest
 
 The sitemap is made from the other targets' outputs (every `site/<lang>/…/index.html`), so
@@ -14,30 +15,22 @@ pages of any output kind (newsletter archive, digest archive) are listed without
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import struct
-import tempfile
 import xml.etree.ElementTree as ET
-from pathlib import Path
-
-import typst
 
 from pipeline.build import Target
 from pipeline.content.model import Edition
-from pipeline.errors import RenderError
 from pipeline.render import atom
 from pipeline.render.context import RenderContext
+from pipeline.render.icons import ICON_SIZES, favicon_ico, icon_png, icon_svg
 from pipeline.render.site import KIND, page_url
 from pipeline.render.typography import typeset
-from pipeline.render.typst import font_paths
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 # Pages that are not content: never in the sitemap.
 _UNLISTED = ("search/",)
-ICON_SIZES = {"apple-touch-icon.png": 180, "icon-192.png": 192, "icon-512.png": 512}
 
 
 def page_groups(ctx: RenderContext, outputs: list[str]) -> list[tuple[str, dict[str, str]]]:
@@ -107,46 +100,6 @@ def _plain_markdown(text: str) -> str:
 
 
 # ---------------------------------------------------------------- icons
-
-
-def icon_svg(logo: Path) -> bytes:
-    """A square icon from an SVG logo: its left square (the mark of a wide logo), else the whole logo."""
-    text = logo.read_text(encoding="utf-8")
-    match = re.search(r'viewBox="\s*([-\d.]+)[\s,]+([-\d.]+)[\s,]+([-\d.]+)[\s,]+([-\d.]+)\s*"', text)
-    if not match:
-        return text.encode("utf-8")
-    x, y, width, height = (float(v) for v in match.groups())
-    side = min(width, height)
-    square = f'viewBox="{x:g} {y:g} {side:g} {side:g}"'
-    text = text.replace(match.group(0), square, 1)
-    text = re.sub(r'(<svg\b[^>]*?)\s(width|height)="[^"]*"', r"\1", text, count=2)
-    return text.encode("utf-8")
-
-
-def icon_png(ctx: RenderContext, size: int) -> bytes:
-    """The icon as a `size`-pixel PNG on the page background, drawn by typst."""
-    logo = ctx.project.path(ctx.project.config.organisation.logo)
-    with tempfile.TemporaryDirectory() as tmp:
-        image = Path(tmp) / ("icon.svg" if logo.suffix == ".svg" else f"icon{logo.suffix}")
-        image.write_bytes(icon_svg(logo) if logo.suffix == ".svg" else logo.read_bytes())
-        source = (f'#set page(width: {size}pt, height: {size}pt, margin: {size // 12}pt, '
-                  f'fill: rgb("{ctx.project.config.brand.background}"))\n'
-                  f'#align(center + horizon, image("{image.name}", width: 100%, height: 100%, fit: "contain"))\n')
-        try:
-            return typst.compile(source.encode(), root=tmp, format="png", ppi=72.0, font_paths=font_paths(),
-                                 ignore_system_fonts=True)
-        except typst.TypstError as exc:
-            raise RenderError(logo, f"typst could not draw the icon from the logo: {exc}") from None
-
-
-def favicon_ico(ctx: RenderContext) -> bytes:
-    """favicon.ico holding a 32-pixel PNG (ICO files may embed PNG since Windows Vista)."""
-    png = icon_png(ctx, 32)
-    header = struct.pack("<HHH", 0, 1, 1)
-    entry = struct.pack("<BBBBHHII", 32, 32, 0, 0, 1, 32, len(png), 6 + 16)
-    out = io.BytesIO()
-    out.write(header + entry + png)
-    return out.getvalue()
 
 
 def render_manifest(ctx: RenderContext) -> bytes:

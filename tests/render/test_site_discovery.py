@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import struct
@@ -10,6 +11,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from pipeline.errors import RenderError
+from pipeline.project import Project
+from pipeline.render.context import RenderContext
+from pipeline.render.site import render_not_found
+from pipeline.render.sitemap import discovery_targets
+from pipeline.scaffold import init_project
 
 BASE = "https://crebis.example.org/"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -167,3 +175,50 @@ def test_icons_are_made_from_the_logo(sample_site):
     assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
     h = head(sample_site / "fr/index.html")
     assert {x["rel"] for x in h.links} >= {"icon", "apple-touch-icon", "manifest"}
+
+
+def _raster_logo_project(tmp_path: Path, name: str, data: bytes | None = None) -> RenderContext:
+    """A sample project whose logo is `layouts/assets/<name>`: a wide image, its left square red, the rest blue."""
+    from PIL import Image
+
+    root = tmp_path / "centre"
+    init_project(root)
+    logo = root / "layouts/assets" / name
+    if data is None:
+        image = Image.new("RGB", (300, 100), (20, 40, 200))
+        image.paste((200, 20, 20), (0, 0, 100, 100))
+        image.save(logo)
+    else:
+        logo.write_bytes(data)
+    config = root / "crebis.toml"
+    config.write_text(config.read_text().replace('logo = "layouts/assets/logo.svg"', f'logo = "layouts/assets/{name}"'))
+    project = Project.open(root)
+    return RenderContext.create(project, [], {})
+
+
+@pytest.mark.parametrize("name", ["logo.png", "logo.jpg"])
+def test_icons_are_made_from_a_png_or_jpeg_logo(tmp_path, name):
+    from PIL import Image
+
+    ctx = _raster_logo_project(tmp_path, name)
+    targets = {t.output: t for t in discovery_targets(ctx, [], drafts=False)}
+    assert "site/assets/icon.svg" not in targets  # an SVG icon only comes from an SVG logo
+    for output, size in (("site/assets/apple-touch-icon.png", 180), ("site/assets/icon-512.png", 512)):
+        icon = Image.open(io.BytesIO(targets[output].render()))
+        assert icon.size == (size, size)
+        red, _green, blue = icon.convert("RGB").getpixel((size // 2, size // 2))
+        assert red > 150 and blue < 80, "the icon is the logo's left square (its mark), not the whole logo squashed"
+        assert icon.convert("RGB").getpixel((1, 1)) == (255, 255, 255)  # the margin is the page background
+    ico = targets["site/favicon.ico"].render()
+    assert ico[:4] == b"\0\0\1\0" and png_size(ico[22:]) == (32, 32)
+    page = render_not_found(ctx, "en").decode()
+    assert "icon.svg" not in page and 'rel="apple-touch-icon"' in page
+
+
+def test_a_logo_that_cannot_make_icons_is_an_error_naming_the_config_key(tmp_path):
+    ctx = _raster_logo_project(tmp_path, "logo.png", data=b"\x89PNG\r\n\x1a\n not really a picture")
+    icon = next(t for t in discovery_targets(ctx, [], drafts=False) if t.output == "site/assets/icon-192.png")
+    with pytest.raises(RenderError) as caught:
+        icon.render()
+    message = str(caught.value)
+    assert "organisation.logo = 'layouts/assets/logo.png'" in message and "SVG, PNG or JPEG" in message
