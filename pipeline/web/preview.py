@@ -10,8 +10,9 @@ A rebuild comes in two steps, so that an edit shows in about a second even in a 
 The project stays in memory between rebuilds (`PreviewSession`): a change to a result's folder
 re-reads and re-checks that folder only. First the pages an edit shows in are built (the edited
 result's pages, or, after a change to a layout or the configuration, the pages open in a browser),
-and each open page is told to reload as soon as its HTML is written. Then the rest of the project
-(briefs, summaries, cards, indexes, feeds, the search index) follows in the background; a page
+and each open page is told to reload as soon as its HTML is written. Then, once no file has changed
+for QUIET_SECONDS, the rest of the project (briefs, summaries, cards, indexes, feeds, the search
+index) follows in the background; a page
 whose output that changes reloads again, the others stay. A new change stops the background step
 and starts over from the first.
 
@@ -59,6 +60,8 @@ from pipeline.render.site import result_site_targets
 log = logging.getLogger(__name__)
 EVENTS = "/_crebis/wait"
 WAIT_SECONDS = 20.0
+QUIET_SECONDS = 2.0
+"""How long no file may change before the background step (briefs, summaries, cards, indexes) starts."""
 _LOG_LENGTH = 10_000
 """Builds remembered with the outputs they wrote; a page served before the oldest just reloads."""
 
@@ -311,7 +314,9 @@ class PreviewSession:
         self._report(problems, first, f"{page}pages ready")
         if on_first:
             on_first()
-        if stop is not None and stop.is_set():
+        # The rest waits until the author pauses: saves in quick succession each get their page at once,
+        # with no background work competing for the processor; the briefs and cards follow the last.
+        if stop is not None and changes is not None and stop.wait(QUIET_SECONDS):
             return
         try:
             whole = whole or self._plan(stop)

@@ -205,3 +205,29 @@ def test_search_box_shows_results_as_you_type(site, browser):
     links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))")
     assert "/nl/results/energy-poverty-brussels/" in links
     page.close()
+
+
+def test_search_results_look_like_the_site(site, browser):
+    """Pagefind's own sheet draws result titles in grey Helvetica at 80 %: they are the site's links here."""
+    page = browser.new_page()
+    page.goto(site + "en/search/")
+    page.fill(".pagefind-ui__search-input", "energy")
+    link = page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
+    style = link.evaluate("e => { const s = getComputedStyle(e); "
+                          "return [s.color, s.textDecorationLine, s.fontFamily]; }")
+    body = page.evaluate("getComputedStyle(document.body).fontFamily")
+    heading = page.eval_on_selector(".site-nav a", "e => getComputedStyle(e).color")
+    page.close()
+    assert hex_colour(style[0]) == hex_colour(heading) and "underline" in style[1] and style[2] == body
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_on_a_phone_the_language_links_stand_apart_from_the_menu(site, browser, lang):
+    page = browser.new_page(viewport={"width": 320, "height": 800})
+    page.goto(f"{site}{lang}/")
+    languages = page.eval_on_selector(".languages", "e => e.getBoundingClientRect().bottom")
+    top, border, first_link = page.eval_on_selector(".site-nav ul", """e => [e.getBoundingClientRect().top,
+        getComputedStyle(e).borderTopWidth, e.querySelector('a').getBoundingClientRect().top]""")
+    page.close()
+    assert languages <= top and border != "0px", "a rule separates the language links from the menu"
+    assert first_link - languages >= 12, "the menu's first link is not crowded against the language links"
