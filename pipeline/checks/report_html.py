@@ -27,6 +27,8 @@ h2 { font-size: 1.25rem; border-top: 2px solid #1d4e89; padding-top: 1rem; margi
 h2 .file { display: block; font: .85rem monospace; color: #555; font-weight: normal; }
 table.toc { border-collapse: collapse; width: 100%; font-size: .95rem; }
 .toc th, .toc td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+.toc code { font-size: .85rem; word-break: break-all; }
+@media (max-width: 40rem) { .toc th:nth-child(2), .toc td:nth-child(2) { display: none; } }
 .ok { color: #1b6e20; } .miss { color: #b3261e; font-weight: bold; }
 .scores { background: #eef3f9; padding: .5rem .75rem; border-radius: 4px; }
 .legend { font-size: .9rem; color: #444; }
