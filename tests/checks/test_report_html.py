@@ -47,14 +47,20 @@ SUMMARY = ('"L\'allocation est versée chaque mois par la caisse. Les ménages i
            'Le loyer monte. Les gens attendent."')
 
 
-def test_the_html_report_marks_sentences_and_words_and_explains_in_the_texts_language(project_dir):
-    write_result(project_dir, summary=SUMMARY)
+def html_report(project_dir) -> Page:
+    """`crebis check --format html --output report.html` run on the project, its page parsed."""
     output = project_dir / "report.html"
     result = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "html", "--output",
                                        str(output)])
     assert result.exit_code == 0, result.output
     page = Page()
     page.feed(output.read_text(encoding="utf-8"))
+    return page
+
+
+def test_the_html_report_marks_sentences_and_words_and_explains_in_the_texts_language(project_dir):
+    write_result(project_dir, summary=SUMMARY)
+    page = html_report(project_dir)
     summary = next(s for s in page.sections if s["lang"] == "fr" and "Résumé en langage clair" in s["text"])
     # The passive sentence is marked as a whole, the rare word on its own, each with its rule in French.
     assert {"class": "sentence", "title": "La forme passive cache qui agit : dites qui fait quoi (forme active).",
@@ -81,12 +87,7 @@ def test_the_html_report_shows_newsletter_texts(project_dir):
         (issue / f"{lang}.md").write_text(
             '---\nsubject: "Nouvelles"\npreheader: "Le mois en bref."\nstatus: draft\n---\n\n'
             "L'allocation est versée chaque mois par la caisse.\n", encoding="utf-8")
-    output = project_dir / "report.html"
-    result = CliRunner().invoke(main, ["-C", str(project_dir), "check", "--format", "html", "--output",
-                                       str(output)])
-    assert result.exit_code == 0, result.output
-    page = Page()
-    page.feed(output.read_text(encoding="utf-8"))
+    page = html_report(project_dir)
     newsletter = next(s for s in page.sections if s["lang"] == "fr" and "Lettre d'information" in s["text"])
     # The newsletter's own text is shown, its passive sentence marked (it was listed without its text).
     assert "Le mois en bref." in newsletter["text"]
