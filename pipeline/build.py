@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -320,6 +321,10 @@ def run_build(
     all_outputs = [o for t in targets for o in t.outputs]
     if len(set(all_outputs)) != len(all_outputs):
         raise CrebisError("two targets write the same output: this is a bug in a renderer")
+    # The same inputs (layouts, the bibliography, each edition) are named by thousands of targets: judge
+    # and name each path once per build.
+    relative = functools.cache(relative)
+    allowed_input = functools.cache(allowed_input) if allowed_input is not None else None
     report = Report()
     manifest = Manifest(state_dir / "build.sqlite", report.notices)
     digests = FileDigests(known_digests)

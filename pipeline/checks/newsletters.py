@@ -16,10 +16,12 @@ result; a worksheet's are the watch commands' own.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import yaml
 
+from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import CheckedFile, Text, _front_nodes, _scalar_segment
 from pipeline.checks.findings import CheckReport, Finding, content_rule
 from pipeline.checks.glossary import Glossary
@@ -157,8 +159,11 @@ def read_digest(path: Path, relative: str, source: str, languages: list[str]) ->
             for lang, text in texts.items() if text.paragraphs]
 
 
-def check_digests(project: Project, glossaries: dict[str, Glossary], report: CheckReport, in_scope) -> None:
-    """The prose rules over what the centre writes in each week's digest, per language."""
+def check_digests(project: Project, glossaries: dict[str, Glossary], report: CheckReport, in_scope,
+                  cache: CheckCache | None = None) -> None:
+    """The prose rules over what the centre writes in each week's digest, per language; with `cache`, a
+    worksheet unchanged since the last cached run keeps its findings (a no-op build need not load the
+    syllable dictionaries for them)."""
     options = project.config.check
     languages = [lang for lang in project.config.languages if lang in SUPPORTED_LANGUAGES]
     root = project.content_dir / "watch" / "curation"
@@ -171,8 +176,18 @@ def check_digests(project: Project, glossaries: dict[str, Glossary], report: Che
             source = worksheet.read_bytes().decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError:
             continue
-        for file in read_digest(worksheet, project.relative(worksheet), source, languages):
-            text = file.texts[DIGEST]
-            stats, _ = prose.document_stats(file, text, options)
-            report.documents.append(stats)
-            report.findings.extend(text_findings(file, text, stats, glossaries[file.lang], options))
+        fingerprint = hashlib.blake2b(f"{cache.shared}\0digest\0".encode() + source.encode(),
+                                      digest_size=16).hexdigest() if cache else ""
+        hit = cache.get(worksheet, fingerprint) if cache else None
+        if hit is None:
+            fresh = CheckReport()
+            for file in read_digest(worksheet, project.relative(worksheet), source, languages):
+                text = file.texts[DIGEST]
+                stats, _ = prose.document_stats(file, text, options)
+                fresh.documents.append(stats)
+                fresh.findings.extend(text_findings(file, text, stats, glossaries[file.lang], options))
+            if cache:
+                cache.put(worksheet, fingerprint, fresh.findings, fresh.documents)
+            hit = (fresh.findings, fresh.documents)
+        report.findings.extend(hit[0])
+        report.documents.extend(hit[1])

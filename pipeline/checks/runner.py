@@ -109,11 +109,11 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
         elif cache is not None:
             found = (cache.get(bibliography.path, cache.shared) or ([], []))[0]
         report.findings.extend(found)
+        check_digests(project, glossaries, report, lambda path: _in_scope(path, scope), cache)
     finally:
         if cache is not None:
             cache.close()
     check_newsletters(project, glossaries, report, lambda path: _in_scope(path, scope), loaded.results)
-    check_digests(project, glossaries, report, lambda path: _in_scope(path, scope))
     return report.sorted()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from babel import numbers as babel_numbers
 
 from pipeline.errors import ContentError
 from pipeline.render.locale import locale_of
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 LABEL = re.compile(r"^\{([A-Za-z0-9_.-]+)\}$")
 
@@ -151,10 +154,6 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 # ---- the spec ----
 
-def _plain(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node))
-
-
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -216,16 +215,22 @@ def read_spec(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError(path, "chart spec not found: put the .vl.yaml beside the result's Markdown") from None
+    # libyaml's parser, and the values built from the very nodes that were checked: the pure-Python
+    # parser and a serialise-and-reparse round trip made each spec cost ~8 ms, paid by every edition.
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ContentError(path, f"the spec is not valid YAML: {getattr(e, 'problem', e)}",
-                           mark.line + 1 if mark else None) from None
-    if root is None:
-        raise ContentError(path, "the spec is empty: write a Vega-Lite spec in YAML")
-    _check_spec(path, root)
-    return _plain(root)
+        try:
+            root = loader.get_single_node()
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            raise ContentError(path, f"the spec is not valid YAML: {getattr(e, 'problem', e)}",
+                               mark.line + 1 if mark else None) from None
+        if root is None:
+            raise ContentError(path, "the spec is empty: write a Vega-Lite spec in YAML")
+        _check_spec(path, root)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 # ---- the texts ----
@@ -254,8 +259,43 @@ def label_keys(spec: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
 
 
 
+_READ: dict[tuple[bytes, bytes], ChartData] = {}
+"""Charts read, by their files' contents: each edition, and each target showing the chart, reads it again."""
+
+
 def read_chart(source: ChartSource) -> ChartData:
     """The chart's rows and spec, checked (a problem is a `ContentError` at its file:line)."""
+    key = (_content_key(source.data), _content_key(source.spec))
+    hit = _READ.get(key) if key[0] and key[1] else None
+    if hit is None:
+        hit = _read_chart(source)
+        if key[0] and key[1]:
+            if len(_READ) >= 256:  # a long-lived preview server: keep the cache small
+                _READ.clear()
+            _READ[key] = hit
+    # a copy: the callers fill in the texts of their own language
+    return ChartData(_copy(hit.rows), _copy(hit.spec), hit.translate)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of plain data (what YAML and CSV give), faster than `copy.deepcopy`."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _content_key(path: Path) -> bytes:
+    """The file's contents, hashed (empty if unreadable: the reading below says why). Not its name: the
+    same bytes make the same chart, and an error, which names the file, is never kept."""
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        return b""
+
+
+def _read_chart(source: ChartSource) -> ChartData:
     rows = read_rows(source.data)
     spec = read_spec(source.spec)
     translate = spec.pop("translate", None) or []

@@ -234,9 +234,13 @@ def compose(front_matter: str) -> yaml.Node | None:
         return None
 
 
-def locate(front_matter: str, keys: tuple[str | int, ...]) -> int | None:
-    """The file line (1-based) of the value at `keys` in the front matter, or the nearest parent."""
-    node = compose(front_matter)
+def locate(front_matter: str | Document, keys: tuple[str | int, ...]) -> int | None:
+    """The file line (1-based) of the value at `keys` in the front matter (or a `Document`'s: its node tree
+    as read, not composed again), or the nearest parent."""
+    if isinstance(front_matter, Document):
+        node = front_matter.node if front_matter.node is not None else compose(front_matter.front_matter)
+    else:
+        node = compose(front_matter)
     if node is None:
         return None
     line = 2

@@ -125,7 +125,7 @@ class FrontMatterReader:
         self.path, self.doc, self.errors = path, doc, errors
 
     def error(self, keys: tuple[str | int, ...], message: str) -> None:
-        self.errors.append(ContentError(self.path, message, line=locate(self.doc.front_matter, keys)))
+        self.errors.append(ContentError(self.path, message, line=locate(self.doc, keys)))
 
     def text(self, value: Any, keys: tuple[str | int, ...], required: bool = True) -> str | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -499,7 +499,7 @@ def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any) -> Figure | 
             source = ChartSource(folder / data, folder / file)
             try:
                 labels = chart_labels(source, read_chart(source), lang, labels, r.path,
-                                      locate(r.doc.front_matter, keys))
+                                      locate(r.doc, keys))
             except ContentError as exc:
                 r.errors.append(exc)
                 return None

@@ -178,6 +178,26 @@ def test_digests_check_what_the_centre_writes_in_each_language(project_dir):
     assert found == [(3, "passive"), (10, "negations")]  # the intro and the kept story's note, not the others
 
 
+def test_a_cached_digest_check_keeps_its_findings_until_the_worksheet_changes(project_dir):
+    curation = project_dir / "content" / "watch" / "curation"
+    curation.mkdir(parents=True)
+    worksheet = curation / "2026-W47.yaml"
+    worksheet.write_text(WORKSHEET, encoding="utf-8")
+    project = Project.open(project_dir)
+
+    def digest_findings() -> list[tuple[int, str]]:
+        report = check_project(project, cached=True)
+        return sorted((f.line, f.rule) for f in report.findings if f.file.endswith("2026-W47.yaml"))
+
+    first = digest_findings()
+    assert first == [(3, "passive"), (10, "negations")]
+    assert digest_findings() == first  # from the cache, the same findings
+    # rewritten at once: the cache is keyed on the bytes, not on the file's time
+    worksheet.write_text(WORKSHEET.replace("Il n'est pas rare qu'on ne reçoive aucune aide.",
+                                           "Il est fréquent qu'une personne reçoive une aide."), encoding="utf-8")
+    assert digest_findings() == [(3, "passive")]
+
+
 BIB = "@book{doe2020, author={Doe, Jane}, title={Housing}, year={2020}, publisher={P}}\n"
 
 

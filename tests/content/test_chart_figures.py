@@ -6,6 +6,7 @@ from pathlib import Path
 
 from projects import chart_figures, write_chart, write_result
 
+from pipeline.content.chartdata import ChartSource, read_chart
 from pipeline.content.load import load_results, load_themes
 
 
@@ -121,3 +122,20 @@ def test_missing_chart_files_and_wrong_endings_are_errors(project_dir: Path):
     messages = _messages(_load(project_dir))
     assert any("data file 'gone.csv' not found" in m for m in messages), messages
     assert any("'chart' must name a .vl.yaml file" in m for m in messages), messages
+
+
+def test_a_chart_read_again_is_the_file_as_it_is_now(project_dir: Path):
+    """Charts are read once per content (each edition and target asks again): a file rewritten at once, to the
+    same size, is read anew, and what one reader changes in its copy does not reach the next."""
+    directory = _result_with_chart(project_dir)
+    source = ChartSource(directory / "take-up.csv", directory / "take-up.vl.yaml")
+    first = read_chart(source)
+    assert first.rows[0]["non_take_up"] == 0.41 and first.spec["width"] == 420
+    first.rows[0]["non_take_up"] = 0.99
+    first.spec["encoding"]["x"]["title"] = "changed"
+    again = read_chart(source)
+    assert again.rows[0]["non_take_up"] == 0.41 and again.spec["encoding"]["x"]["title"] == "{x}"
+    source.data.write_text(source.data.read_text().replace("0.41", "0.42"))
+    source.spec.write_text(source.spec.read_text().replace("width: 420", "width: 421"))
+    edited = read_chart(source)
+    assert edited.rows[0]["non_take_up"] == 0.42 and edited.spec["width"] == 421
