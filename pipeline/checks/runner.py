@@ -55,7 +55,7 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
         except ContentError as exc:
             report.findings.append(_content_finding(project, exc))
             return report
-        loaded = load_results(project.results_dir, config.languages, themes)
+        loaded = load_results(project.results_dir, config.languages, themes, project.shared_folders)
     glossaries: dict[str, Glossary] = {}
     glossary_files = [project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages]
     for lang, path in zip(config.languages, glossary_files, strict=True):

@@ -33,7 +33,7 @@ def new_command(ctx: click.Context, issue: str) -> None:
 
     project = open_project(ctx)
     themes = load_themes(project.path(project.config.watch.themes))
-    results = load_results(project.results_dir, project.config.languages, themes).results
+    results = load_results(project.results_dir, project.config.languages, themes, project.shared_folders).results
     for path in create_issue(project.content_dir / "newsletters", issue, project.config.languages, results):
         click.echo(f"created {project.relative(path)}")
 

@@ -11,6 +11,7 @@ import datetime
 import difflib
 import hashlib
 import html
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -213,6 +214,20 @@ def local_file(directory: Path, name: str) -> Path | None:
     try:
         return path if path.is_file() else None
     except (OSError, ValueError):  # a name too long for the file system, a NUL: no such file
+        return None
+
+
+def shared_file(directory: Path, name: str, shared: tuple[Path, ...]) -> Path | None:
+    """`name` (relative to `directory`, climbing out with `..`) as a file of one of the `shared` folders
+    (`build.shared_folders`, normalised), or None."""
+    if not shared or not name or os.path.isabs(name) or ":" in name or "\\" in name:
+        return None
+    path = Path(os.path.normpath(directory / name))
+    if not any(path.is_relative_to(folder) for folder in shared):
+        return None
+    try:
+        return path if path.is_file() else None
+    except (OSError, ValueError):
         return None
 
 
@@ -443,7 +458,7 @@ def declared_figures(front: dict[str, Any]) -> set[str]:
         if isinstance(items, list) else set()
 
 
-def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any) -> Figure | None:
+def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any, shared: tuple[Path, ...] = ()) -> Figure | None:
     """One entry of `figures:`: a picture (`file:`) or a chart from data (`data:` CSV, `chart:` spec and
     `labels:`), with its alt text and caption. A chart's CSV, spec and texts are checked here, so a
     broken row, a misspelled spec key or a missing translation is an error at its file and line."""
@@ -467,8 +482,12 @@ def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any) -> Figure | 
     else:
         data = None
         file = r.text(m.get("file"), (*keys, "file"))
-        found = local_file(folder, file) if file else None
-        if file and found is None:
+        # a picture from a shared folder (`build.shared_folders`) is named by its path from here: ../../../x
+        found = (local_file(folder, file) or shared_file(folder, file, shared)) if file else None
+        if file and found is None and ".." in re.split(r"[\\/]", file):
+            r.error((*keys, "file"), f"figure file '{file}' is not in {folder.name}/ nor in a folder listed under "
+                    "build.shared_folders in crebis.toml: put it beside this file, or list its folder there")
+        elif file and found is None:
             r.error((*keys, "file"), f"figure file '{file}' not found in {folder.name}/")
         elif found is not None and (broken := image_problem(found)):
             r.error((*keys, "file"), f"figure file '{file}' {broken}")
@@ -510,10 +529,11 @@ def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any) -> Figure | 
 
 def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
                  errors: list[ContentError], documents: dict[Path, tuple[bytes, Document]] | None = None,
-                 ) -> Edition | None:
+                 shared: tuple[Path, ...] = ()) -> Edition | None:
     """Read and validate one language file; append problems to `errors` and return None if any.
 
-    The file as read goes into `documents` (when given), even if it has errors.
+    The file as read goes into `documents` (when given), even if it has errors. A declared figure may
+    come from one of the `shared` folders (`Project.shared_folders`).
     """
     before = len(errors)
     document = read_document(path, errors)
@@ -561,7 +581,7 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
             recommendations.append(Recommendation(text, addressee))
 
     figures = [f for i, item in enumerate(r.items(d.get("figures"), ("figures",)))
-               if (f := read_figure(r, lang, i, item)) is not None]
+               if (f := read_figure(r, lang, i, item, shared)) is not None]
 
     illustrative = d.get("illustrative", False)
     if not isinstance(illustrative, bool):
@@ -649,7 +669,7 @@ def _mtime(path: Path) -> float:
 
 def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                 errors: list[ContentError], documents: dict[Path, tuple[bytes, Document]] | None = None,
-                ) -> Result | None:
+                shared: tuple[Path, ...] = ()) -> Result | None:
     """Load one result folder with its valid editions; None (with errors appended) if none is usable.
 
     An edition with errors is left out and the others go on: an error blocks only the
@@ -669,7 +689,7 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
             names = ", ".join(f"{x}.md" for x in languages)
             errors.append(ContentError(md, f"not a language edition: name it {names}"))
             continue
-        edition = load_edition(md, slug, md.stem, themes, errors, documents)
+        edition = load_edition(md, slug, md.stem, themes, errors, documents, shared)
         if edition:
             editions.append(edition)
     if not editions and len(errors) > before:
@@ -688,13 +708,15 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
     return Result(slug=slug, directory=directory, editions=tuple(editions))
 
 
-def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme]) -> Loaded:
-    """Load every result under `results_dir`, collecting all errors instead of stopping at the first."""
+def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme],
+                 shared: tuple[Path, ...] = ()) -> Loaded:
+    """Load every result under `results_dir`, collecting all errors instead of stopping at the first;
+    figures may come from the `shared` folders (`Project.shared_folders`)."""
     loaded = Loaded()
     if not results_dir.is_dir():
         return loaded
     for directory in sorted(p for p in results_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        result = load_result(directory, languages, themes, loaded.errors, loaded.documents)
+        result = load_result(directory, languages, themes, loaded.errors, loaded.documents, shared)
         if result is None:
             loaded.failed.add(directory.name)
         else:

@@ -26,7 +26,7 @@ from pipeline.render.pandoc import convert
 from pipeline.render.reference_docx import CUSTOM, PageFurniture, reference_docx
 from pipeline.render.site import citation_inputs, citations, page_url
 from pipeline.render.templates import render_template
-from pipeline.render.typst import compile_typst
+from pipeline.render.typst import compile_typst, typst_path
 
 KIND = "brief"
 _HERE = Path(__file__).parent
@@ -59,9 +59,10 @@ class TypstParts:
 def convert_to_typst(ctx: RenderContext, result: Result, edition: Edition) -> TypstParts:
     """One pandoc run: the edition's front matter fields and body as Typst markup, references apart."""
     labels = ctx.labels[edition.lang]
-    folder = ctx.project.relative(result.directory)
-    body = place_figures(edition, lambda f: f"/{folder}/{f}", labels["source"] + labels["colon"],
-                         chart_src=lambda f: "/" + ctx.project.relative(chart_files(ctx, edition, f)["print"]),
+    project = ctx.project
+    body = place_figures(edition, lambda f: typst_path(project, result.directory / f),
+                         labels["source"] + labels["colon"],
+                         chart_src=lambda f: typst_path(project, chart_files(ctx, edition, f)["print"]),
                          table=print_table(labels.get("chart_data", "Chart data")))
     if edition.citations:
         body += _REFS_PLACEHOLDER
@@ -83,7 +84,7 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
     return render_template(ctx.env, "brief/main.typ",
         lang=edition.lang, labels=ctx.labels[edition.lang], edition=edition, meta=parts.meta, body=parts.body,
         references=parts.references, brand=config.brand, organisation=config.organisation,
-        logo="/" + config.organisation.logo,
+        logo=typst_path(ctx.project, ctx.project.path(config.organisation.logo)),
         cite=how_to_cite(edition, config.organisation.name_in(edition.lang), page_url(ctx, edition.lang, result.slug)),
     )
 

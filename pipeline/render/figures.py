@@ -9,6 +9,7 @@ drawn per language (`pipeline.render.charts`), and its numbers follow it as a re
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,6 +84,13 @@ def place_figures(edition: Edition, src_for: Callable[[str], str], source_label:
 
 def _remote(src: str) -> bool:
     return src.startswith(("http://", "https://"))
+
+
+def media_name(file: str) -> str:
+    """The name an image of a result is published by beside its pages (site/media/<slug>/): its own for a
+    file of the result's folder, `shared/<name>` for one from a shared folder (its path climbs out: `..`)."""
+    parts = re.split(r"[\\/]", file)
+    return f"shared/{parts[-1]}" if ".." in parts else file
 
 
 def image_files(edition: Edition) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ from pipeline.render.figures import (
     chart_name,
     chart_source,
     details_table,
+    media_name,
     place_figures,
     scrolling_chart,
     web_min_width,
@@ -92,7 +93,7 @@ def citation_inputs(ctx: RenderContext, edition: Edition) -> tuple[Path, ...]:
 def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> PandocHtml:
     """Run pandoc once on an edition: body, table of contents and every front matter field in HTML."""
     labels = ctx.labels[edition.lang]
-    body = place_figures(edition, lambda f: f"{media_prefix}{f}", labels["source"] + labels["colon"],
+    body = place_figures(edition, lambda f: f"{media_prefix}{media_name(f)}", labels["source"] + labels["colon"],
                          chart_src=lambda figure: media_prefix + chart_name(figure, edition.lang, "svg"),
                          table=details_table(labels.get("chart_data", "Chart data")),
                          chart_block=lambda figure, markdown: scrolling_chart(
@@ -467,7 +468,7 @@ def _result_targets(ctx: RenderContext, results: list[Result] | tuple[Result, ..
             for figure_file in sorted({image for e in editions for image in e.images}):
                 path = result.directory / figure_file
                 targets.append(Target(
-                    output=f"site/media/{result.slug}/{figure_file}", kind=KIND, source=path,
+                    output=f"site/media/{result.slug}/{media_name(figure_file)}", kind=KIND, source=path,
                     render=lambda p=path: _copy(p), inputs=(path,),
                 ))
             targets += chart_targets(ctx, result, editions)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 import re
 import tempfile
+import threading
 from importlib import metadata
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import noto_cjk_sans_otc
 import typst
 
 from pipeline.errors import RenderError
+from pipeline.project import Project
 from pipeline.render.typst_worker import Bounded, CompileError, compile_bounded
 
 # Source Sans (SIL OFL) comes from PyPI with crebis, so a PDF looks the same on every machine;
@@ -60,6 +63,45 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
     except Bounded as exc:
         raise RenderError(source_file, f"{exc.reason} making this PDF: look for a very long field or body, "
                           "or a very large image") from None
+
+
+SHARED_LINKS = "shared"
+"""The folder of `.crebis/` holding a link to each of `build.shared_folders`, by its index in the list."""
+
+
+def typst_path(project: Project, path: Path) -> str:
+    """The name typst reads `path` by. Typst reads only under its root, the project: a file of the project
+    is named by its project path; a file of a shared folder (`build.shared_folders`) through a link to that
+    folder in `.crebis/shared/` (typst follows links, as it does a symlinked result folder). A wider root
+    (the folders' common parent, `/` at worst) would let a document read anything beside them."""
+    name = project.relative(path)
+    if not os.path.isabs(name):
+        return "/" + name
+    for index, folder in enumerate(project.shared_folders):
+        inside = os.path.relpath(name, folder)
+        if not inside.startswith(".."):
+            return f"/{project.relative(_shared_link(project, index, folder))}/{Path(inside).as_posix()}"
+    return name  # outside every allowed folder: the build refuses such an input before any render
+
+
+_link_lock = threading.Lock()
+
+
+def _shared_link(project: Project, index: int, folder: Path) -> Path:
+    """`.crebis/shared/<index>`, a link to `folder` (made, or mended if it points elsewhere)."""
+    link = project.state_dir / SHARED_LINKS / str(index)
+    with _link_lock:
+        try:
+            if os.readlink(link) == os.fspath(folder):
+                return link
+        except OSError:
+            pass
+        link.parent.mkdir(exist_ok=True)
+        tmp = link.with_name(f".{index}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        os.symlink(folder, tmp)
+        os.replace(tmp, link)  # a build that stops here leaves the old link or the new one, never none
+    return link
 
 
 _LOCATION = re.compile(r"┌─ (?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)")

@@ -179,7 +179,7 @@ class PreviewSession:
     def _load_all(self) -> None:
         project = Project.open(self.root)
         themes = load_themes(project.path(project.config.watch.themes))
-        loaded = load_results(project.results_dir, project.config.languages, themes)
+        loaded = load_results(project.results_dir, project.config.languages, themes, project.shared_folders)
         self.project, self.content = project, (loaded, themes)
         self.ctx = RenderContext.create(project, loaded.results, themes)
         self.checks = content_checks(project, self._plan_of([]))
@@ -203,7 +203,8 @@ class PreviewSession:
         for folder in sorted(folders):
             if not folder.is_dir() or folder.name.startswith((".", "_")):
                 continue
-            result = load_result(folder, project.config.languages, themes, loaded.errors, loaded.documents)
+            result = load_result(folder, project.config.languages, themes, loaded.errors, loaded.documents,
+                                 project.shared_folders)
             if result is None:
                 loaded.failed.add(folder.name)
             else:

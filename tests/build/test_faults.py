@@ -10,10 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import pypdf
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from projects import FIXTURES, REPO, edition_text, write_result
 
 from pipeline.build import Target, run_build
@@ -322,6 +325,63 @@ def test_a_file_from_outside_the_project_is_read_only_from_a_shared_folder(proje
     assert allowed.ok, [f.message for f in allowed.report.failed]
     logo = next(project_dir.glob("outputs/site/assets/logo*.svg"))
     assert logo.read_bytes() == (tmp_path / "shared/logo.svg").read_bytes()
+
+
+def test_a_brief_reads_its_logo_from_a_shared_folder_and_nothing_else_outside(project_dir, tmp_path):
+    write_result(project_dir, langs=("en",))
+    inside = build(Project.open(project_dir), only={"brief"})
+    assert inside.ok, [f.message for f in inside.report.failed]
+    pdf = project_dir / "outputs/briefs/housing-first/housing-first-en.pdf"
+    with_own_logo = pdf.read_bytes()
+    # the same logo, now from a folder beside the project that the config lists
+    (tmp_path / "shared").mkdir()
+    (project_dir / "layouts/assets/logo.svg").rename(tmp_path / "shared/logo.svg")
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("layouts/assets/logo.svg", "../shared/logo.svg")
+                      + '\n[build]\nshared_folders = ["../shared"]\n', encoding="utf-8")
+    shared = build(Project.open(project_dir), only={"brief"})
+    assert shared.ok, [f.message for f in shared.report.failed]
+    assert "briefs/housing-first/housing-first-en.pdf" in {t.output for t in shared.report.built}
+    assert pdf.read_bytes() == with_own_logo  # typst read the shared file: the PDF shows the same logo
+    # typst's root stays the project: the shared folder is reached through a link in .crebis/
+    assert os.readlink(project_dir / ".crebis/shared/0") == str(tmp_path / "shared")
+
+
+def test_a_figure_from_a_shared_folder_is_in_the_brief_the_docx_and_the_page(project_dir, tmp_path):
+    directory = write_result(project_dir, langs=("en",))
+    edition = directory / "en.md"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("chart.png", "../../../../shared/map.png"),
+                       encoding="utf-8")
+    (directory / "chart.png").unlink()
+    (tmp_path / "shared").mkdir()
+    shutil.copy(FIXTURES / "chart.png", tmp_path / "shared/map.png")
+    # refused until the folder is listed, naming the key
+    refused = build(Project.open(project_dir), only={"brief", "site"})
+    assert not refused.ok
+    message = next(f.message for f in refused.content_errors if f.file == "content/results/housing-first/en.md")
+    assert "figure file '../../../../shared/map.png'" in message and "build.shared_folders" in message
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[build]\nshared_folders = ["../shared"]\n',
+                      encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief", "site"})
+    assert outcome.ok, [f.message for f in outcome.report.failed] + [f.message for f in outcome.content_errors]
+    # the PDF embeds the picture (typst read it through .crebis/shared/0), the DOCX too
+    pdf = pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-en.pdf")
+    assert sum(len(page.images) for page in pdf.pages) >= 1
+    with zipfile.ZipFile(project_dir / "outputs/briefs/housing-first/housing-first-en.docx") as docx:
+        assert any(name.startswith("word/media/") and docx.read(name) == (tmp_path / "shared/map.png").read_bytes()
+                   for name in docx.namelist())
+    # the site publishes it beside the result's pages, under shared/, never outside outputs/
+    published = project_dir / "outputs/site/media/housing-first/shared/map.png"
+    assert published.read_bytes() == (tmp_path / "shared/map.png").read_bytes()
+    page = next((project_dir / "outputs/site/en").rglob("housing-first/index.html")).read_text(encoding="utf-8")
+    assert 'src="../../../media/housing-first/shared/map.png"' in page
+    # replacing the shared picture rebuilds what shows it
+    with Image.open(FIXTURES / "chart.png") as image:
+        image.convert("RGB").rotate(90, expand=True).save(tmp_path / "shared/map.png")
+    again = build(Project.open(project_dir), only={"brief", "site"})
+    assert {"briefs/housing-first/housing-first-en.pdf", "site/media/housing-first/shared/map.png"} <= {
+        t.output for t in again.report.built}
 
 
 def test_a_symlinked_result_folder_builds_like_any_folder(project_dir, tmp_path):
