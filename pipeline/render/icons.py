@@ -13,11 +13,10 @@ import struct
 import tempfile
 from pathlib import Path
 
-import typst
-
 from pipeline.errors import RenderError
 from pipeline.render.context import RenderContext
-from pipeline.render.typst import font_paths
+from pipeline.render.typst import compile_png
+from pipeline.render.typst_worker import Bounded, CompileError
 
 ICON_SIZES = {"apple-touch-icon.png": 180, "icon-192.png": 192, "icon-512.png": 512}
 RASTER = (".png", ".jpg", ".jpeg")
@@ -57,10 +56,11 @@ def icon_png(ctx: RenderContext, size: int) -> bytes:
         source = (f'#set page(width: {size}pt, height: {size}pt, margin: {size // 12}pt, fill: rgb("{background}"))\n'
                   '#align(center + horizon, image("icon.svg", width: 100%, height: 100%, fit: "contain"))\n')
         try:
-            return typst.compile(source.encode(), root=tmp, format="png", ppi=72.0, font_paths=font_paths(),
-                                 ignore_system_fonts=True)
-        except typst.TypstError as exc:
+            return compile_png(source, tmp)
+        except CompileError as exc:
             raise _unusable(ctx, logo, f"typst could not draw it ({exc})") from None
+        except Bounded as exc:
+            raise _unusable(ctx, logo, f"{exc.reason} drawing it") from None
 
 
 def _raster_icon(ctx: RenderContext, logo: Path, size: int, background: str) -> bytes:

@@ -13,8 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import typst
-
 from pipeline.build import Target
 from pipeline.content.model import Edition, Result
 from pipeline.errors import RenderError
@@ -22,7 +20,8 @@ from pipeline.render.context import RenderContext
 from pipeline.render.site import page_url
 from pipeline.render.templates import typst_string
 from pipeline.render.typography import typeset
-from pipeline.render.typst import FONT, font_paths
+from pipeline.render.typst import FONT, compile_png
+from pipeline.render.typst_worker import Bounded, CompileError
 
 KIND = "social"
 WIDTH, HEIGHT = 1200, 630
@@ -70,10 +69,12 @@ def card_source(ctx: RenderContext, lang: str, kicker: str, title: str, figure: 
 def render_card(ctx: RenderContext, source: str, where: object) -> bytes:
     """A card's PNG, 1200×630 pixels (typst at 72 pixels per inch: one point, one pixel)."""
     try:
-        return typst.compile(source.encode("utf-8"), format="png", ppi=72.0, font_paths=font_paths(),
-                             ignore_system_fonts=True)
-    except typst.TypstError as exc:
+        return compile_png(source)
+    except CompileError as exc:
         raise RenderError(where, f"typst could not draw the social card: {exc}") from None
+    except Bounded as exc:
+        raise RenderError(where, f"{exc.reason} drawing the social card: look for a very long title or "
+                          "key finding") from None
 
 
 def result_card(ctx: RenderContext, edition: Edition) -> bytes:
@@ -83,13 +84,14 @@ def result_card(ctx: RenderContext, edition: Edition) -> bytes:
     finding = plain(edition.key_findings[0], edition.lang) if edition.key_findings else ""
     caption = finding if len(finding) <= 110 else finding[:109].rsplit(" ", 1)[0] + "…"
     title = plain(edition.title, edition.lang)
-    return render_card(ctx, card_source(ctx, edition.lang, kicker, title, figure, caption), edition.path)
+    return render_card(ctx, card_source(ctx, edition.lang, kicker, title, figure, caption),
+                       ctx.project.relative(edition.path))
 
 
 def site_card(ctx: RenderContext) -> bytes:
     org = ctx.project.config.organisation
     source = card_source(ctx, ctx.languages[0], org.short_name, org.name_in(ctx.languages[0]), "", "")
-    return render_card(ctx, source, ctx.project.layouts_dir)
+    return render_card(ctx, source, ctx.project.relative(ctx.project.layouts_dir))
 
 
 # ---------------------------------------------------------------- post texts

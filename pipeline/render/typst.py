@@ -10,15 +10,18 @@ import tempfile
 import threading
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import font_source_sans_pro
 import manimgx_fonts
 import noto_cjk_sans_otc
-import typst
 
 from pipeline.errors import RenderError
 from pipeline.project import Project
 from pipeline.render.typst_worker import Bounded, CompileError, compile_bounded
+
+if TYPE_CHECKING:  # typst itself runs in the worker processes only
+    import typst
 
 # Source Sans (SIL OFL) comes from PyPI with crebis, so a PDF looks the same on every machine;
 # system fonts are ignored for the same reason. The Noto fonts (SIL OFL, from PyPI too) show what
@@ -125,6 +128,17 @@ def typst_error(exc: typst.TypstError | CompileError, source_file: Path | str | 
     return RenderError(source_file, f"typst could not make the PDF: {message}")
 
 
+def compile_png(source: str, root: Path | str | None = None, ppi: float = 72.0) -> bytes:
+    """Typst `source` drawn as a PNG (one page), in a worker under the same bounds as the PDFs: a card, an
+    icon or a drawing that would take gigabytes or run for ever raises `Bounded` instead of taking crebis
+    down; typst's own refusal raises `CompileError`."""
+    options: dict[str, object] = {"format": "png", "ppi": float(ppi), "font_paths": font_paths(),
+                                  "ignore_system_fonts": True}
+    if root is not None:
+        options["root"] = str(root)
+    return compile_bounded(source.encode("utf-8"), **options)
+
+
 def rasterize_svg(svg: bytes, height_mm: float, width_mm: float | None = None, ppi: int = 200) -> bytes:
     """An SVG drawn as a PNG `height_mm` high (and `width_mm` wide, else as its proportions say) at `ppi`.
 
@@ -140,7 +154,8 @@ def rasterize_svg(svg: bytes, height_mm: float, width_mm: float | None = None, p
                   f'#set text(font: "{FONT}")\n'
                   f'#image("image.svg", height: 100%{fit})\n')
         try:
-            return typst.compile(source.encode("utf-8"), root=tmp, format="png", ppi=float(ppi),
-                                 font_paths=font_paths(), ignore_system_fonts=True)
-        except typst.TypstError as exc:
+            return compile_png(source, tmp, ppi)
+        except CompileError as exc:
             raise RenderError(None, f"typst could not draw the SVG: {exc}") from None
+        except Bounded as exc:
+            raise RenderError(None, f"{exc.reason} drawing an SVG: look for a very large drawing") from None

@@ -10,7 +10,7 @@ import pipeline.render.typst_worker as worker
 from pipeline.errors import RenderError
 from pipeline.project import Project
 from pipeline.publish import build
-from pipeline.render.typst import compile_typst
+from pipeline.render.typst import compile_typst, rasterize_svg
 
 TITLE = '#set document(title: "T")\n'
 SMALL = TITLE + "= Hello\n\nWorld.\n"
@@ -59,3 +59,27 @@ def test_in_a_build_the_oversized_brief_fails_and_the_others_are_written(bound, 
     assert set(failed) == {"briefs/very-long/very-long-en.pdf"}, failed
     assert failed["briefs/very-long/very-long-en.pdf"].startswith("content/results/very-long/en.md: typst needed")
     assert (project_dir / "outputs/briefs/housing-first/housing-first-en.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_an_svg_too_large_to_draw_is_stopped_and_the_next_is_drawn(bound):
+    # a 40 m high drawing at 200 ppi: a bitmap of gigabytes, which typst in crebis's own process would allocate
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    bound(MEMORY_LIMIT=250 * 1024**2)
+    with pytest.raises(RenderError, match=r"typst needed more than 250 MB and was stopped .* drawing an SVG"):
+        rasterize_svg(svg, height_mm=40_000, width_mm=40_000)
+    assert rasterize_svg(svg, height_mm=10).startswith(b"\x89PNG")
+
+
+def test_in_a_build_the_oversized_social_card_fails_and_the_others_are_drawn(bound, project_dir: Path):
+    write_result(project_dir, langs=("en",))
+    big = write_result(project_dir, slug="very-long", langs=("en",)) / "en.md"
+    text = big.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    big.write_text(text.replace(title, f'title: "{"A very long title " * 40_000}"'), encoding="utf-8")
+    bound(MEMORY_LIMIT=250 * 1024**2)
+    outcome = build(Project.open(project_dir), only={"social"})
+    failed = {f.target.output: f.message for f in outcome.report.failed}
+    assert set(failed) == {"social/very-long/en.png"}, failed
+    assert failed["social/very-long/en.png"].startswith("content/results/very-long/en.md: typst needed more than")
+    assert (project_dir / "outputs/social/housing-first/en.png").read_bytes().startswith(b"\x89PNG")
+    assert (project_dir / "outputs/site/assets/card.png").read_bytes().startswith(b"\x89PNG")
