@@ -20,7 +20,7 @@ from pipeline.build import Rendered, Target
 from pipeline.content.model import Edition, Result
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
-from pipeline.render.figures import chart_files, image_files, place_figures, print_table
+from pipeline.render.figures import TYPST_FIGURES_FILTER, chart_files, image_files, place_figures, print_table
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.pandoc import convert
 from pipeline.render.reference_docx import CUSTOM, PageFurniture, reference_docx
@@ -31,7 +31,6 @@ from pipeline.render.typst import compile_typst, typst_path
 KIND = "brief"
 _HERE = Path(__file__).parent
 _TYPST_TEMPLATE = _HERE / "pandoc-typst.tpl"
-_FIGURES_FILTER = _HERE / "filters" / "typst-figures.lua"
 _DOCX_HEADINGS_FILTER = _HERE / "filters" / "docx-headings.lua"
 _BODY_MARK = "//crebis:body"
 _REFS_MARK = "//crebis:refs"
@@ -68,7 +67,7 @@ def convert_to_typst(ctx: RenderContext, result: Result, edition: Edition) -> Ty
         body += _REFS_PLACEHOLDER
     # -citations: write the references citeproc formatted, not Typst's own #cite
     out = convert(f"---\n{edition.front_matter}\n---\n{body}", "typst-citations", ctx.project.relative(edition.path),
-                  template=_TYPST_TEMPLATE, filters=(_FIGURES_FILTER,),
+                  template=_TYPST_TEMPLATE, filters=(TYPST_FIGURES_FILTER,),
                   metadata={"lang": locale_of(edition.lang).replace("_", "-")}, citations=citations(ctx, edition))
     meta_json, typst_body = out.decode("utf-8").split(_BODY_MARK, 1)
     references = ""

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import CONFIG_FILE
@@ -21,6 +23,11 @@ from pipeline.errors import ContentError, RenderError
 from pipeline.render import charts
 from pipeline.render.context import RenderContext
 from pipeline.render.palette import palette_problems
+from pipeline.render.typography import typeset
+
+TYPST_FIGURES_FILTER = Path(__file__).parent / "filters" / "typst-figures.lua"
+"""The pandoc filter that writes figures as Typst with their alt text (a PDF/UA figure needs it); the
+`figure-width` metadata sets their width (82 % of the column by default)."""
 
 TableWrap = Callable[[Figure, str], str]
 """How an output shows a chart's data table (Markdown) under the chart: `<details>` on the web, as is in print."""
@@ -44,6 +51,24 @@ def chart_source(edition: Edition, figure: Figure) -> ChartSource:
     return ChartSource(edition.path.parent / figure.data, edition.path.parent / figure.file)
 
 
+def chart_markdown(edition: Edition, figure: Figure, src: str, source_label: str, table: TableWrap | None = None,
+                   chart_block: Callable[[Figure, str], str] | None = None) -> str:
+    """Pandoc Markdown for a chart from data drawn at `src`: the figure (made a block by `chart_block`, if
+    given) and its data as a table shown by `table` (left out without it)."""
+    out = figure_markdown(figure, src, source_label)
+    if chart_block is not None:
+        out = chart_block(figure, out)
+    if table is not None:
+        out += "\n\n" + table(figure, data_table(edition, figure))
+    return out
+
+
+def summary_chart(edition: Edition) -> Figure | None:
+    """The chart a plain-language summary (and a newsletter's item on the result) shows under the key
+    findings: the edition's first chart from data, if it has one."""
+    return next((f for f in edition.figures if f.is_chart), None)
+
+
 def place_figures(edition: Edition, src_for: Callable[[str], str], source_label: str,
                   chart_src: Callable[[Figure], str] | None = None, table: TableWrap | None = None,
                   chart_block: Callable[[Figure, str], str] | None = None) -> str:
@@ -60,12 +85,7 @@ def place_figures(edition: Edition, src_for: Callable[[str], str], source_label:
             return figure_markdown(figure, src_for(figure.file), source_label)
         if chart_src is None:
             raise ValueError("a chart from data needs chart_src")
-        out = figure_markdown(figure, chart_src(figure), source_label)
-        if chart_block is not None:
-            out = chart_block(figure, out)
-        if table is not None:
-            out += "\n\n" + table(figure, data_table(edition, figure))
-        return out
+        return chart_markdown(edition, figure, chart_src(figure), source_label, table, chart_block)
 
     def replace(match) -> str:
         src = match.group("src")
@@ -111,20 +131,67 @@ def _markdown_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def data_table(edition: Edition, figure: Figure) -> str:
-    """The chart's data as a Markdown pipe table in the edition's language: one row per CSV row, the
-    columns titled as the chart titles them (or by a `column.<name>` label), numbers formatted per locale."""
+@dataclass(frozen=True)
+class DataTable:
+    """A chart's data as the edition shows it: column titles, rows of formatted cells, numeric columns."""
+
+    head: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+
+
+def table_cells(edition: Edition, figure: Figure) -> DataTable:
+    """The chart's data in the edition's language: one row per CSV row, the columns titled as the chart
+    titles them (or by a `column.<name>` label), numbers formatted per locale, categories translated."""
     data = read_chart(chart_source(edition, figure))
     labels, formats, titles = figure.labels, field_formats(data.spec), field_titles(data.spec, figure.labels)
     columns = list(data.rows[0])
-    head = [labels.get(f"column.{c}") or titles.get(c) or c for c in columns]
-    lines = ["| " + " | ".join(_markdown_cell(h) for h in head) + " |",
-             "|" + "|".join("---:" if isinstance(data.rows[0][c], int | float) else ":---" for c in columns) + "|"]
-    for row in data.rows:
-        cells = [labels.get(f"{c}.{row[c]}", str(row[c])) if c in data.translate
-                 else format_value(row[c], formats.get(c), edition.lang) for c in columns]
-        lines.append("| " + " | ".join(_markdown_cell(c) for c in cells) + " |")
+    return DataTable(
+        head=[labels.get(f"column.{c}") or titles.get(c) or c for c in columns],
+        rows=[[labels.get(f"{c}.{row[c]}", str(row[c])) if c in data.translate
+               else format_value(row[c], formats.get(c), edition.lang) for c in columns] for row in data.rows],
+        numeric=[isinstance(data.rows[0][c], int | float) for c in columns])
+
+
+def data_table(edition: Edition, figure: Figure) -> str:
+    """The chart's data (`table_cells`) as a Markdown pipe table."""
+    table = table_cells(edition, figure)
+    lines = ["| " + " | ".join(_markdown_cell(h) for h in table.head) + " |",
+             "|" + "|".join("---:" if numeric else ":---" for numeric in table.numeric) + "|"]
+    lines += ["| " + " | ".join(_markdown_cell(c) for c in row) + " |" for row in table.rows]
     return "\n".join(lines)
+
+
+def text_table(edition: Edition, figure: Figure, width: int) -> list[str]:
+    """The chart's data (`table_cells`, in the edition's typography) as lines of plain text at most `width`
+    characters wide: aligned columns (numbers to the right) under a rule, long column titles wrapped over
+    several lines; where even that would not fit, one line per row of `title: value`."""
+    cells = table_cells(edition, figure)
+    head = [typeset(h, edition.lang) for h in cells.head]
+    rows = [[typeset(c, edition.lang) for c in row] for row in cells.rows]
+    widths = [max(len(c) for c in column) for column in zip(*rows, strict=True)]
+    widths = [max(w, *(len(word) for word in h.split())) for w, h in zip(widths, head, strict=True)]
+    spare = width - sum(widths) - 2 * (len(widths) - 1)
+    if spare >= 0:
+        # the spare room goes to the titles that need it, so they take as few lines as they can
+        for i, title in enumerate(head):
+            grow = min(spare, max(0, len(title) - widths[i]))
+            widths[i] += grow
+            spare -= grow
+        titles = [textwrap.wrap(h, w, break_on_hyphens=False) or [""] for h, w in zip(head, widths, strict=True)]
+        depth = max(len(t) for t in titles)
+        titles = [[""] * (depth - len(t)) + t for t in titles]  # titles sit on the rule, as in print
+
+        def line(row: list[str]) -> str:
+            return "  ".join(c.rjust(w) if numeric else c.ljust(w)
+                             for c, w, numeric in zip(row, widths, cells.numeric, strict=True)).rstrip()
+        return [*(line([t[i] for t in titles]) for i in range(depth)), "  ".join("-" * w for w in widths),
+                *(line(row) for row in rows)]
+    colon = typeset(":", edition.lang)  # the French space before a colon
+    return [line for row in rows
+            for line in textwrap.wrap("; ".join(f"{h}{colon} {c}" for h, c in zip(head, row, strict=True)), width,
+                                      initial_indent="- ", subsequent_indent="  ", break_long_words=False,
+                                      break_on_hyphens=False)]
 
 
 def chart_inputs(edition: Edition) -> tuple[Path, ...]:

@@ -12,6 +12,7 @@ front matter's `summary` (one sentence a line) and `key_findings`.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import textwrap
@@ -24,7 +25,20 @@ from pipeline.build import Target
 from pipeline.checks.text import make_segment, sentences
 from pipeline.content.model import Edition, Result
 from pipeline.render.context import RenderContext
-from pipeline.render.locale import format_date
+from pipeline.render.figures import (
+    TYPST_FIGURES_FILTER,
+    chart_files,
+    chart_inputs,
+    chart_markdown,
+    details_table,
+    print_table,
+    scrolling_chart,
+    summary_chart,
+    text_table,
+    web_min_width,
+)
+from pipeline.render.locale import format_date, locale_of
+from pipeline.render.pandoc import convert
 from pipeline.render.site import page_url
 from pipeline.render.typography import typeset
 from pipeline.render.typst import compile_typst
@@ -99,11 +113,34 @@ def _values(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, A
     }
 
 
+def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], str], **options: Any) -> str:
+    """The summary's chart (`summary_chart`) and its data table, placed as the brief and the web page place
+    theirs, written by pandoc as `to`; empty if the edition has no chart from data."""
+    figure = summary_chart(edition)
+    if figure is None:
+        return ""
+    labels = ctx.labels[edition.lang]
+    files = chart_files(ctx, edition, figure)
+    markdown = chart_markdown(edition, figure, src(files), labels["source"] + labels["colon"], **options)
+    return convert(markdown, to, ctx.project.relative(edition.path), wrap="none", filters=(TYPST_FIGURES_FILTER,)
+                   if to == "typst" else (), metadata={"lang": locale_of(edition.lang).replace("_", "-"),
+                                                      "figure-width": "100%"}).decode("utf-8").strip()
+
+
+def _svg_uri(files: dict) -> str:
+    # in the page itself: the summary is one self-contained file, published in two places
+    return "data:image/svg+xml;base64," + base64.b64encode(files["svg"].read_bytes()).decode("ascii")
+
+
 def render_html(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
+    label = ctx.labels[edition.lang].get("chart_data", "Chart data")
+    chart = _chart(ctx, edition, "html5", _svg_uri, table=details_table(label),
+                   chart_block=lambda figure, markdown: scrolling_chart(
+                       markdown, web_min_width(ctx, chart_files(ctx, edition, figure)["svg"])))
     return ctx.env.get_template("summary/summary.html").render(
         **_values(ctx, result, edition), title=to_html(edition.title, edition.lang),
         sentences=[to_html(s, edition.lang) for s in summary_sentences(edition)],
-        findings=[to_html(f, edition.lang) for f in edition.key_findings],
+        findings=[to_html(f, edition.lang) for f in edition.key_findings], chart=Markup(chart),
     ).encode("utf-8")
 
 
@@ -112,8 +149,28 @@ def _wrap(text: str, first: str = "", rest: str = "") -> str:
                          break_long_words=False)
 
 
+def chart_text(ctx: RenderContext, edition: Edition, width: int) -> list[str]:
+    """The summary's chart for a plain-text reader, in lines of at most `width` characters: its caption, its
+    alt text, its data as a text table and its source (empty without a chart from data)."""
+    figure = summary_chart(edition)
+    if figure is None:
+        return []
+    labels = ctx.labels[edition.lang]
+    lang = edition.lang
+
+    def para(text: str) -> list[str]:
+        return textwrap.wrap(typeset(text, lang), width, break_on_hyphens=False, break_long_words=False)
+
+    lines = [*para(figure.caption), "", *para(figure.alt), "", *para(labels.get("chart_data", "Chart data")), "",
+             *text_table(edition, figure, width)]
+    if figure.source:
+        lines += ["", *para(f"{labels['source']}{labels['colon']} {figure.source}")]
+    return lines
+
+
 def render_text(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     text = ctx.env.get_template("summary/summary.txt").render(
+        chart="\n".join(chart_text(ctx, edition, WIDTH)),
         **_values(ctx, result, edition), title=to_plain(edition.title, edition.lang),
         sentences=[_wrap(to_plain(s, edition.lang)) for s in summary_sentences(edition)],
         findings=[_wrap(to_plain(f, edition.lang), rest="  ") for f in edition.key_findings],
@@ -141,6 +198,8 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
         more_text=typst_escape(labels["summary_more_text"]), questions=typst_escape(labels["summary_questions"]),
         sentences=[to_typst(s, edition.lang) for s in summary_sentences(edition)],
         findings=[to_typst(f, edition.lang) for f in edition.key_findings],
+        chart=_chart(ctx, edition, "typst", lambda files: "/" + ctx.project.relative(files["print"]),
+                     table=print_table(labels.get("chart_data", "Chart data"))),
         notice=typst_escape(labels["illustrative_notice"]) if edition.illustrative else "",
         url=typst_escape(values["url"]), url_str=typst_string(values["url"]),
         contact=typst_escape(config.organisation.contact),
@@ -174,7 +233,7 @@ def summary_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     output=f"summaries/{result.slug}-{edition.lang}.{extension}", kind=KIND, lang=edition.lang,
                     copies=(f"site/{site_copy(result.slug, edition.lang, extension)}",) if extension != "txt" else (),
                     source=edition.path, render=lambda r=result, e=edition, f=render: f(ctx, r, e),
-                    inputs=(edition.path, *layouts, ctx.label_file(edition.lang)),
+                    inputs=(edition.path, *layouts, ctx.label_file(edition.lang), *chart_inputs(edition)),
                     data=ctx.config_slice("organisation", "brand"),
                     tools=("typst",) if extension == "pdf" else (),
                 ))

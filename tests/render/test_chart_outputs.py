@@ -33,7 +33,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_chart(directory)
     for lang in ("fr", "nl", "en"):
         (directory / f"{lang}.md").write_text(edition_text(lang, figures=chart_figures(lang)), encoding="utf-8")
-    outcome = build(Project.open(root), only={"site", "brief"})
+    outcome = build(Project.open(root), only={"site", "brief", "summary"})
     assert outcome.ok, [str(f) for f in outcome.content_errors] + [f.message for f in outcome.report.failed]
     return root
 
@@ -93,6 +93,67 @@ def test_pdf_brief_draws_the_chart_as_vector_tagged_with_its_alt_and_a_tagged_ta
     tags = _structure(pdf)
     assert ("/Figure", "Staven: het niet-gebruik gaat van 12 % tot 41 %.") in tags
     assert any(tag == "/Table" for tag, _ in tags) and any(tag == "/TH" for tag, _ in tags)
+
+
+def test_pdf_summary_draws_the_chart_as_vector_tagged_with_its_alt_and_a_tagged_table(built: Path):
+    pdf = pypdf.PdfReader(built / f"outputs/summaries/{SLUG}-en.pdf")
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Non-take-up by benefit" in text and "Social tariff" in text and "40%" in text  # the chart's texts
+    assert sum(len(page.images) for page in pdf.pages) == 0  # vector: the summary shows no picture
+    tags = _structure(pdf)
+    assert ("/Figure", "Bars: non-take-up ranges from 12% to 41%.") in tags
+    assert any(tag == "/Table" for tag, _ in tags) and any(tag == "/TH" for tag, _ in tags)
+    assert "Chart data: Chart caption en" in text and "Integration income" in text
+
+
+def test_the_brief_keeps_its_figure_width_after_a_summary_set_its_own(built: Path):
+    from pipeline.content.load import load_results, load_themes
+    from pipeline.render.brief import convert_to_typst
+    from pipeline.render.context import RenderContext
+    from pipeline.render.summary import typst_source
+    project = Project.open(built)
+    themes = load_themes(built / "content/themes.yaml")
+    ctx = RenderContext.create(project, load_results(project.results_dir, project.config.languages, themes).results,
+                               themes)
+    result = next(r for r in ctx.results if r.slug == SLUG)
+    edition = next(e for e in result.editions if e.lang == "fr")
+    assert "width: 100%" in typst_source(ctx, result, edition)  # the summary's chart: the whole column
+    assert "width: 82%" in convert_to_typst(ctx, result, edition).body  # the same pandoc worker, the brief's width
+
+
+@pytest.mark.parametrize(("lang", "share"), [("fr", "41[\u00a0\u202f]%"), ("en", "41%")])
+def test_html_summary_shows_the_svg_in_the_page_and_the_data_table_in_a_disclosure(built: Path, lang, share):
+    import base64
+    page = (built / f"outputs/summaries/{SLUG}-{lang}.html").read_text(encoding="utf-8")
+    img = re.search(r'<div class="chart">\s*<figure>\s*<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" '
+                    r'style="min-width: \d+px" alt="([^"]+)"', page)
+    assert img, "the chart is not in the page, in its scrolling box"
+    from pipeline.render.typography import typeset
+    assert img.group(2) == typeset({"fr": "Barres : le non-recours va de 12 % à 41 %.",
+                                    "en": "Bars: non-take-up ranges from 12% to 41%."}[lang], lang)
+    assert base64.b64decode(img.group(1)) == (built / f"outputs/site/media/{SLUG}/take-up.{lang}.svg").read_bytes()
+    details = re.search(r'<details class="chart-data">\s*<summary>\s*(.+?)\s*</summary>\s*<table>(.+?)</table>',
+                        page, re.S)
+    assert details and details.group(1) in ("Données du graphique", "Chart data")
+    assert details.group(2).count("<tr>") == 7 and re.search(f">{share}<", details.group(2))
+    findings = page[page.index('<section aria-labelledby="findings-title">'):]
+    assert findings.index("</ul>") < findings.index('<div class="chart">') < findings.index("</section>")
+
+
+def test_text_summary_gives_the_chart_as_a_text_table(built: Path):
+    text = (built / f"outputs/summaries/{SLUG}-en.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    assert "Bars: non-take-up ranges from 12% to 41%." in text and "Chart caption en" in text
+    rule = next(i for i, line in enumerate(lines) if set(line) <= {"-", " "} and line.startswith("---"))
+    assert lines[rule - 1].split()[:2] == ["Benefit", "Year"]  # the long title wrapped, its last line on the rule
+    first = [c.strip() for c in lines[rule + 1].split("  ") if c.strip()]
+    assert first == ["Integration income", "2024", "41%", "1,200"]
+    assert lines[rule + 7] == ""  # six rows, then the source
+    assert "Source: Illustrative" in text
+    # columns line up: every number ends where the column's rule ends
+    end = len(lines[rule])
+    assert all(len(line) == end for line in lines[rule + 1:rule + 7])
 
 
 def test_docx_brief_has_the_png_at_twice_the_size_and_a_table(built: Path):
