@@ -73,3 +73,37 @@ def write_chart(directory: Path) -> None:
     """The fixture chart from data (CSV, spec, labels table in fr, nl and en) into a result folder."""
     for name in ("take-up.csv", "take-up.vl.yaml", "take-up.labels.csv"):
         shutil.copy(FIXTURES / "charts" / name, directory / name)
+
+
+# ---- a newsletter issue that features the fixture result
+
+SUBJECTS = {"fr": "Énergie, droits : ce qui a changé à Bruxelles", "nl": "Energie, rechten: wat er veranderde",
+            "en": "Energy, rights: what changed in Brussels"}
+
+
+def issue_text(lang: str, body: str = "", **overrides: str) -> str:
+    fields = {
+        "subject": f'"{SUBJECTS[lang]}"',
+        "preheader": f'"Preheader in {lang}: one study, one event."',
+        "date": "2026-04-16",
+        "featured": "\n  - slug: housing-first\n    finding: 2",
+        "events": ('\n  - title: "Lunch debate"\n    date: 2026-04-23\n    time: "12:30–14:00"'
+                   '\n    place: "1000 Brussels"\n    link: https://crebis.example.org/events/lunch/'),
+        "watch": ('\n  - title: "A single desk"\n    source: "Example city"\n    link: https://example.org/desk'
+                  '\n    note: "Rights opened without an application."'),
+        "cta": '\n  text: "Tell us what you see."\n  label: "Take the survey"\n  link: https://crebis.example.org/survey/',
+    }
+    fields.update(overrides)
+    front = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
+    body = body or (f"Editorial in {lang} with a [link to a partner](https://example.org/partner) and **bold** "
+                    "text, long enough to need wrapping at seventy-two columns in the text part.\n\n"
+                    "## What is new\n\n- first point\n- second point: it matters\n")
+    return f"---\n{front}\n---\n\n{body}"
+
+
+def write_issue(project: Path, langs: tuple[str, ...] = ("fr", "nl", "en"), **overrides: str) -> Path:
+    directory = project / "content" / "newsletters" / "2026-04"
+    directory.mkdir(parents=True, exist_ok=True)
+    for lang in langs:
+        (directory / f"{lang}.md").write_text(issue_text(lang, **overrides), encoding="utf-8")
+    return directory

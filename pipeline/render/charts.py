@@ -211,6 +211,14 @@ class ChartStore:
 
 
 _SVG_WIDTH = re.compile(r'<svg[^>]*\swidth="([\d.]+)"')
+_SVG_HEIGHT = re.compile(r'<svg[^>]*\sheight="([\d.]+)"')
+
+
+def svg_size(svg: bytes) -> tuple[float, float]:
+    """A drawn chart's width and height, in CSS pixels."""
+    text = svg.decode("utf-8")
+    width, height = _SVG_WIDTH.search(text), _SVG_HEIGHT.search(text)
+    return float(width.group(1)) if width else 0.0, float(height.group(1)) if height else 0.0
 _FONT_SIZE = re.compile(r'font-size="([\d.]+)px"')
 
 

@@ -8,6 +8,7 @@ outputs/
   site/<lang>/newsletters/index.html              the archive
   site/<lang>/newsletters/feed.xml                the Atom feed of issues
   site/assets/newsletter/<logo>                   the email logo (emails need an absolute image URL)
+  site/media/newsletters/<YYYY-MM>/<slug>/<chart>.<lang>.png   a featured result's chart, PNG at 2x
 
 Every Markdown field of an edition goes through pandoc once, to its AST; the
 HTML writer below and `plaintext.TextWriter` both walk that AST, so the HTML
@@ -35,15 +36,18 @@ import yaml
 from markupsafe import Markup
 
 from pipeline.build import Target
-from pipeline.content.newsletter import LoadedNewsletters, Newsletter, NewsletterEdition, load_newsletters
+from pipeline.content.model import Figure
+from pipeline.content.newsletter import Featured, LoadedNewsletters, Newsletter, NewsletterEdition, load_newsletters
 from pipeline.errors import ContentError, ContentErrors, CrebisError, RenderError
 from pipeline.render import atom
+from pipeline.render.charts import svg_size
 from pipeline.render.context import RenderContext
 from pipeline.render.email_quality import EmailRules, check_email
+from pipeline.render.figures import chart_files, chart_name, chart_source, summary_chart, text_table
 from pipeline.render.locale import format_date
 from pipeline.render.mjml import mjml_version, render_mjml
 from pipeline.render.pandoc import convert as pandoc_convert
-from pipeline.render.plaintext import QUOTES, LinkRefs, TextWriter, underline, wrap
+from pipeline.render.plaintext import QUOTES, WIDTH, LinkRefs, TextWriter, underline, wrap
 from pipeline.render.site import page_url
 from pipeline.render.typography import typeset
 
@@ -72,6 +76,36 @@ def logo_url(ctx: RenderContext) -> str:
 
 def media_url(ctx: RenderContext, issue: str, file: str) -> str:
     return f"{ctx.project.config.base_url}media/newsletters/{issue}/{file}"
+
+
+EMAIL_CHART_WIDTH = 500
+"""The widest a chart is shown in the email, in CSS pixels: the 600 px message less the featured box's margins."""
+
+
+def featured_chart(featured: Featured) -> Figure | None:
+    """The chart an issue shows with a featured result: the one its summary shows (`figures.summary_chart`)."""
+    return summary_chart(featured.edition)
+
+
+def chart_file(featured: Featured, figure: Figure) -> str:
+    """Where a featured result's chart is published for the issue, under the issue's media folder."""
+    return f"{featured.slug}/{chart_name(figure, featured.edition.lang, 'png')}"
+
+
+def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featured) -> dict[str, Any] | None:
+    """A featured result's chart as the email shows it: the 2x PNG from the site's own address (as every image
+    of the email), with the alt text and caption of the issue's language, its size given so a message read
+    with images blocked keeps its layout."""
+    figure = featured_chart(featured)
+    if figure is None:
+        return None
+    files = chart_files(ctx, featured.edition, figure)
+    width, height = svg_size(files["svg"].read_bytes())
+    shown = min(width, EMAIL_CHART_WIDTH)
+    lang = edition.lang
+    return {"src": media_url(ctx, edition.issue, chart_file(featured, figure)),
+            "alt": typeset(figure.alt, lang), "caption": typeset(figure.caption, lang),
+            "width": round(shown), "height": round(height * shown / width) if width else round(height)}
 
 
 # ---------------------------------------------------------------- links
@@ -295,7 +329,8 @@ def _parts(ctx: RenderContext, edition: NewsletterEdition, converted: Converted,
     featured = [{"slug": x.slug, "title": writer.meta(f.get(f"featured{i}title")),
                  "summary": writer.meta(f.get(f"featured{i}summary")),
                  "finding": writer.meta(f.get(f"featured{i}finding")),
-                 "url": href(page_url(ctx, edition.lang, x.slug)), "illustrative": x.edition.illustrative}
+                 "url": href(page_url(ctx, edition.lang, x.slug)), "illustrative": x.edition.illustrative,
+                 "chart": _email_chart(ctx, edition, x)}
                 for i, x in enumerate(edition.featured)]
     events = [{"title": writer.meta(f.get(f"event{i}title")), "place": writer.meta(f.get(f"event{i}place")),
                "date": e.date, "time": e.time, "url": href(e.link) if e.link else None}
@@ -408,6 +443,11 @@ def render_text(ctx: RenderContext, edition: NewsletterEdition, converted: Conve
             out += ["", *w.meta(f[f"featured{i}summary"], "  ")]
             finding = " ".join(line.strip() for line in w.meta(f[f"featured{i}finding"]))
             out += ["", *wrap(f"{labels['newsletter_key_finding']}{colon} {finding}", first="  ")]
+            if (figure := featured_chart(item)) is not None:
+                out += ["", *wrap(typeset(figure.caption, edition.lang), first="  "),
+                        "", *wrap(typeset(figure.alt, edition.lang), first="  "),
+                        "", f"  {labels.get('chart_data', 'Chart data')}{colon}", "",
+                        *(f"  {line}" for line in text_table(item.edition, figure, WIDTH - 2))]
     if edition.events:
         out += ["", "", *underline(labels["newsletter_events"].upper(), "-")]
         for i, event in enumerate(edition.events):
@@ -548,9 +588,19 @@ def _edition_data(ctx: RenderContext, edition: NewsletterEdition) -> dict[str, A
     return {
         "config": ctx.config_slice("organisation", "brand", "newsletter", "mail"),
         "mjml": mjml_version(),
-        "featured": [(f.slug, f.edition.title, f.edition.summary, f.finding, f.edition.illustrative)
-                     for f in edition.featured],
+        "featured": [(f.slug, f.edition.title, f.edition.summary, f.finding, f.edition.illustrative,
+                      _chart_data(featured_chart(f))) for f in edition.featured],
     }
+
+
+def _chart_data(figure: Figure | None) -> list[Any] | None:
+    # what an issue shows of a featured chart besides its files (the alt text, caption and labels)
+    return None if figure is None else [figure.file, figure.alt, figure.caption, sorted(figure.labels.items())]
+
+
+def _featured_chart_inputs(edition: NewsletterEdition) -> tuple[Path, ...]:
+    return tuple(p for f in edition.featured if (figure := featured_chart(f)) is not None
+                 for p in chart_source(f.edition, figure).files)
 
 
 def _error_targets(ctx: RenderContext, loaded: LoadedNewsletters) -> list[Target]:
@@ -592,7 +642,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
             memo = _Edition(ctx, edition)
             published[edition.lang].append((edition, memo))
             inputs = (edition.path, *(newsletter.directory / img for img in edition.images),
-                      ctx.label_file(edition.lang))
+                      ctx.label_file(edition.lang), *_featured_chart_inputs(edition))
             data = _edition_data(ctx, edition)
             base = f"newsletters/{newsletter.issue}/{edition.lang}"
             for ext, part in (("html", "html"), ("txt", "text"), ("eml", "eml")):
@@ -609,6 +659,16 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                 data={**data, "siblings": [(e.lang, e.subject, ctx.labels[e.lang]["language_name"])
                                            for e in newsletter.editions]}, tools=("pandoc",),
             ))
+            for featured in edition.featured:
+                if (figure := featured_chart(featured)) is None:
+                    continue
+                media = f"site/media/newsletters/{newsletter.issue}"
+                targets.append(Target(
+                    output=f"{media}/{chart_file(featured, figure)}", kind=KIND, lang=edition.lang,
+                    source=edition.path,
+                    inputs=chart_source(featured.edition, figure).files,
+                    render=lambda f=featured, g=figure: chart_files(ctx, f.edition, g)["png"].read_bytes(),
+                    data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]}))
         for image in sorted({img for e in editions for img in e.images}):
             path = newsletter.directory / image
             targets.append(Target(output=f"site/media/newsletters/{newsletter.issue}/{image}", kind=KIND,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from projects import chart_figures, edition_text, write_chart, write_result
+from projects import chart_figures, edition_text, write_chart, write_issue, write_result
 
 from pipeline.project import Project
 from pipeline.publish import build
@@ -33,7 +33,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_chart(directory)
     for lang in ("fr", "nl", "en"):
         (directory / f"{lang}.md").write_text(edition_text(lang, figures=chart_figures(lang)), encoding="utf-8")
-    outcome = build(Project.open(root), only={"site", "brief", "summary"})
+    write_issue(root)  # features the result
+    outcome = build(Project.open(root), only={"site", "brief", "summary", "newsletter"})
     assert outcome.ok, [str(f) for f in outcome.content_errors] + [f.message for f in outcome.report.failed]
     return root
 
@@ -154,6 +155,44 @@ def test_text_summary_gives_the_chart_as_a_text_table(built: Path):
     # columns line up: every number ends where the column's rule ends
     end = len(lines[rule])
     assert all(len(line) == end for line in lines[rule + 1:rule + 7])
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_email_shows_the_png_at_2x_from_the_site_with_its_alt_and_size(built: Path, lang):
+    import email
+    import email.policy
+
+    from pipeline.render.typography import typeset
+    html = (built / f"outputs/newsletters/2026-04/{lang}.html").read_text(encoding="utf-8")
+    url = f"https://crebis.example.org/media/newsletters/2026-04/{SLUG}/take-up.{lang}.png"
+    img = re.search(rf'<img src="{re.escape(url)}" alt="([^"]+)" width="(\d+)" height="(\d+)"', html)
+    assert img, "no chart in the email"
+    alt = typeset({"fr": "Barres : le non-recours va de 12 % à 41 %.", "nl": "Staven: het niet-gebruik gaat van "
+                   "12 % tot 41 %.", "en": "Bars: non-take-up ranges from 12% to 41%."}[lang], lang)
+    # the alt text as written (MRML wrote an attribute's no-break space as "\u{a0}")
+    assert img.group(1).replace("&#160;", "\u00a0").replace("&#8239;", "\u202f") == alt and "\\u{" not in html
+    png = (built / f"outputs/site/media/newsletters/2026-04/{SLUG}/take-up.{lang}.png").read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    svg = (built / f"outputs/site/media/{SLUG}/take-up.{lang}.svg").read_bytes()
+    drawn = float(re.search(rb'<svg[^>]*width="([\d.]+)"', svg).group(1))
+    assert width == round(2 * drawn)  # 2x the drawing
+    shown = int(img.group(2))
+    assert shown == min(500, round(drawn)) and abs(int(img.group(3)) - height * shown / width) <= 1
+    message = email.message_from_bytes((built / f"outputs/newsletters/2026-04/{lang}.eml").read_bytes(),
+                                       policy=email.policy.default)
+    part = message.get_body(("html",)).get_content()
+    assert url in part and "cid:" not in part  # linked from the site, as every image of the email
+
+
+def test_email_text_part_gives_the_chart_data_as_a_text_table(built: Path):
+    text = (built / "outputs/newsletters/2026-04/nl.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert all(len(line) <= 72 for line in lines)
+    at = lines.index("  Gegevens van de grafiek:")
+    assert "Staven: het niet-gebruik gaat van 12" in " ".join(lines[at - 4:at])
+    rule = next(i for i in range(at, len(lines)) if lines[i].startswith("  ---"))
+    assert lines[rule - 1].split()[:2] == ["Uitkering", "Jaar"]
+    assert [c.strip() for c in lines[rule + 1].split("  ") if c.strip()] == ["Leefloon", "2024", "41%", "1.200"]
 
 
 def test_docx_brief_has_the_png_at_twice_the_size_and_a_table(built: Path):
