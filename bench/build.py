@@ -26,7 +26,8 @@ with the results: its no-op still reads the metadata of every document).
 
 Wall times depend on the machine's load, printed at the start and the end; CPU times
 (user + system, of the process and its children) are printed beside them. Peak memory is
-of the whole process tree (crebis, its pandoc and typst workers), sampled every 0.1 s.
+of the whole process tree (crebis, its pandoc and typst workers, Pagefind), sampled every 0.1 s;
+(i) names each process of the tree at its peak.
 
 Targets (2-core machine): (b) <= 1.5 x (a); (c) <= 0.5 s at 600 documents, and without the
 stamp <= 3.5 s CPU; (d) <= 5 s, only that result's targets; (e) and (f) grow no faster
@@ -81,24 +82,37 @@ print(json.dumps({"seconds": elapsed, "search_seconds": search[0],
 
 def tree_rss_mb(pid: int) -> float:
     """Resident memory of `pid` and every process below it, in MB (from /proc)."""
+    return sum(tree_processes(pid).values())
+
+
+def tree_processes(pid: int) -> dict[str, float]:
+    """Resident memory of `pid` and every process below it, in MB, by process (`name pid`)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
+                head, tail = fh.read().rsplit(")", 1)
         except OSError:
             continue
+        fields = tail.split()
         children.setdefault(int(fields[1]), []).append(int(entry))
         rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [pid]
+        names[int(entry)] = head.split("(", 1)[1]
+    found, stack = {}, [pid]
     while stack:
         current = stack.pop()
-        total += rss.get(current, 0)
+        if current in rss:
+            found[f"{names[current]} {current}"] = rss[current] / 1024**2
         stack.extend(children.get(current, []))
-    return total / 1024**2
+    return found
+
+
+PEAK_PROCESSES: dict[str, float] = {}
+"""The processes of the last sampled run at its peak, with their memory in MB."""
 
 
 def run_sampled(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float, float]:
@@ -110,8 +124,11 @@ def run_sampled(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProc
     stop = threading.Event()
 
     def sample() -> None:
+        global PEAK_PROCESSES
         while not stop.wait(0.1):
-            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            processes = tree_processes(proc.pid)
+            if sum(processes.values()) > peak[0]:
+                peak[0], PEAK_PROCESSES = sum(processes.values()), processes
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -279,6 +296,8 @@ def main() -> None:
             print(f"(i) full build of every kind, {documents} documents: {outcome['seconds']:.1f} s, CPU "
                   f"{outcome['cpu']:.1f} s, {len(outcome['built'])} outputs; peak memory of the whole tree "
                   f"{outcome['tree_mb']:.0f} MB (crebis {outcome['maxrss_mb']:.0f} MB; target < 1 GB at 6,000)")
+            print("    at the peak: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in
+                                                  sorted(PEAK_PROCESSES.items(), key=lambda item: -item[1])))
         print(f"load average at the end {load_average()}")
 
 

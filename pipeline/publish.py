@@ -25,6 +25,7 @@ from pipeline.render.brief import brief_targets
 from pipeline.render.context import RenderContext
 from pipeline.render.digest import digest_targets
 from pipeline.render.newsletter import newsletter_targets
+from pipeline.render.pandoc import close_workers as close_pandoc_workers
 from pipeline.render.pandoc import pandoc_version
 from pipeline.render.search import SearchIndex, index_site, needs_index
 from pipeline.render.site import site_targets
@@ -32,6 +33,7 @@ from pipeline.render.sitemap import discovery_targets
 from pipeline.render.social import social_targets
 from pipeline.render.summary import summary_targets
 from pipeline.render.typst import typst_version
+from pipeline.render.typst_worker import close_workers as close_typst_workers
 from pipeline.state import project_lock
 
 KINDS: dict[str, Callable[[RenderContext, bool], list[Target]]] = {
@@ -186,9 +188,14 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
            dry_run: bool, search: bool = True, planned: Plan | None = None, checks: CheckReport | None = None,
            partial: bool = False, stop: threading.Event | None = None,
            on_written: Callable[[Target], None] | None = None) -> Outcome:
+    own_plan = planned is None
     planned = planned or plan(project, drafts)
     _check_citation_style(project, planned)
     checks = content_checks(project, planned) if checks is None else checks
+    if own_plan:
+        # The files as read (bytes and YAML node trees, ~40 KB a document) served the checks, and nothing after
+        # them: kept, they would grow every render's process with the project (the preview keeps its own).
+        planned.loaded.documents.clear()
     # A file with a check error builds nothing, and its previous outputs stay as they were.
     blocked = tuple(sorted({f.file for f in checks.errors}))
     targets = [t for t in planned.targets if project.relative(t.source) not in blocked]
@@ -218,6 +225,10 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     site_dir = outputs_dir / "site"
     if (search and not dry_run and not partial and not report.stopped and project.config.site.search
             and scope.covers("site", None) and site_dir.is_dir() and needs_index(site_dir, report)):
+        # Pagefind holds the whole site's index: the renderers' idle workers (~180 MB a pandoc process) are
+        # stopped first, not kept beside it (they were the tree's peak); a next build starts new ones.
+        close_pandoc_workers()
+        close_typst_workers()
         index = index_site(site_dir)
     return Outcome(report, checks, index, outputs_dir)
 

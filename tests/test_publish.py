@@ -307,3 +307,30 @@ def test_warnings_are_reported_and_kept_for_up_to_date_targets(tmp_path):
     assert second.built == [] and [w for _, w in second.warnings] == ["a.txt is long"]
     (tmp_path / "out/site/a-copy.txt").unlink()  # a missing copy makes the target out of date
     assert [t.output for t in run_build(targets(), tmp_path / "out", tmp_path, {}).built] == ["a.txt"]
+
+
+def _children() -> list[str]:
+    """The names of this process's child processes (from /proc)."""
+    names = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                head, tail = fh.read().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and int(tail.split()[1]) == os.getpid():
+            names.append(head.split("(", 1)[1])
+    return names
+
+
+def test_the_renderers_workers_are_stopped_before_pagefind_indexes_the_site(project_dir, monkeypatch):
+    # Pagefind holds the whole site's index: idle pandoc and typst workers beside it were the build's peak memory
+    import pipeline.publish as publish
+
+    seen: list[list[str]] = []
+    index_site = publish.index_site
+    monkeypatch.setattr(publish, "index_site", lambda site: (seen.append(_children()), index_site(site))[1])
+    write_result(project_dir, langs=("en",))
+    outcome = build(Project.open(project_dir), only={"site", "brief"})
+    assert outcome.ok and outcome.search is not None and len(seen) == 1
+    assert not [name for name in seen[0] if name == "pandoc" or name.startswith("python")], seen[0]
