@@ -21,9 +21,11 @@ from pipeline.content.load import Loaded, load_results, load_themes
 from pipeline.content.model import Theme
 from pipeline.errors import ConfigError, ContentError, CrebisError
 from pipeline.project import Project
+from pipeline.render import charts
 from pipeline.render.brief import brief_targets
 from pipeline.render.context import RenderContext
 from pipeline.render.digest import digest_targets
+from pipeline.render.figures import chart_fingerprints
 from pipeline.render.newsletter import newsletter_targets
 from pipeline.render.pandoc import close_workers as close_pandoc_workers
 from pipeline.render.pandoc import pandoc_version
@@ -167,6 +169,14 @@ def build(
         return outcome
 
 
+def prune_charts(project: Project, loaded: Loaded) -> None:
+    """Drop the drawings in `.crebis/charts/` that no chart of the project draws any more (after a build that
+    succeeded, every result loaded: a result that failed to load still has its charts kept)."""
+    if loaded.failed or loaded.failed_files:
+        return
+    charts.store(project.state_dir / "charts").prune(chart_fingerprints(loaded.results, project.config.brand))
+
+
 def _stamp(project: Project, key: str, before: buildstamp.Snapshot, outcome: Outcome, drafts: bool | None) -> None:
     """Record that this build left everything up to date, so that the next one with the same options can
     say so from the files' metadata alone (`pipeline.buildstamp`)."""
@@ -188,7 +198,7 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
            dry_run: bool, search: bool = True, planned: Plan | None = None, checks: CheckReport | None = None,
            partial: bool = False, stop: threading.Event | None = None,
            on_written: Callable[[Target], None] | None = None) -> Outcome:
-    own_plan = planned is None
+    own_plan = planned is None  # the project read from its files: the chart store may be pruned after
     planned = planned or plan(project, drafts)
     _check_citation_style(project, planned)
     checks = content_checks(project, planned) if checks is None else checks
@@ -219,6 +229,8 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
         progress=progress, on_plan=on_plan, known_digests=planned.digests, allowed_input=project.contains,
         dry_run=dry_run, partial=partial, stop=stop, on_written=on_written,
     )
+    if own_plan and not dry_run and not partial and not report.stopped and report.ok and not checks.errors:
+        prune_charts(project, planned.loaded)
     report.kept = sorted(o for o in kept if scope.covers(*_kind_lang(targets, o)))
     report.notices.extend(f.message for f in checks.findings if f.rule == "state")
     index = None

@@ -9,18 +9,27 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import pypdf
 import yaml
 
 from pipeline.build import Rendered, Target
-from pipeline.content.model import Edition, Result
+from pipeline.content.model import Edition, Figure, Result
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
-from pipeline.render.figures import TYPST_FIGURES_FILTER, chart_files, image_files, place_figures, print_table
+from pipeline.render.figures import (
+    TYPST_FIGURES_FILTER,
+    chart_files,
+    chart_name,
+    image_files,
+    place_figures,
+    print_table,
+)
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.pandoc import convert
 from pipeline.render.reference_docx import CUSTOM, PageFurniture, reference_docx
@@ -112,8 +121,7 @@ def docx_markdown(ctx: RenderContext, result: Result, edition: Edition) -> str:
         meta["subtitle"] = edition.subtitle
     # paths relative to the result's folder, where pandoc reads them (an absolute path would be kept in the DOCX)
     body = place_figures(edition, lambda f: f, labels["source"] + labels["colon"],
-                         chart_src=lambda figure: os.path.relpath(chart_files(ctx, edition, figure)["png"],
-                                                                  result.directory),
+                         chart_src=lambda figure: _docx_chart_src(ctx, result, edition, figure),
                          table=print_table(labels.get("chart_data", "Chart data")))
     return render_template(ctx.env, "brief/docx.md",
         front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), edition=edition, labels=labels,
@@ -139,9 +147,35 @@ def render_docx(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     project = ctx.project
     reference = reference_docx(project.root, project.state_dir, project.config.brand, project.config.brief,
                                page_furniture(ctx, edition.lang))
-    return convert(docx_markdown(ctx, result, edition), "docx", project.relative(edition.path),
+    docx = convert(docx_markdown(ctx, result, edition), "docx", project.relative(edition.path),
                    reference_doc=reference, citations=citations(ctx, edition), filters=(_DOCX_HEADINGS_FILTER,),
                    cwd=result.directory, created=edition.date)
+    return picture_names(docx, {_docx_chart_src(ctx, result, edition, figure): chart_name(figure, edition.lang, "png")
+                                for figure in edition.figures if figure.is_chart})
+
+
+def _docx_chart_src(ctx: RenderContext, result: Result, edition: Edition, figure: Figure) -> str:
+    # relative to the result's folder, where pandoc reads it (an absolute path would be kept in the DOCX)
+    return os.path.relpath(chart_files(ctx, edition, figure)["png"], result.directory)
+
+
+def picture_names(docx: bytes, names: dict[str, str]) -> bytes:
+    """The DOCX with each picture's second description (`pic:cNvPr descr`, which pandoc fills with the
+    image's path) given as `names[path]`: a chart's readable name, not its place in the chart store."""
+    if not names:
+        return docx
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w") as patched:
+        for info in source.infolist():  # each entry as it was (its date, compression): the same bytes each time
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                for path, name in names.items():
+                    text = text.replace(f'<pic:cNvPr descr="{xml_escape(path)}"',
+                                        f'<pic:cNvPr descr="{xml_escape(name)}"')
+                data = text.encode("utf-8")
+            patched.writestr(info, data)
+    return out.getvalue()
 
 
 def _data(ctx: RenderContext, edition: Edition) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 `pipeline.content.chartdata` reads and checks the files and the texts; here crebis fills each
 `{key}` with the edition's language, applies the brand (series colours, text colour, background,
 font) and the language's number format (d3 format locale built from babel), then vl-convert
-draws it with no browser or node: SVG for the web page and the Typst brief (vector, its text
-kept), PDF, and PNG at 2x for DOCX and email.
+draws it with no browser or node: SVG for the web page and for Typst (the brief and summary PDFs:
+vector, its text kept), and PNG at 2x for DOCX and email. No PDF: Typst takes the SVG.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from pipeline.content.chartdata import LABEL, ChartSource, chart_labels, read_ch
 from pipeline.errors import ContentError
 from pipeline.render.locale import locale_of
 
-FORMATS = ("svg", "pdf", "png")
+FORMATS = ("svg", "png")
+"""What `render` draws: the web SVG and the 2x PNG (`render_all` adds the print SVG that Typst reads)."""
 PNG_SCALE = 2  # sharp on high-density screens and in Word at the page's width
 # the d3 time-format locales vl-convert ships, by crebis language (babel has no d3 date patterns)
 _TIME_LOCALES = {"fr": "fr-FR", "nl": "nl-NL", "en": "en-GB"}
@@ -126,10 +127,9 @@ def _svg(chart: Chart, brand: Brand, fmt: str) -> str:
             from None
 
 
-def _from_print_svg(svg: str, fmt: str) -> bytes:
-    # Converting the drawn SVG costs a fraction of drawing again with Vega; vl-convert's PDF stays vector.
-    return vl_convert.svg_to_pdf(svg) if fmt == "pdf" else png_resolution(
-        vl_convert.svg_to_png(svg, scale=PNG_SCALE), 96 * PNG_SCALE)
+def _png(svg: str) -> bytes:
+    # Converting the drawn SVG (resvg) costs a fraction of drawing again with Vega.
+    return png_resolution(vl_convert.svg_to_png(svg, scale=PNG_SCALE), 96 * PNG_SCALE)
 
 
 def png_resolution(png: bytes, dpi: int) -> bytes:
@@ -151,19 +151,18 @@ def _web(printed: str, brand: Brand) -> str:
 
 
 def render(chart: Chart, brand: Brand, fmt: str) -> bytes:
-    """The chart drawn as `fmt` (svg, pdf or png at 2x), with no network access."""
+    """The chart drawn as `fmt` (svg or png at 2x), with no network access."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt!r}: one of {', '.join(FORMATS)}")
-    printed = _svg(chart, brand, "pdf")
-    return _web(printed, brand).encode("utf-8") if fmt == "svg" else _from_print_svg(printed, fmt)
+    printed = _svg(chart, brand, "print")
+    return _web(printed, brand).encode("utf-8") if fmt == "svg" else _png(printed)
 
 
 def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
-    """Every format from one Vega drawing: the print SVG (`print`, in the font that ships with crebis, for
-    Typst) gives the PDF, the PNG and the web SVG (the same drawing in the brand's web fonts)."""
-    printed = _svg(chart, brand, "pdf")
-    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"),
-            "pdf": _from_print_svg(printed, "pdf"), "png": _from_print_svg(printed, "png")}
+    """Every format a build uses from one Vega drawing: the print SVG (`print`, in the font that ships with
+    crebis, for Typst) gives the PNG and the web SVG (the same drawing in the brand's web fonts)."""
+    printed = _svg(chart, brand, "print")
+    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"), "png": _png(printed)}
 
 
 def fingerprint(source: ChartSource, lang: str, labels: dict[str, str], brand: Brand) -> str:
@@ -178,7 +177,7 @@ def fingerprint(source: ChartSource, lang: str, labels: dict[str, str], brand: B
     return h.hexdigest()
 
 
-_EXTENSIONS = {"svg": "svg", "print": "print.svg", "pdf": "pdf", "png": "png"}
+_EXTENSIONS = {"svg": "svg", "print": "print.svg", "png": "png"}
 
 
 class ChartStore:
@@ -195,7 +194,7 @@ class ChartStore:
 
     def files(self, source: ChartSource, lang: str, labels: dict[str, str], brand: Brand,
               labels_file: Path | str) -> dict[str, Path]:
-        """The chart's files by kind (svg for the web, print for Typst, pdf, png), drawn if need be."""
+        """The chart's files by kind (svg for the web, print for Typst, png), drawn if need be."""
         fp = fingerprint(source, lang, labels, brand)
         paths = {kind: self.folder / f"{fp}.{ext}" for kind, ext in _EXTENSIONS.items()}
         if all(p.is_file() for p in paths.values()):
@@ -208,6 +207,17 @@ class ChartStore:
                 for kind, path in paths.items():
                     write_atomic(path, drawn[kind])
         return paths
+
+
+    def prune(self, keep: set[str]) -> int:
+        """Remove the drawings whose fingerprint is not in `keep` (no chart of the project draws them any more:
+        its data, texts or the brand changed, or it was deleted); returns how many files went."""
+        removed = 0
+        for path in self.folder.glob("*") if self.folder.is_dir() else ():
+            if path.is_file() and path.name.split(".", 1)[0] not in keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 _SVG_WIDTH = re.compile(r'<svg[^>]*\swidth="([\d.]+)"')

@@ -11,14 +11,14 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import CONFIG_FILE
+from pipeline.config import CONFIG_FILE, Brand
 from pipeline.content.chartdata import ChartSource, field_formats, field_titles, format_value, read_chart
 from pipeline.content.load import IMAGE
-from pipeline.content.model import Edition, Figure
+from pipeline.content.model import Edition, Figure, Result
 from pipeline.errors import ContentError, RenderError
 from pipeline.render import charts
 from pipeline.render.context import RenderContext
@@ -197,6 +197,13 @@ def text_table(edition: Edition, figure: Figure, width: int) -> list[str]:
 def chart_inputs(edition: Edition) -> tuple[Path, ...]:
     """The files of the edition's charts from data (CSV, spec, labels table)."""
     return tuple(p for f in edition.figures if f.is_chart for p in chart_source(edition, f).files)
+
+
+def chart_fingerprints(results: Iterable[Result], brand: Brand) -> set[str]:
+    """The fingerprint of every chart from data the results draw, in every edition (drafts too): what the
+    chart store must keep."""
+    return {charts.fingerprint(chart_source(edition, figure), edition.lang, figure.labels, brand)
+            for result in results for edition in result.editions for figure in edition.figures if figure.is_chart}
 
 
 def chart_name(figure: Figure, lang: str, extension: str) -> str:

@@ -202,11 +202,34 @@ def test_docx_brief_has_the_png_at_twice_the_size_and_a_table(built: Path):
     charts = [p for p in pngs if b"pHYs" in p and struct.unpack(">I", p[p.index(b"pHYs") + 4:][:4])[0] == 7559]
     assert len(charts) == 1, "the chart's PNG says 192 dpi (2x), so Word shows it at its size"
     assert "<w:tbl>" in document and "Integration income" in document and "41%" in document
+    # the picture's second description is the chart's readable name, as a picture's is its file name
+    assert '<pic:cNvPr descr="take-up.en.png"' in document and ".crebis" not in document
 
 
 def test_the_chart_is_drawn_once_per_language(built: Path):
     drawn = sorted(p.name for p in (built / ".crebis/charts").iterdir())
     assert len([n for n in drawn if n.endswith(".print.svg")]) == 3
+    assert {n.split(".", 1)[1] for n in drawn} == {"svg", "print.svg", "png"}  # no PDF: Typst takes the SVG
+
+
+def test_the_chart_store_keeps_only_what_the_project_draws(tmp_path: Path):
+    root = _chart_project(tmp_path)
+    assert build(Project.open(root), only={"site"}).ok
+    store = root / ".crebis/charts"
+    first = {p.name for p in store.iterdir()}
+    assert len(first) == 9
+    csv = root / f"content/results/{SLUG}/take-up.csv"
+    csv.write_text(csv.read_text().replace("0.41", "0.43"))
+    broken = root / f"content/results/{SLUG}/nl.md"
+    good = broken.read_text()
+    broken.write_text(good.replace("status: published", "status: [published"))  # a build that fails
+    assert not build(Project.open(root), only={"site"}).ok
+    assert first <= {p.name for p in store.iterdir()}  # nothing removed by a build that failed
+    broken.write_text(good)
+    assert build(Project.open(root), only={"brief"}).ok  # any kind: the store serves them all
+    now = {p.name for p in store.iterdir()}
+    assert len(now) == 9 and not now & first  # the old drawings gone, the new ones kept
+    assert build(Project.open(root)).ok and {p.name for p in store.iterdir()} == now  # a no-op keeps them
 
 
 def test_web_chart_keeps_its_labels_legible_by_scrolling_rather_than_shrinking(built: Path):
