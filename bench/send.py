@@ -44,9 +44,8 @@ def serve(port_queue: multiprocessing.Queue, ca_dir: str) -> None:
     import ssl
 
     import trustme
-    from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
-    from smtp_server import free_port
+    from smtp_server import QuietController, free_port
 
     ca = trustme.CA()
     ca.cert_pem.write_to_path(os.path.join(ca_dir, "ca.pem"))
@@ -68,7 +67,7 @@ def serve(port_queue: multiprocessing.Queue, ca_dir: str) -> None:
         return AuthResult(success=ok, handled=False)
 
     port = free_port()
-    controller = Controller(Discard(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+    controller = QuietController(Discard(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
                             auth_required=True, auth_require_tls=True, authenticator=auth, data_size_limit=10_000_000)
     controller.start()
     port_queue.put(port)

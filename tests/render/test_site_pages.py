@@ -150,5 +150,5 @@ def test_signup_form_posts_to_the_configured_service_only(project_dir):
         page = parse(path)
         (form,) = page.forms
         assert form == {"method": "post", "action": f"https://crebis.example.org/subscriptions/{lang}/"}
-        assert page.inputs == [("language", lang), ("lists", "newsletter"), ("email", None)]
+        assert page.inputs == [("language", lang), ("lists", "newsletter"), ("website", None), ("email", None)]
     assert parse(project_dir / "outputs/site/fr/results/index.html").forms == []

@@ -5,14 +5,16 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from html.parser import HTMLParser
 
 import pytest
 import uvicorn
 from postgres import postgres_database  # noqa: F401 (a fixture)
-from projects import CONFIG, REPO
+from projects import CONFIG, REPO, write_result
 from smtp_server import PASSWORD, SmtpServer, free_port
 
 from pipeline.project import Project
+from pipeline.publish import build
 from pipeline.web.subscriptions import create_app
 
 SECRET = "test-secret-not-for-production-0123456789"
@@ -72,3 +74,33 @@ def two_services(request, tmp_path, monkeypatch):
     with Served(create_app(project), free_port()) as one, Served(create_app(project), free_port()) as two:
         yield (one.url, two.url), project, smtp
     smtp.stop()
+
+
+def _site_form(project, lang: str) -> dict[str, str]:
+    """The fields of the sign-up form on the built home page in `lang` (layouts/site/base.html), as a browser
+    would post them."""
+    (project.root / "content").mkdir(exist_ok=True)
+    shutil.copy(REPO / "content/themes.yaml", project.root / "content/themes.yaml")
+    write_result(project.root)
+    assert build(Project.open(project.root), only={"site"}).ok
+
+    class Form(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fields: dict[str, str] = {}
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name"):
+                self.fields[a["name"]] = a.get("value") or ""
+
+    parser = Form()
+    parser.feed((project.root / f"outputs/site/{lang}/index.html").read_text(encoding="utf-8"))
+    return parser.fields
+
+
+
+@pytest.fixture
+def site_form():
+    """`site_form(project, lang)`: builds the project's site and returns its sign-up form's fields."""
+    return _site_form

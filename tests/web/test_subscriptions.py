@@ -141,3 +141,20 @@ def test_bad_input_is_shown_on_the_form(service):
         assert answer.status_code == 400
         assert "pas valable" in answer.text and "au moins une publication" in answer.text
         assert 'value="not an address"' in answer.text
+
+
+def test_the_sites_form_has_the_honeypot_a_robot_filling_it_subscribes_nobody(service, site_form):
+    url, project, smtp = service
+    fields = site_form(project, "fr")
+    assert set(fields) == {"language", "lists", "email", "website"} and fields["website"] == ""
+    origin = {"Origin": "https://crebis.example.org"}
+    bot = httpx.post(f"{url}fr/", data={**fields, "email": "victim@example.org", "website": "http://spam.example"},
+                     headers=origin)
+    human = httpx.post(f"{url}fr/", data={**fields, "email": "reader@example.org"}, headers=origin)
+    # The robot gets the same answer as a person, so it learns nothing; only the person is subscribed and mailed.
+    assert bot.status_code == human.status_code == 200 and bot.text == human.text.replace("reader", "victim")
+    assert store_of(project).get("victim@example.org") is None
+    assert store_of(project).get("reader@example.org").status == "pending"
+    wait_for(lambda: smtp.handler.received()["reader@example.org"] == 1)
+    time.sleep(0.3)
+    assert smtp.handler.received()["victim@example.org"] == 0

@@ -68,3 +68,23 @@ def test_every_page_passes_axe(service, browser, tmp_path):
     page.screenshot(path=str(tmp_path / "subscribe-errors.png"), full_page=True)
     page.close()
     assert {k: v for k, v in found.items() if v} == {}, json.dumps(found, indent=1)
+
+
+def test_the_sites_honeypot_is_out_of_sight_of_eyes_keys_and_screen_readers(service, browser, site_form):
+    _, project, _ = service
+    assert "website" in site_form(project, "en")  # builds the site with its sign-up form
+    page = browser.new_page()
+    page.goto((project.root / "outputs/site/en/index.html").as_uri())
+    trap = page.locator("#signup-website")
+    box = trap.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 0, box  # drawn off the page, never in sight
+    assert trap.evaluate("e => [e.tabIndex, e.autocomplete, e.closest('[aria-hidden=true]') !== null]") == \
+        [-1, "off", True]
+    reached = []
+    for _ in range(60):  # every stop of the Tab key: the address field comes, the trap never
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.id"))
+    assert "signup-email" in reached and "signup-website" not in reached
+    tree = page.locator("aside.signup").aria_snapshot()
+    assert "Your email address" in tree and "Leave this field empty" not in tree
+    page.close()
