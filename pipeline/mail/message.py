@@ -76,11 +76,20 @@ def _qp(text: str) -> bytes:
     """`text` quoted-printable (RFC 2045) with CRLF line ends, by binascii (C) rather than the email package's Python.
 
     A piece without a line end would get bare-LF soft breaks, so a CRLF is added for the
-    encoder and taken off again. binascii ends a line before it reaches 76 characters with
-    its "=", so the last line too has room for the soft break `_Part.fill` puts after it.
+    encoder and taken off again. `_Part.fill` puts a soft break after each piece, so its last
+    line must leave room for the "=": binascii's last line can be 76 characters long (a line
+    ending in an encoded space, "=20"), and is then broken once more.
     """
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    return binascii.b2a_qp(data + b"\r\n", istext=True)[:-2]
+    encoded = binascii.b2a_qp(data + b"\r\n", istext=True)[:-2]
+    head, _, last = encoded.rpartition(b"\r\n")
+    if len(last) < 76:
+        return encoded
+    cut = 75
+    escape = last.rfind(b"=", cut - 2, cut)  # never cut inside an =XX escape
+    if escape != -1:
+        cut = escape
+    return head + (b"\r\n" if head else b"") + last[:cut] + _SOFT_BREAK + last[cut:]
 
 
 @dataclass(frozen=True)
