@@ -48,14 +48,19 @@ def test_typst_errors_still_name_their_place(tmp_path):
         compile_typst(TITLE + "#let x = ", tmp_path, "content/x.md")
 
 
+def _failures(project_dir: Path, kind: str) -> dict[str, str]:
+    """Build one kind of output; the message of each target that failed, by output."""
+    outcome = build(Project.open(project_dir), only={kind})
+    return {f.target.output: f.message for f in outcome.report.failed}
+
+
 def test_in_a_build_the_oversized_brief_fails_and_the_others_are_written(bound, project_dir: Path):
     write_result(project_dir, langs=("en",))
     big = write_result(project_dir, slug="very-long", langs=("en",)) / "en.md"
     big.write_text(big.read_text(encoding="utf-8") + "\n" + ("Some words here. " * 12 + "\n\n") * 2500,
                    encoding="utf-8")
     bound(MEMORY_LIMIT=300 * 1024**2)
-    outcome = build(Project.open(project_dir), only={"brief"})
-    failed = {f.target.output: f.message for f in outcome.report.failed}
+    failed = _failures(project_dir, "brief")
     assert set(failed) == {"briefs/very-long/very-long-en.pdf"}, failed
     assert failed["briefs/very-long/very-long-en.pdf"].startswith("content/results/very-long/en.md: typst needed")
     assert (project_dir / "outputs/briefs/housing-first/housing-first-en.pdf").read_bytes().startswith(b"%PDF-")
@@ -77,8 +82,7 @@ def test_in_a_build_the_oversized_social_card_fails_and_the_others_are_drawn(bou
     title = next(line for line in text.splitlines() if line.startswith("title:"))
     big.write_text(text.replace(title, f'title: "{"A very long title " * 40_000}"'), encoding="utf-8")
     bound(MEMORY_LIMIT=250 * 1024**2)
-    outcome = build(Project.open(project_dir), only={"social"})
-    failed = {f.target.output: f.message for f in outcome.report.failed}
+    failed = _failures(project_dir, "social")
     assert set(failed) == {"social/very-long/en.png"}, failed
     assert failed["social/very-long/en.png"].startswith("content/results/very-long/en.md: typst needed more than")
     assert (project_dir / "outputs/social/housing-first/en.png").read_bytes().startswith(b"\x89PNG")
