@@ -82,14 +82,14 @@ def _qp(text: str) -> bytes:
     """
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
     encoded = binascii.b2a_qp(data + b"\r\n", istext=True)[:-2]
-    head, _, last = encoded.rpartition(b"\r\n")
+    head, line_end, last = encoded.rpartition(b"\r\n")
     if len(last) < 76:
         return encoded
     cut = 75
     escape = last.rfind(b"=", cut - 2, cut)  # never cut inside an =XX escape
     if escape != -1:
         cut = escape
-    return head + (b"\r\n" if head else b"") + last[:cut] + _SOFT_BREAK + last[cut:]
+    return head + line_end + last[:cut] + _SOFT_BREAK + last[cut:]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ def expected(factory: MessageFactory, template: str, name: str, escape: bool) ->
 # Found by hypothesis: the value's only line came out 76 characters long, ending in "=20", and
 # the soft break after it made it 77.
 @example(text="", page=NAME, name="0\x1f\x1f\x1f\x1f" + "\x80" * 6 + "\U00010000\U00010000 ")
+# and such a line after a line end, which must stay
+@example(text="\n" + "a" * 74 + " " + NAME, page="", name="")
 def test_decoded_parts_are_the_edition_with_the_fields_filled(text, page, name):
     factory = factory_for(text, page)
     _, data = factory.build(Recipient("reader@example.org", name, "fr"))
