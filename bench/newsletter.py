@@ -11,9 +11,12 @@ On a copy of the repository's sample project (content/newsletters/2026-04), in o
   (c) a forced `build --only newsletter` (every newsletter target, through the build graph);
   (d) the same three MJML documents through mjml-python (in-process) and through the npm
       `mjml` package (installed into a temp folder; in-process in node, and one node process per
-      document as a CLI would run it).
+      document as a CLI would run it);
+  (e) what a reader receives: one recipient's message as `crebis newsletter send` writes it, by
+      part (raw and as encoded in the message), and the chart PNGs the email links to.
 
-Target: <= 50 ms per edition, jinja2 and the text part included. Figures are printed, never asserted.
+Target: <= 50 ms per edition, jinja2 and the text part included; an HTML part under Gmail's 102 KB
+clipping limit. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -162,6 +165,39 @@ def bench_build(root: Path) -> None:
           f"({'ok' if outcome.ok else 'FAILED'})")
 
 
+def weigh(root: Path) -> None:
+    """(e) one recipient's message by part, and the chart images its HTML links to (fetched by the reader)."""
+    import email
+    import email.policy
+    import re
+
+    from pipeline.mail.editions import newsletter_campaign
+    from pipeline.mail.message import MessageFactory, Recipient
+
+    project = Project.open(root)
+    campaign = newsletter_campaign(project, "2026-04")
+    factory = MessageFactory(project.config, campaign, None, key=b"bench-key-0123456789abcdef")
+    site = project.outputs_dir / "site"
+    base = project.config.base_url
+    print("(e) one recipient's message, by part (KB raw -> as encoded in the message), and the images it links to")
+    print("    " + "".join(f"{h:>14}" for h in ("lang", "headers", "text", "html", "message", "images")))
+    for lang, edition in campaign.editions.items():
+        _, data = factory.build(Recipient(f"reader-{lang}@example.org", "Reader", lang))
+        head = data.split(b"\r\n\r\n", 1)[0]
+        message = email.message_from_bytes(data, policy=email.policy.SMTP)
+        sent = {part.get_content_type(): len(part.get_payload().encode("ascii")) for part in message.walk()
+                if not part.is_multipart()}
+        images = [site / url[len(base):] for url in re.findall(r'<img src="([^"]+)"', edition.html)
+                  if url.startswith(base)]
+        row = (lang, f"{len(head) / 1000:.1f}",
+               f"{len(edition.text.encode()) / 1000:.1f} -> {sent['text/plain'] / 1000:.1f}",
+               f"{len(edition.html.encode()) / 1000:.1f} -> {sent['text/html'] / 1000:.1f}",
+               f"{len(data) / 1000:.1f}", f"{sum(p.stat().st_size for p in images) / 1000:.1f} ({len(images)})")
+        print("    " + "".join(f"{c:>14}" for c in row))
+        if len(edition.html.encode()) > 102_000:
+            print(f"    {lang}: the HTML part is over 102 KB: Gmail clips it")
+
+
 def bench_npm(sources: dict[str, str], repeat: int, workdir: Path) -> None:
     print("(d) the same MJML: mjml-python (Rust, in-process) against npm mjml (node)")
     files = []
@@ -217,6 +253,7 @@ def main() -> None:
         sources = bench_editions(ctx, newsletter, args.repeat)
         bench_archive(ctx, newsletter, max(3, args.repeat // 4))
         bench_build(root)
+        weigh(root)
         if args.no_npm:
             print("(d) skipped (--no-npm)")
         else:

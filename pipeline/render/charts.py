@@ -129,7 +129,13 @@ def _svg(chart: Chart, brand: Brand, fmt: str) -> str:
 
 def _png(svg: str) -> bytes:
     # Converting the drawn SVG (resvg) costs a fraction of drawing again with Vega.
-    return png_resolution(vl_convert.svg_to_png(svg, scale=PNG_SCALE), 96 * PNG_SCALE)
+    return png_resolution(svg_png(svg, PNG_SCALE), 96 * PNG_SCALE)
+
+
+def svg_png(svg: str, scale: float) -> bytes:
+    """A drawn chart (its print SVG) as PNG at `scale` times its size, in the fonts charts are drawn in."""
+    _fonts()
+    return vl_convert.svg_to_png(svg, scale=scale)
 
 
 def png_resolution(png: bytes, dpi: int) -> bytes:

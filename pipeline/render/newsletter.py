@@ -8,7 +8,8 @@ outputs/
   site/<lang>/newsletters/index.html              the archive
   site/<lang>/newsletters/feed.xml                the Atom feed of issues
   site/assets/newsletter/<logo>                   the email logo (emails need an absolute image URL)
-  site/media/newsletters/<YYYY-MM>/<slug>/<chart>.<lang>.png   a featured result's chart, PNG at 2x
+  site/media/newsletters/<YYYY-MM>/<slug>/<chart>.<lang>.png   a featured result's chart, PNG at 2x its width
+                                                                in the email, palette colours
 
 Every Markdown field of an edition goes through pandoc once, to its AST; the
 HTML writer below and `plaintext.TextWriter` both walk that AST, so the HTML
@@ -40,8 +41,8 @@ from pipeline.content.model import Figure
 from pipeline.content.newsletter import Featured, LoadedNewsletters, Newsletter, NewsletterEdition, load_newsletters
 from pipeline.errors import ContentError, ContentErrors, CrebisError, RenderError
 from pipeline.render import atom
-from pipeline.render.charts import svg_size
 from pipeline.render.context import RenderContext
+from pipeline.render.email_images import email_png, shown_size
 from pipeline.render.email_quality import EmailRules, check_email
 from pipeline.render.figures import chart_files, chart_name, chart_source, summary_chart, text_table
 from pipeline.render.locale import format_date
@@ -78,10 +79,6 @@ def media_url(ctx: RenderContext, issue: str, file: str) -> str:
     return f"{ctx.project.config.base_url}media/newsletters/{issue}/{file}"
 
 
-EMAIL_CHART_WIDTH = 500
-"""The widest a chart is shown in the email, in CSS pixels: the 600 px message less the featured box's margins."""
-
-
 def featured_chart(featured: Featured) -> Figure | None:
     """The chart an issue shows with a featured result: the one its summary shows (`figures.summary_chart`)."""
     return summary_chart(featured.edition)
@@ -93,19 +90,18 @@ def chart_file(featured: Featured, figure: Figure) -> str:
 
 
 def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featured) -> dict[str, Any] | None:
-    """A featured result's chart as the email shows it: the 2x PNG from the site's own address (as every image
-    of the email), with the alt text and caption of the issue's language, its size given so a message read
-    with images blocked keeps its layout."""
+    """A featured result's chart as the email shows it: its PNG (`email_images.email_png`) from the site's own
+    address (as every image of the email), with the alt text and caption of the issue's language, its size
+    given so a message read with images blocked keeps its layout."""
     figure = featured_chart(featured)
     if figure is None:
         return None
     files = chart_files(ctx, featured.edition, figure)
-    width, height = svg_size(files["svg"].read_bytes())
-    shown = min(width, EMAIL_CHART_WIDTH)
+    width, height = shown_size(files["print"].read_bytes())
     lang = edition.lang
     return {"src": media_url(ctx, edition.issue, chart_file(featured, figure)),
             "alt": typeset(figure.alt, lang), "caption": typeset(figure.caption, lang),
-            "width": round(shown), "height": round(height * shown / width) if width else round(height)}
+            "width": width, "height": height}
 
 
 # ---------------------------------------------------------------- links
@@ -287,11 +283,24 @@ class HtmlWriter:
         return Markup(htmllib.escape(str(value.get("c", "")), quote=False))
 
 
+def email_font(stack: str) -> Markup:
+    """A font stack as an email's inline styles take it, written out in every styled element: its names in
+    single quotes (MRML writes a double quote inside an attribute as `&#34;`), no space after the commas."""
+    return Markup(htmllib.escape(",".join(name.strip().replace('"', "'") for name in stack.split(",")), quote=False))
+
+
 def email_styles(ctx: RenderContext) -> dict[str, str]:
-    """Inline styles of the editorial's elements in the email: brand colours and fonts from crebis.toml."""
+    """Inline styles of the editorial's elements in the email: brand colours and fonts from crebis.toml.
+
+    `font` and `heading_font` are the font stacks (the layout's defaults); `heading` starts the style of
+    every heading. They are markup, for a template's `style` attributes to take as they are.
+    """
     brand = ctx.project.config.brand
-    heading = f"font-family:{brand.font_heading.replace(chr(34), chr(39))};color:{brand.primary};line-height:1.3;"
+    heading_font = email_font(brand.font_heading)
+    heading = Markup(f"font-family:{heading_font};color:{brand.primary};line-height:1.3;")
     return {
+        "font": email_font(brand.font_body),
+        "heading_font": heading_font,
         "heading": heading,
         "p": "margin:0 0 16px;",
         "a": f"color:{brand.primary};text-decoration:underline;",
@@ -667,7 +676,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     output=f"{media}/{chart_file(featured, figure)}", kind=KIND, lang=edition.lang,
                     source=edition.path,
                     inputs=chart_source(featured.edition, figure).files,
-                    render=lambda f=featured, g=figure: chart_files(ctx, f.edition, g)["png"].read_bytes(),
+                    render=lambda f=featured, g=figure: email_png(chart_files(ctx, f.edition, g)["print"].read_bytes()),
                     data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]}))
         for image in sorted({img for e in editions for img in e.images}):
             path = newsletter.directory / image

@@ -77,6 +77,25 @@ def test_mjml_matches_golden(project_dir, golden, lang):
     golden(f"newsletter/issue-{lang}.mjml", render_mjml_source(ctx, edition, convert(ctx, edition)))
 
 
+@pytest.mark.parametrize("dropped", [(), ("events",), ("events", "watch"), ("featured", "cta"),
+                                     ("featured", "events", "watch", "cta")])
+def test_blocks_on_one_background_share_a_section(project_dir, dropped):
+    # each section is ~1.3 KB of tables in every message sent: the events, the watch and the call to action
+    # (white, one after the other) are one section, the editorial and the featured heading another
+    write_result(project_dir)
+    write_issue(project_dir, **dict.fromkeys(dropped))
+    assert build(Project.open(project_dir), only={"newsletter"}).ok
+    html = out(project_dir, "newsletters/2026-04/fr.html")
+    assert check_email(html, out(project_dir, "newsletters/2026-04/fr.txt"), rules()) == []
+    after_featured = {"events", "watch", "cta"} - set(dropped)
+    # view online, logo, title, editorial, a box per featured result, the rest, footer
+    sections = 4 + ("featured" not in dropped) + bool(after_featured) + 1
+    assert html.count("margin:0px auto;max-width:600px;") == sections
+    assert ("Nouvelles publications" in html) == ("featured" not in dropped)
+    for part, shown in (("events", "Lunch debate"), ("watch", "A single desk"), ("cta", "Take the survey")):
+        assert (shown in html) == (part not in dropped)
+
+
 # ---------------------------------------------------------------- the quality rules, on the real HTML
 
 
