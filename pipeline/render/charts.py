@@ -5,6 +5,12 @@
 font) and the language's number format (d3 format locale built from babel), then vl-convert
 draws it with no browser or node: SVG for the web page and for Typst (the brief and summary PDFs:
 vector, its text kept), and PNG at 2x for DOCX and email. No PDF: Typst takes the SVG.
+
+Each chart is drawn twice: as its spec lays it out, and narrow (`narrow`: about a phone's width, legend
+on top, fewer ticks, long labels and titles wrapped), which web pages show on small screens and the
+easy-to-read summary prints at its column's width (its text then as large as the summary's). Vega lays
+text out with Source Sans, which ships with crebis; the web drawings show the brand's fonts, each text
+held to the width Vega measured (`textLength`), so that no label runs past the drawing's edge.
 """
 
 from __future__ import annotations
@@ -25,18 +31,24 @@ import font_source_sans_pro
 import vl_convert
 from babel import Locale
 from babel import numbers as babel_numbers
+from PIL import ImageFont
 
 from pipeline.build import write_atomic
 from pipeline.config import Brand
 from pipeline.content.chartdata import LABEL, ChartSource, chart_labels, read_chart
 from pipeline.errors import ContentError
 from pipeline.render.locale import locale_of
+from pipeline.render.typography import typeset
 
 FORMATS = ("svg", "png")
 """What `render` draws: the web SVG and the 2x PNG (`render_all` adds the print SVG that Typst reads)."""
 PNG_SCALE = 2  # sharp on high-density screens and in Word at the page's width
 # the d3 time-format locales vl-convert ships, by crebis language (babel has no d3 date patterns)
 _TIME_LOCALES = {"fr": "fr-FR", "nl": "nl-NL", "en": "en-GB"}
+NARROW_WIDTH = 335
+"""CSS pixels of the whole narrow drawing: a 375 px phone's page less its side padding, so that it shows at
+its size (or larger) there and its 12 px labels stay above 11 px down to a 360 px phone."""
+_FONT_DIR = Path(font_source_sans_pro.__file__).parent / "files"
 
 
 @dataclass(frozen=True)
@@ -67,10 +79,90 @@ def chart(source: ChartSource, lang: str, labels: dict[str, str], labels_file: P
     or the table, and the key."""
     data = read_chart(source)
     labels = chart_labels(source, data, lang, labels, Path(labels_file), line)
+    # the typography the body gets (curly apostrophes, French spaces before ; : ! ?), as the data table has it
+    labels = {key: typeset(text, lang) for key, text in labels.items()}
     spec = _fill(data.spec, labels)
     rows = [{**row, **{c: labels[f"{c}.{row[c]}"] for c in data.translate}} for row in data.rows]
     spec["data"] = {"values": rows}
     return Chart(source, lang, spec)
+
+
+# ---- the narrow layout ----
+
+@cache
+def _face(size: float, bold: bool) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(_FONT_DIR / f"SourceSansPro-{'Bold' if bold else 'Regular'}.ttf"), size)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """How wide `text` is in Source Sans at `size` CSS pixels, as Vega lays it out (FreeType's advances)."""
+    return _face(size, bold).getlength(text)
+
+
+_WORD = re.compile(r"(?:\([^)]*\)|\S)+")
+
+
+def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+    """`text` in lines of at most `width` pixels, broken between words but not inside brackets ("(n = 214)"
+    stays whole); a longer word keeps its line."""
+    lines: list[str] = []
+    for word in _WORD.findall(text):
+        if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _lines(text: Any, size: float, width: float, bold: bool) -> Any:
+    # a Vega text of several lines is a list of strings
+    if not isinstance(text, str):
+        return text
+    lines = wrap(text, size, width, bold)
+    return lines if len(lines) > 1 else text
+
+
+def _wrapped_labels(values: list[Any], width: float) -> str | None:
+    # a labelExpr looking each long category up in its lines (a Vega expression takes a JSON object)
+    lines = {v: wrap(v, _LABEL_SIZE, width) for v in values if isinstance(v, str)}
+    lines = {v: ls for v, ls in lines.items() if len(ls) > 1}
+    return f"{json.dumps(lines, ensure_ascii=False)}[datum.label] || datum.label" if lines else None
+
+
+_LABEL_SIZE = 12  # brand_config's axis and legend labels
+_TITLE_SIZE = 15
+
+
+def narrow(chart: Chart) -> Chart:
+    """The chart laid out for a phone: `NARROW_WIDTH` wide in all, the legend above the plot, long titles and
+    category labels wrapped over several lines (what the author's spec sets itself is kept)."""
+    spec = json.loads(json.dumps(chart.spec))
+    spec["width"] = NARROW_WIDTH
+    spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+    if isinstance(spec.get("title"), str):
+        spec["title"] = _lines(spec["title"], _TITLE_SIZE, NARROW_WIDTH, True)
+    rows = spec["data"]["values"]
+    for part in (spec, *(spec.get("layer") or [])):
+        for name, channel in (part.get("encoding") or {}).items():
+            if not isinstance(channel, dict):
+                continue
+            if name == "x" and isinstance(channel.get("title"), str):
+                channel["title"] = _lines(channel["title"], _LABEL_SIZE, NARROW_WIDTH * 0.9, True)
+            values = list(dict.fromkeys(row.get(channel.get("field")) for row in rows))
+            guide = "axis" if name in ("x", "y") else "legend" if name in ("color", "fill", "stroke") else None
+            if guide is None or channel.get(guide, {}) is None or channel.get("type") not in ("nominal", "ordinal"):
+                continue
+            # a category label gets at most 40 % of the width beside a vertical axis, its band below one
+            room = NARROW_WIDTH * (0.4 if name == "y" else 0.8 / max(1, len(values)) if name == "x" else 0.8)
+            expr = _wrapped_labels(values, room)
+            if expr and "labelExpr" not in (channel.get(guide) or {}):
+                channel[guide] = {**(channel.get(guide) or {}), "labelExpr": expr}
+            if guide == "legend" and "columns" not in (channel.get("legend") or {}):
+                # one row of entries if they fit across, else one entry a line
+                across = sum(text_width(str(v), _LABEL_SIZE) + 30 for v in values)
+                if across > NARROW_WIDTH:
+                    channel["legend"] = {**(channel.get("legend") or {}), "columns": 1}
+    return Chart(chart.source, chart.lang, spec)
 
 
 # ---- locale and brand ----
@@ -94,21 +186,27 @@ def format_locale(lang: str) -> dict[str, Any]:
     }
 
 
-def brand_config(brand: Brand, fmt: str) -> dict[str, Any]:
-    """Vega-Lite config with the brand's colours and font (Vega draws with the font that ships with crebis,
-    whose widths it knows; `fmt` svg asks for the web font stack)."""
-    font = "Source Sans Pro" if fmt != "svg" else brand.font_body
+def brand_config(brand: Brand, layout: str = "wide") -> dict[str, Any]:
+    """Vega-Lite config with the brand's colours and the font that ships with crebis (Vega lays text out with
+    its widths); the `narrow` layout has its legend above the plot and fewer ticks."""
     series = list(brand.series)  # checked by pipeline.render.palette before a chart is drawn
-    return {
+    # labelLimit 0: no truncation to measure at each drawing (Vega's text measurement is most of its time)
+    guide = {"labelColor": brand.text, "titleColor": brand.text, "labelFontSize": _LABEL_SIZE, "titleFontSize": 12,
+             "labelLimit": 0}
+    config = {
         "background": brand.background,
-        "font": font,
+        "font": "Source Sans Pro",
         "range": {"category": series},
         "mark": {"color": brand.primary},
-        "title": {"color": brand.text, "fontSize": 15, "anchor": "start"},
-        "axis": {"labelColor": brand.text, "titleColor": brand.text, "labelFontSize": 12, "titleFontSize": 12},
-        "legend": {"labelColor": brand.text, "titleColor": brand.text, "labelFontSize": 12, "titleFontSize": 12},
+        "title": {"color": brand.text, "fontSize": _TITLE_SIZE, "anchor": "start"},
+        "axis": guide,
+        "legend": dict(guide),
         "view": {"stroke": None},
     }
+    if layout == "narrow":
+        config["legend"].update(orient="top", direction="horizontal")
+        config["axisQuantitative"] = {"tickCount": 4}
+    return config
 
 
 @cache
@@ -116,11 +214,11 @@ def _fonts() -> None:
     vl_convert.register_font_directory(str(Path(font_source_sans_pro.__file__).parent / "files"))
 
 
-def _svg(chart: Chart, brand: Brand, fmt: str) -> str:
+def _svg(chart: Chart, brand: Brand, layout: str = "wide") -> str:
     _fonts()
     try:
         return vl_convert.vegalite_to_svg(
-            chart.spec, config=brand_config(brand, fmt), format_locale=format_locale(chart.lang),
+            chart.spec, config=brand_config(brand, layout), format_locale=format_locale(chart.lang),
             time_format_locale=_TIME_LOCALES.get(chart.lang, "en-GB"), allowed_base_urls=[])
     except ValueError as e:
         raise ContentError(chart.source.spec, f"Vega-Lite could not draw the chart: {str(e).splitlines()[0]}") \
@@ -150,25 +248,51 @@ def png_resolution(png: bytes, dpi: int) -> bytes:
     return png[:end] + chunk + png[end:]
 
 
+_TEXT = re.compile(r"<(text|tspan)\b([^>]*)>([^<]*)(?=<)")
+_ATTR = re.compile(r'\s([\w-]+)="([^"]*)"')
+
+
+def _held(match: re.Match[str], size: float, bold: bool) -> str:
+    tag, attrs, content = match.groups()
+    found = dict(_ATTR.findall(attrs))
+    size = float(found.get("font-size", f"{size}").removesuffix("px"))
+    bold = found["font-weight"] in ("bold", "600", "700", "800", "900") if "font-weight" in found else bold
+    if not content.strip():
+        return match.group(0)
+    width = text_width(html.unescape(content), size, bold)
+    return f'<{tag}{attrs} textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs">{content}'
+
+
 def _web(printed: str, brand: Brand) -> str:
-    # the print drawing in the brand's web font stack: Vega lays text out with the shipped font's widths
-    # (a system font's differ by a few per cent), and one drawing serves every format
-    return printed.replace('font-family="Source Sans Pro"', f'font-family="{html.escape(brand.font_body)}"')
+    # The print drawing in the brand's web fonts, each text (or line of one) held to the width Vega gave it
+    # in Source Sans: a wider font would run a label past the drawing's edge, a narrower one leave it short.
+    out, at, size, bold = [], 0, 12.0, False
+    for match in _TEXT.finditer(printed):
+        if match.group(1) == "text":  # the lines of a text have its font
+            found = dict(_ATTR.findall(match.group(2)))
+            size = float(found.get("font-size", "12").removesuffix("px"))
+            bold = found.get("font-weight") in ("bold", "600", "700", "800", "900")
+        out += [printed[at:match.start()], _held(match, size, bold)]
+        at = match.end()
+    web = "".join([*out, printed[at:]])
+    return web.replace('font-family="Source Sans Pro"', f'font-family="{html.escape(brand.font_body)}"')
 
 
 def render(chart: Chart, brand: Brand, fmt: str) -> bytes:
     """The chart drawn as `fmt` (svg or png at 2x), with no network access."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt!r}: one of {', '.join(FORMATS)}")
-    printed = _svg(chart, brand, "print")
+    printed = _svg(chart, brand)
     return _web(printed, brand).encode("utf-8") if fmt == "svg" else _png(printed)
 
 
 def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
-    """Every format a build uses from one Vega drawing: the print SVG (`print`, in the font that ships with
-    crebis, for Typst) gives the PNG and the web SVG (the same drawing in the brand's web fonts)."""
-    printed = _svg(chart, brand, "print")
-    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"), "png": _png(printed)}
+    """Every drawing a build uses, from two Vega drawings: the chart as its spec lays it out gives the print
+    SVG (`print`, in the font that ships with crebis, for Typst), the PNG at 2x and the web SVG (the same
+    drawing in the brand's web fonts); the narrow one (`narrow`) gives `narrow_print` and `narrow` (web)."""
+    printed, small = _svg(chart, brand), _svg(narrow(chart), brand, "narrow")
+    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"), "png": _png(printed),
+            "narrow": _web(small, brand).encode("utf-8"), "narrow_print": small.encode("utf-8")}
 
 
 def fingerprint(source: ChartSource, lang: str, labels: dict[str, str], brand: Brand) -> str:
@@ -183,7 +307,8 @@ def fingerprint(source: ChartSource, lang: str, labels: dict[str, str], brand: B
     return h.hexdigest()
 
 
-_EXTENSIONS = {"svg": "svg", "print": "print.svg", "png": "png"}
+_EXTENSIONS = {"svg": "svg", "print": "print.svg", "png": "png", "narrow": "narrow.svg",
+               "narrow_print": "narrow.print.svg"}
 
 
 class ChartStore:
@@ -200,7 +325,8 @@ class ChartStore:
 
     def files(self, source: ChartSource, lang: str, labels: dict[str, str], brand: Brand,
               labels_file: Path | str) -> dict[str, Path]:
-        """The chart's files by kind (svg for the web, print for Typst, png), drawn if need be."""
+        """The chart's files by kind (svg for the web, print for Typst, png; narrow and narrow_print for
+        small screens and the summary), drawn if need be."""
         fp = fingerprint(source, lang, labels, brand)
         paths = {kind: self.folder / f"{fp}.{ext}" for kind, ext in _EXTENSIONS.items()}
         if all(p.is_file() for p in paths.values()):

@@ -37,12 +37,17 @@ def _attr(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def figure_markdown(figure: Figure, src: str, source_label: str) -> str:
-    """Pandoc Markdown for a captioned figure with its alt text and source (`source_label` ends with its colon)."""
+def caption_markdown(figure: Figure, source_label: str) -> str:
+    """A figure's caption in Markdown, its source after it (`source_label` ends with its colon)."""
     caption = figure.caption
     if figure.source:
         caption += f" *{source_label} {figure.source}*"
-    return f'![{caption}]({src}){{alt="{_attr(figure.alt)}"}}'
+    return caption
+
+
+def figure_markdown(figure: Figure, src: str, source_label: str) -> str:
+    """Pandoc Markdown for a captioned figure with its alt text and source (`source_label` ends with its colon)."""
+    return f'![{caption_markdown(figure, source_label)}]({src}){{alt="{_attr(figure.alt)}"}}'
 
 
 def chart_source(edition: Edition, figure: Figure) -> ChartSource:
@@ -51,13 +56,19 @@ def chart_source(edition: Edition, figure: Figure) -> ChartSource:
     return ChartSource(edition.path.parent / figure.data, edition.path.parent / figure.file)
 
 
-def chart_markdown(edition: Edition, figure: Figure, src: str, source_label: str, table: TableWrap | None = None,
-                   chart_block: Callable[[Figure, str], str] | None = None) -> str:
-    """Pandoc Markdown for a chart from data drawn at `src`: the figure (made a block by `chart_block`, if
-    given) and its data as a table shown by `table` (left out without it)."""
-    out = figure_markdown(figure, src, source_label)
-    if chart_block is not None:
-        out = chart_block(figure, out)
+ChartHtml = Callable[[Figure, str], str]
+"""How a web output writes a chart's figure itself, given the figure and its caption in Markdown."""
+
+
+def chart_markdown(edition: Edition, figure: Figure, src: str | None, source_label: str,
+                   table: TableWrap | None = None, chart_html: ChartHtml | None = None) -> str:
+    """Pandoc Markdown for a chart from data: the figure (the image at `src`, or as `chart_html` writes it)
+    and its data as a table shown by `table` (left out without it)."""
+    if chart_html is not None:
+        out = chart_html(figure, caption_markdown(figure, source_label))
+    else:
+        assert src is not None
+        out = figure_markdown(figure, src, source_label)
     if table is not None:
         out += "\n\n" + table(figure, data_table(edition, figure))
     return out
@@ -71,11 +82,11 @@ def summary_chart(edition: Edition) -> Figure | None:
 
 def place_figures(edition: Edition, src_for: Callable[[str], str], source_label: str,
                   chart_src: Callable[[Figure], str] | None = None, table: TableWrap | None = None,
-                  chart_block: Callable[[Figure, str], str] | None = None) -> str:
+                  chart_html: ChartHtml | None = None) -> str:
     """The body with declared figures expanded (appended at the end if not placed) and image paths mapped.
 
-    A chart from data goes to `chart_src(figure)` (the drawing in the edition's language), its Markdown
-    made into a block by `chart_block` (if given), followed by its data as a table, shown by `table`
+    A chart from data goes to `chart_src(figure)` (the drawing in the edition's language), or is written
+    by `chart_html` (the web's drawings in the page), followed by its data as a table, shown by `table`
     (left out without it).
     """
     placed: set[str] = set()
@@ -83,9 +94,10 @@ def place_figures(edition: Edition, src_for: Callable[[str], str], source_label:
     def markdown(figure: Figure) -> str:
         if not figure.is_chart:
             return figure_markdown(figure, src_for(figure.file), source_label)
-        if chart_src is None:
-            raise ValueError("a chart from data needs chart_src")
-        return chart_markdown(edition, figure, chart_src(figure), source_label, table, chart_block)
+        if chart_src is None and chart_html is None:
+            raise ValueError("a chart from data needs chart_src or chart_html")
+        return chart_markdown(edition, figure, chart_src(figure) if chart_src else None, source_label, table,
+                              chart_html)
 
     def replace(match) -> str:
         src = match.group("src")
@@ -218,7 +230,7 @@ PRINT_WIDTH = 170 / 25.4 * 96 * 0.82
 
 
 def chart_files(ctx: RenderContext, edition: Edition, figure: Figure) -> dict[str, Path]:
-    """The chart drawn in the edition's language (svg, print svg, pdf, png), from the project's chart store.
+    """The chart drawn in the edition's language (`charts.ChartStore.files`), from the project's chart store.
 
     Its series colours are checked first (palette.palette_problems) and its smallest text after: a chart
     that some readers could not read is an error naming the colour, or the spec's width, to change.
@@ -273,11 +285,30 @@ def details_table(label: str) -> TableWrap:
                                   f"{table}\n\n</details>")
 
 
-def scrolling_chart(figure_markdown: str, min_width: float) -> str:
-    """The web page's chart: never narrower than `min_width` (its labels stay legible), scrolled sideways
-    in its box on a narrower screen."""
-    style = f'{{style="min-width: {min_width:.0f}px" alt='
-    return "::: {.chart}\n" + figure_markdown.replace("{alt=", style, 1) + "\n:::"
+_VEGA_ARIA = re.compile(r'\s(?:role|aria-[\w-]+)="[^"]*"')
+
+
+def _inline_svg(ctx: RenderContext, svg: Path, layout: str, alt: str) -> str:
+    # In the page, an image named by the author's alt text: Vega's own ARIA marks (a label per bar) would
+    # give a screen reader a second, machine-made description, the data table being the real one.
+    text = _VEGA_ARIA.sub("", svg.read_text(encoding="utf-8"))
+    head = (f'<svg class="chart-{layout}" role="img" aria-label="{html.escape(alt)}" data-pagefind-ignore '
+            f'style="min-width: {web_min_width(ctx, svg):.0f}px"')
+    return head + text.removeprefix("<svg").replace(' class="marks"', "", 1)
+
+
+def web_chart(ctx: RenderContext, edition: Edition) -> ChartHtml:
+    """A web page's chart (`chart_html`): its two drawings in the page itself, the wide one and the narrow
+    one for small screens (the stylesheet shows one), each never narrower than its labels allow (a
+    narrower screen scrolls it sideways in its box), and the caption under them."""
+    def block(figure: Figure, caption: str) -> str:
+        files = chart_files(ctx, edition, figure)
+        alt = typeset(figure.alt, edition.lang)
+        drawings = "\n".join(_inline_svg(ctx, files[kind], layout, alt)
+                             for kind, layout in (("svg", "wide"), ("narrow", "narrow")))
+        return (f"::: {{.chart}}\n```{{=html}}\n<figure>\n{drawings}\n<figcaption>\n```\n\n{caption}\n\n"
+                "```{=html}\n</figcaption>\n</figure>\n```\n:::")
+    return block
 
 
 def print_table(label: str) -> TableWrap:

@@ -100,6 +100,9 @@ def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featu
     width, height = shown_size(files["print"].read_bytes())
     lang = edition.lang
     return {"src": media_url(ctx, edition.issue, chart_file(featured, figure)),
+            # the web archive and the feed: the same PNG from the site's root, the narrow drawing on a phone
+            "file": f"media/newsletters/{edition.issue}/{chart_file(featured, figure)}",
+            "narrow": f"media/{featured.slug}/{chart_name(figure, featured.edition.lang, 'narrow.svg')}",
             "alt": typeset(figure.alt, lang), "caption": typeset(figure.caption, lang),
             "width": width, "height": height}
 

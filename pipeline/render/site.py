@@ -41,8 +41,7 @@ from pipeline.render.figures import (
     details_table,
     media_name,
     place_figures,
-    scrolling_chart,
-    web_min_width,
+    web_chart,
 )
 from pipeline.render.locale import locale_of
 from pipeline.render.pandoc import Citations, convert
@@ -94,10 +93,8 @@ def convert_edition(ctx: RenderContext, edition: Edition, media_prefix: str) -> 
     """Run pandoc once on an edition: body, table of contents and every front matter field in HTML."""
     labels = ctx.labels[edition.lang]
     body = place_figures(edition, lambda f: f"{media_prefix}{media_name(f)}", labels["source"] + labels["colon"],
-                         chart_src=lambda figure: media_prefix + chart_name(figure, edition.lang, "svg"),
                          table=details_table(labels.get("chart_data", "Chart data")),
-                         chart_block=lambda figure, markdown: scrolling_chart(
-                             markdown, web_min_width(ctx, chart_files(ctx, edition, figure)["svg"])))
+                         chart_html=web_chart(ctx, edition))
     out = convert(f"---\n{edition.front_matter}\n---\n{body}", "html5", ctx.project.relative(edition.path),
                   template=_TEMPLATE, wrap="none", section_divs=True, toc=ctx.project.config.page.toc, toc_depth=2,
                   metadata={"lang": locale_of(edition.lang).replace("_", "-"), "link-citations": True},
@@ -398,16 +395,18 @@ def has_digest(ctx: RenderContext) -> bool:
 
 
 def chart_targets(ctx: RenderContext, result: Result, editions: list[Edition]) -> list[Target]:
-    """The SVG of each chart from data in each edition's language, beside the figures in media/."""
+    """The SVGs of each chart from data in each edition's language, beside the figures in media/: the wide
+    drawing and the narrow one (`.narrow.svg`, which the newsletter's web archive shows on a phone)."""
     targets = []
     for edition in editions:
         for figure in (f for f in edition.figures if f.is_chart):
-            targets.append(Target(
-                output=f"site/media/{result.slug}/{chart_name(figure, edition.lang, 'svg')}", kind=KIND,
-                lang=edition.lang, source=edition.path, inputs=chart_source(edition, figure).files,
-                render=lambda e=edition, f=figure: chart_files(ctx, e, f)["svg"].read_bytes(),
-                data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]},
-            ))
+            for kind, extension in (("svg", "svg"), ("narrow", "narrow.svg")):
+                targets.append(Target(
+                    output=f"site/media/{result.slug}/{chart_name(figure, edition.lang, extension)}", kind=KIND,
+                    lang=edition.lang, source=edition.path, inputs=chart_source(edition, figure).files,
+                    render=lambda e=edition, f=figure, k=kind: chart_files(ctx, e, f)[k].read_bytes(),
+                    data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]},
+                ))
     return targets
 
 

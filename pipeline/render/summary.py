@@ -12,7 +12,6 @@ front matter's `summary` (one sentence a line) and `key_findings`.
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 import textwrap
@@ -32,10 +31,9 @@ from pipeline.render.figures import (
     chart_markdown,
     details_table,
     print_table,
-    scrolling_chart,
     summary_chart,
     text_table,
-    web_min_width,
+    web_chart,
 )
 from pipeline.render.locale import format_date, locale_of
 from pipeline.render.pandoc import convert
@@ -113,7 +111,7 @@ def _values(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, A
     }
 
 
-def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], str], **options: Any) -> str:
+def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], str | None], **options: Any) -> str:
     """The summary's chart (`summary_chart`) and its data table, placed as the brief and the web page place
     theirs, written by pandoc as `to`; empty if the edition has no chart from data."""
     figure = summary_chart(edition)
@@ -127,16 +125,11 @@ def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], 
                                                       "figure-width": "100%"}).decode("utf-8").strip()
 
 
-def _svg_uri(files: dict) -> str:
-    # in the page itself: the summary is one self-contained file, published in two places
-    return "data:image/svg+xml;base64," + base64.b64encode(files["svg"].read_bytes()).decode("ascii")
-
-
 def render_html(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     label = ctx.labels[edition.lang].get("chart_data", "Chart data")
-    chart = _chart(ctx, edition, "html5", _svg_uri, table=details_table(label),
-                   chart_block=lambda figure, markdown: scrolling_chart(
-                       markdown, web_min_width(ctx, chart_files(ctx, edition, figure)["svg"])))
+    # the drawings in the page itself, as on the site: the summary is one file, published in two places
+    chart = _chart(ctx, edition, "html5", lambda files: None, table=details_table(label),
+                   chart_html=web_chart(ctx, edition))
     return ctx.env.get_template("summary/summary.html").render(
         **_values(ctx, result, edition), title=to_html(edition.title, edition.lang),
         sentences=[to_html(s, edition.lang) for s in summary_sentences(edition)],
@@ -198,7 +191,8 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
         more_text=typst_escape(labels["summary_more_text"]), questions=typst_escape(labels["summary_questions"]),
         sentences=[to_typst(s, edition.lang) for s in summary_sentences(edition)],
         findings=[to_typst(f, edition.lang) for f in edition.key_findings],
-        chart=_chart(ctx, edition, "typst", lambda files: "/" + ctx.project.relative(files["print"]),
+        # the narrow drawing across the column: its text as large as the summary's (12 px drawn, ~14 pt printed)
+        chart=_chart(ctx, edition, "typst", lambda files: "/" + ctx.project.relative(files["narrow_print"]),
                      table=print_table(labels.get("chart_data", "Chart data"))),
         notice=typst_escape(labels["illustrative_notice"]) if edition.illustrative else "",
         url=typst_escape(values["url"]), url_str=typst_string(values["url"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from webtools import chromium, serve_folder
 
 from pipeline.project import Project
 from pipeline.publish import build
@@ -30,3 +31,16 @@ def sample_site(sample_project: Path) -> Path:
 def site_pages(sample_site: Path) -> list[Path]:
     """Every HTML page of the sample site."""
     return sorted(sample_site.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def site(sample_site) -> str:
+    """The sample project's web edition, served over HTTP on 127.0.0.1 (the browser tests')."""
+    with serve_folder(sample_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as instance:
+        yield instance

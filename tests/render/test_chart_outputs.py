@@ -47,10 +47,12 @@ def _page(root: Path, lang: str) -> str:
                                                          ("en", "Integration income", "41%")])
 def test_web_page_shows_the_svg_with_its_alt_and_the_data_table(built: Path, lang, category, share):
     page = _page(built, lang)
-    img = re.search(rf'<img src="../../../media/{SLUG}/take-up\.{lang}\.svg"(?: style="[^"]*")? alt="([^"]+)"', page)
-    assert img and img.group(1).startswith(("Barres", "Staven", "Bars"))
+    drawings = re.findall(r'<svg class="chart-(wide|narrow)" role="img" aria-label="([^"]+)"', page)
+    assert [layout for layout, _ in drawings] == ["wide", "narrow"]  # in the page, the stylesheet shows one
+    assert all(alt.startswith(("Barres", "Staven", "Bars")) for _, alt in drawings)
+    assert 'aria-roledescription' not in page  # Vega's own marks: the alt text and the table say it
     svg = (built / f"outputs/site/media/{SLUG}/take-up.{lang}.svg").read_text(encoding="utf-8")
-    assert svg.startswith("<svg")
+    assert svg.startswith("<svg")  # published beside the page too
     details = re.search(r'<details class="chart-data">\s*<summary>\s*(.+?)\s*</summary>\s*<table>(.+?)</table>\s*'
                         r"</details>", page, re.S)
     assert details, "no data table in a disclosure under the chart"
@@ -124,15 +126,14 @@ def test_the_brief_keeps_its_figure_width_after_a_summary_set_its_own(built: Pat
 
 @pytest.mark.parametrize(("lang", "share"), [("fr", "41[\u00a0\u202f]%"), ("en", "41%")])
 def test_html_summary_shows_the_svg_in_the_page_and_the_data_table_in_a_disclosure(built: Path, lang, share):
-    import base64
     page = (built / f"outputs/summaries/{SLUG}-{lang}.html").read_text(encoding="utf-8")
-    img = re.search(r'<div class="chart">\s*<figure>\s*<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" '
-                    r'style="min-width: \d+px" alt="([^"]+)"', page)
-    assert img, "the chart is not in the page, in its scrolling box"
+    drawings = re.findall(r'<div class="chart">\s*<figure>\s*<svg class="chart-(wide)" role="img" aria-label="([^"]+)"'
+                          r'[^>]* style="min-width: \d+px"|<svg class="chart-(narrow)" role="img"', page)
+    assert [d[0] or d[2] for d in drawings] == ["wide", "narrow"], "the chart is not in the page, in its box"
     from pipeline.render.typography import typeset
-    assert img.group(2) == typeset({"fr": "Barres : le non-recours va de 12 % à 41 %.",
-                                    "en": "Bars: non-take-up ranges from 12% to 41%."}[lang], lang)
-    assert base64.b64decode(img.group(1)) == (built / f"outputs/site/media/{SLUG}/take-up.{lang}.svg").read_bytes()
+    assert drawings[0][1] == typeset({"fr": "Barres : le non-recours va de 12 % à 41 %.",
+                                      "en": "Bars: non-take-up ranges from 12% to 41%."}[lang], lang)
+    assert "<img" not in page  # the summary is one file: its drawings in the page itself
     details = re.search(r'<details class="chart-data">\s*<summary>\s*(.+?)\s*</summary>\s*<table>(.+?)</table>',
                         page, re.S)
     assert details and details.group(1) in ("Données du graphique", "Chart data")
@@ -184,6 +185,21 @@ def test_email_shows_the_png_at_2x_from_the_site_with_its_alt_and_size(built: Pa
     assert url in part and "cid:" not in part  # linked from the site, as every image of the email
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_newsletter_archive_and_feed_show_the_chart_the_email_shows(built: Path, lang):
+    site = built / "outputs/site"
+    page = (site / f"{lang}/newsletters/2026-04/index.html").read_text(encoding="utf-8")
+    figure = re.search(r'<figure class="newsletter-chart">\s*<picture>\s*<source media="\(max-width: 46rem\)" '
+                       r'srcset="\.\./\.\./\.\./([^"]+)">\s*<img src="\.\./\.\./\.\./([^"]+)" alt="([^"]+)"', page)
+    assert figure, "no chart in the issue's web archive"
+    narrow, png, alt = figure.groups()
+    assert png == f"media/newsletters/2026-04/{SLUG}/take-up.{lang}.png" and (site / png).is_file()
+    assert narrow == f"media/{SLUG}/take-up.{lang}.narrow.svg" and (site / narrow).read_bytes().startswith(b"<svg")
+    assert alt.startswith(("Barres", "Bars"))
+    feed = (site / f"{lang}/newsletters/feed.xml").read_text(encoding="utf-8")
+    assert f'img src="https://crebis.example.org/{png}"' in feed.replace("&lt;", "<").replace("&gt;", ">")
+
+
 def test_email_text_part_gives_the_chart_data_as_a_text_table(built: Path):
     text = (built / "outputs/newsletters/2026-04/nl.txt").read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -208,8 +224,9 @@ def test_docx_brief_has_the_png_at_twice_the_size_and_a_table(built: Path):
 
 def test_the_chart_is_drawn_once_per_language(built: Path):
     drawn = sorted(p.name for p in (built / ".crebis/charts").iterdir())
-    assert len([n for n in drawn if n.endswith(".print.svg")]) == 3
-    assert {n.split(".", 1)[1] for n in drawn} == {"svg", "print.svg", "png"}  # no PDF: Typst takes the SVG
+    assert len({n.split(".", 1)[0] for n in drawn}) == 3
+    # no PDF: Typst takes the SVG; the narrow drawing for phones and the summary
+    assert {n.split(".", 1)[1] for n in drawn} == {"svg", "print.svg", "png", "narrow.svg", "narrow.print.svg"}
 
 
 def test_the_chart_store_keeps_only_what_the_project_draws(tmp_path: Path):
@@ -217,7 +234,7 @@ def test_the_chart_store_keeps_only_what_the_project_draws(tmp_path: Path):
     assert build(Project.open(root), only={"site"}).ok
     store = root / ".crebis/charts"
     first = {p.name for p in store.iterdir()}
-    assert len(first) == 9
+    assert len(first) == 15  # 3 languages x 5 drawings
     csv = root / f"content/results/{SLUG}/take-up.csv"
     csv.write_text(csv.read_text().replace("0.41", "0.43"))
     broken = root / f"content/results/{SLUG}/nl.md"
@@ -228,13 +245,13 @@ def test_the_chart_store_keeps_only_what_the_project_draws(tmp_path: Path):
     broken.write_text(good)
     assert build(Project.open(root), only={"brief"}).ok  # any kind: the store serves them all
     now = {p.name for p in store.iterdir()}
-    assert len(now) == 9 and not now & first  # the old drawings gone, the new ones kept
+    assert len(now) == 15 and not now & first  # the old drawings gone, the new ones kept
     assert build(Project.open(root)).ok and {p.name for p in store.iterdir()} == now  # a no-op keeps them
 
 
 def test_web_chart_keeps_its_labels_legible_by_scrolling_rather_than_shrinking(built: Path):
     page = _page(built, "en")
-    block = re.search(r'<div class="chart">\s*<figure>\s*<img src="[^"]+take-up\.en\.svg" style="min-width: (\d+)px"',
+    block = re.search(r'<div class="chart">\s*<figure>\s*<svg class="chart-wide"[^>]* style="min-width: (\d+)px"',
                       page)
     assert block, "the chart is not in its scrolling box"
     svg = (built / f"outputs/site/media/{SLUG}/take-up.en.svg").read_bytes()

@@ -13,6 +13,7 @@ from pipeline.config import Brand
 from pipeline.content import chartdata
 from pipeline.errors import ContentError
 from pipeline.render import charts
+from pipeline.render.typography import typeset
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "charts"
 
@@ -42,7 +43,8 @@ def _texts(svg: bytes) -> list[str]:
 def test_golden_svg_per_language(source, lang, golden):
     svg = charts.render(charts.chart(source, lang, LABELS[lang], f"{lang}.md"), Brand(), "svg")
     texts = _texts(svg)
-    assert LABELS[lang]["title"] in texts and LABELS[lang]["benefit.ris"] in texts
+    assert LABELS[lang]["title"] in texts and typeset(LABELS[lang]["benefit.ris"], lang) in texts
+    assert ("Revenu d’intégration" in texts) == (lang == "fr")  # the body's typography: a curly apostrophe
     assert ("40\u00a0%" in texts) == (lang == "fr") and ("40%" in texts) == (lang != "fr")
     assert Brand().series[0] in svg.decode() and Brand().series[1] in svg.decode()
     golden(f"charts/take-up-{lang}.svg", svg.decode("utf-8"))
@@ -64,7 +66,9 @@ def test_render_all_gives_every_format(source):
     assert drawn["svg"] == charts.render(chart, Brand(), "svg")
     assert drawn["png"] == charts.render(chart, Brand(), "png")
     assert drawn["print"].startswith(b"<svg") and 'font-family="Source Sans Pro"' in drawn["print"].decode()
-    assert set(drawn) == {"svg", "print", "png"}  # no PDF: the build never used it (Typst takes the SVG)
+    # no PDF: the build never used it (Typst takes the SVG); the narrow drawing for phones and the summary
+    assert set(drawn) == {"svg", "print", "png", "narrow", "narrow_print"}
+    assert drawn["narrow_print"].startswith(b"<svg") and charts.svg_size(drawn["narrow"])[0] == charts.NARROW_WIDTH
 
 
 def test_png_is_drawn_at_twice_the_size(source):

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from webtools import axe_violations, chromium, node_file, serve_folder
+from webtools import axe_violations, node_file
 
 from pipeline.checks.rules.accessibility import contrast
 
@@ -14,19 +14,6 @@ PAGES = [
     "nl/results/energy-poverty-brussels/index.html",
     "en/results/digital-exclusion-social-services/index.html",
 ]
-
-
-@pytest.fixture(scope="module")
-def site(sample_site) -> str:
-    """The sample project's web edition, served over HTTP on 127.0.0.1."""
-    with serve_folder(sample_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def hex_colour(css: str) -> str:
