@@ -15,7 +15,8 @@ on (RSA-2048) in every run. Measured, in one run:
       from the process start to the first new message accepted by the server.
 
 Targets (2-core machine): (b) >= 10 x (a) and >= 200 messages/s; peak memory <= 300 MB
-and flat from SMALL to RECIPIENTS; (c) < 2 s.
+and flat from SMALL to RECIPIENTS; (c) < 2 s. The CPU per message of the sender and of the
+server (steadier than rates on a loaded machine) and the load average are printed with them.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def peak_mb():
 
 
 t0 = time.perf_counter()
+import resource
 from pipeline.mail.editions import newsletter_campaign
 from pipeline.mail.send import SendOptions, send_campaign
 from pipeline.project import Project
@@ -94,9 +96,12 @@ project = Project.open(sys.argv[1])
 resume = sys.argv[2] == "resume"
 campaign = newsletter_campaign(project, "2026-04")
 started = time.perf_counter()
+before = resource.getrusage(resource.RUSAGE_SELF)
 report = send_campaign(project, campaign, SendOptions(resume=resume))
 elapsed = time.perf_counter() - started
-print(json.dumps({"sent": report.this_run["sent"], "failed": report.this_run["failed"], "elapsed": elapsed,
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+print(json.dumps({"sent": report.this_run["sent"], "failed": report.this_run["failed"], "elapsed": elapsed, "cpu": cpu,
                   "first": (started - t0) + (report.first_message_after or 0),
                   "peak_mb": peak_mb()}))
 """
@@ -147,11 +152,32 @@ def fill(root: Path, n: int, sent: int = 0) -> None:
     store.close()
 
 
+def process_cpu(pid: int) -> float:
+    """User + system seconds of a process so far (the SMTP server's, which shares the machine's cores)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run_crebis(root: Path, mode: str) -> dict:
     env = {**os.environ, "CREBIS_SECRET": SECRET, "CREBIS_SMTP_PASSWORD": PASSWORD, "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", CREBIS_RUN, str(root), mode], capture_output=True, text=True,
                          env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def message_kb(root: Path) -> float:
+    """The size of one recipient's message as crebis sends it (DKIM signature included)."""
+    from pipeline.mail.dkim import signer_for
+    from pipeline.mail.editions import newsletter_campaign
+    from pipeline.mail.message import MessageFactory, Recipient
+    from pipeline.project import Project
+    project = Project.open(root)
+    factory = MessageFactory(project.config, newsletter_campaign(project, "2026-04"), signer_for(project))
+    return len(factory.build(Recipient("reader000000@example.org", "Reader 0", "fr"))[1]) / 1000
 
 
 def naive(root: Path, port: int, ca_file: str, n: int) -> float:
@@ -208,21 +234,27 @@ def main() -> None:
         port = queue.get(timeout=60)
         ca_file = str(base / "ca.pem")
         root = make_project(base, port, ca_file, args.connections)
+        print(f"load average {load()}")
         naive_rate = naive(root, port, ca_file, args.naive)
         print(f"(a) naive loop (smtplib, a connection per message, dkimpy): {naive_rate:7.1f} messages/s "
               f"({args.naive} messages)")
         results = {}
         for n in (args.small, args.recipients):
             fill(root, n)
+            server_cpu = process_cpu(server.pid)
             results[n] = r = run_crebis(root, "send")
+            server_cpu = process_cpu(server.pid) - server_cpu
             rate = r["sent"] / r["elapsed"]
             print(f"(b) crebis, {n:6} recipients, {args.connections} connections: {rate:7.1f} messages/s "
                   f"({r['sent']} sent, {r['failed']} failed, {r['elapsed']:.1f} s), peak memory {r['peak_mb']:.0f} MB"
                   f"  -> {rate / naive_rate:.1f} x the naive loop")
+            print(f"    CPU per message: sender {r['cpu'] / r['sent'] * 1000:.2f} ms, SMTP server "
+                  f"{server_cpu / r['sent'] * 1000:.2f} ms; load average {load()}")
         fill(root, args.recipients, sent=args.recipients * 9 // 10)
         r = run_crebis(root, "resume")
         print(f"(c) resume with {args.recipients * 9 // 10} of {args.recipients} sent: first new message "
-              f"{r['first']:.2f} s after the process started ({r['sent']} sent)")
+              f"{r['first']:.2f} s after the process started ({r['sent']} sent); load average {load()}")
+        print(f"one message (fr): {message_kb(root):.1f} KB")
     finally:
         server.terminate()
         shutil.rmtree(base, ignore_errors=True)

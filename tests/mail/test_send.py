@@ -191,6 +191,19 @@ def test_a_connection_never_waits_on_itself(send_project, smtp_server, pipelinin
     assert smtp_server.handler.received() == {"one@example.org": 1, "two@example.org": 1}
 
 
+def test_lines_beginning_with_a_dot_arrive_as_written(send_project, smtp_server):
+    # a lone "." ends DATA: every line that begins with a dot is sent with a second one (RFC 5321 4.5.2)
+    project = Project.open(send_project)
+    message = b".Subject: odd\r\n\r\n.\r\n..two\r\nmid . dot\r\n.\r\n.end"
+    connection = smtp.Connection(smtp.Server.from_options(project.config.smtp, smtp.password(project.config.smtp)))
+    try:
+        assert smtp.dot_stuffed(message) == b"..Subject: odd\r\n\r\n..\r\n...two\r\nmid . dot\r\n..\r\n..end"
+        assert connection.send("newsletter@crebis.example.org", "one@example.org", message, lambda: True)[:3] == "250"
+    finally:
+        connection.close()
+    assert smtp_server.handler.messages == [("one@example.org", message + b"\r\n")]
+
+
 def test_unreachable_server_changes_nothing(send_project, smtp_server):
     project = Project.open(send_project)
     addresses = subscribe(project, 2)
