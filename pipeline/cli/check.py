@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from itertools import groupby
 from pathlib import Path
@@ -56,7 +55,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | 
     project = open_project(ctx)
     report = check_project(project, [p.resolve() for p in paths] or None)
     if fmt == "json":
-        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
+        text = report.as_json_text() + "\n"
     elif fmt == "html":
         text = render_html(report, project.root, project.config.check, project.config.languages)
     else:
