@@ -16,7 +16,7 @@ from pipeline.checks.rules import accessibility, citations, prose, translations
 from pipeline.checks.rules.texts import text_findings
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
-from pipeline.content.load import Loaded, load_results, load_themes
+from pipeline.content.load import BodyProblem, Loaded, load_results, load_themes
 from pipeline.content.model import Theme
 from pipeline.errors import ContentError
 from pipeline.project import Project
@@ -95,7 +95,8 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
             hit = cache.get(directory, fingerprint) if cache else None
             if hit is None:
                 fresh = CheckReport()
-                check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography)
+                check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography,
+                            loaded.problems)
                 if cache:
                     cache.put(directory, fingerprint, fresh.findings, fresh.documents)
                 hit = (fresh.findings, fresh.documents)
@@ -119,9 +120,10 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
 
 def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[bytes, Document]],
                 glossaries: dict[str, Glossary], times: dict[Path, float], scope: list[Path] | None,
-                report: CheckReport, bibliography: citations.Bibliography | None = None) -> None:
+                report: CheckReport, bibliography: citations.Bibliography | None = None,
+                problems: dict[Path, list[BodyProblem]] | None = None) -> None:
     """The rules on one result folder, over the editions as the loader read them: prose, accessibility,
-    translations."""
+    translations; the body problems the loader found (`problems`, by file) are reported, not sought again."""
     config, options = project.config, project.config.check
     relative = project.relative(directory)
     report.findings.extend(translations.translations(directory, relative, config.languages, times, options))
@@ -131,7 +133,7 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
             continue
         source = raw.decode("utf-8").removeprefix("\ufeff")
         file = read_file(md, project.relative(md), lang, source, doc)
-        report.findings.extend(accessibility.body(file, options))
+        report.findings.extend(accessibility.body(file, options, (problems or {}).get(md)))
         if bibliography is not None:
             report.findings.extend(citations.unknown_keys(file, bibliography))
         for text in file.texts.values():

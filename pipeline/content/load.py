@@ -64,6 +64,8 @@ class Loaded:
     documents: dict[Path, tuple[bytes, Document]] = field(default_factory=dict)
     """Every edition file read (valid or not) with its bytes and parsed front matter: the checks and the
     build's fingerprints work from this one reading instead of reading the files again."""
+    problems: dict[Path, list[BodyProblem]] = field(default_factory=dict)
+    """The body problems of every edition read this far (`body_problems`): the checks report them from here."""
 
     @property
     def failed_files(self) -> set[Path]:
@@ -407,9 +409,11 @@ def body_images(path: Path, doc: Document, declared: set[str], charts: set[str] 
                                     and local_file(path.parent, src) is not None}))
 
 
-def check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> None:
-    """The body problems the loader refuses, as errors."""
-    errors.extend(ContentError(path, p.message, line=p.line) for p in body_problems(path, doc, declared))
+def check_body(path: Path, doc: Document, declared: set[str], errors: list[ContentError]) -> list[BodyProblem]:
+    """The body problems the loader refuses, as errors; returned as found."""
+    problems = body_problems(path, doc, declared)
+    errors.extend(ContentError(path, p.message, line=p.line) for p in problems)
+    return problems
 
 
 def read_document(path: Path, errors: list[ContentError]) -> tuple[bytes, Document] | None:
@@ -529,11 +533,12 @@ def read_figure(r: FrontMatterReader, lang: str, i: int, item: Any, shared: tupl
 
 def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
                  errors: list[ContentError], documents: dict[Path, tuple[bytes, Document]] | None = None,
-                 shared: tuple[Path, ...] = ()) -> Edition | None:
+                 shared: tuple[Path, ...] = (), problems: dict[Path, list[BodyProblem]] | None = None
+                 ) -> Edition | None:
     """Read and validate one language file; append problems to `errors` and return None if any.
 
-    The file as read goes into `documents` (when given), even if it has errors. A declared figure may
-    come from one of the `shared` folders (`Project.shared_folders`).
+    The file as read goes into `documents` (when given), even if it has errors, and its body problems into
+    `problems`. A declared figure may come from one of the `shared` folders (`Project.shared_folders`).
     """
     before = len(errors)
     document = read_document(path, errors)
@@ -595,7 +600,9 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     url = r.text(d.get("url"), ("url",), required=False)
     if url and link_scheme(url) not in ("http", "https"):
         r.error(("url",), f"'url' must be a web address starting with https://, got {url[:80]!r}")
-    check_body(path, doc, declared_figures(d), errors)
+    found = check_body(path, doc, declared_figures(d), errors)
+    if problems is not None:
+        problems[path] = found
     check_finished(path, doc, status == "published", errors)
     if len(errors) > before:
         return None
@@ -669,7 +676,8 @@ def _mtime(path: Path) -> float:
 
 def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                 errors: list[ContentError], documents: dict[Path, tuple[bytes, Document]] | None = None,
-                shared: tuple[Path, ...] = ()) -> Result | None:
+                shared: tuple[Path, ...] = (), problems: dict[Path, list[BodyProblem]] | None = None
+                ) -> Result | None:
     """Load one result folder with its valid editions; None (with errors appended) if none is usable.
 
     An edition with errors is left out and the others go on: an error blocks only the
@@ -689,7 +697,7 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
             names = ", ".join(f"{x}.md" for x in languages)
             errors.append(ContentError(md, f"not a language edition: name it {names}"))
             continue
-        edition = load_edition(md, slug, md.stem, themes, errors, documents, shared)
+        edition = load_edition(md, slug, md.stem, themes, errors, documents, shared, problems)
         if edition:
             editions.append(edition)
     if not editions and len(errors) > before:
@@ -716,7 +724,7 @@ def load_results(results_dir: Path, languages: list[str], themes: dict[str, Them
     if not results_dir.is_dir():
         return loaded
     for directory in sorted(p for p in results_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        result = load_result(directory, languages, themes, loaded.errors, loaded.documents, shared)
+        result = load_result(directory, languages, themes, loaded.errors, loaded.documents, shared, loaded.problems)
         if result is None:
             loaded.failed.add(directory.name)
         else:

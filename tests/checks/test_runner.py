@@ -252,3 +252,21 @@ def test_newsletters_are_checked_too(project_dir):
     assert "7:29  error    link text “cliquez ici” does not say where the link goes  [link-text]" in result.output
     assert "9:11  error    a 'javascript:' link cannot be published" in result.output
     assert result.output.strip().endswith("2 error(s), 0 warning(s), 0 info in 1 file(s)")
+
+
+def test_the_loaders_body_problems_are_reported_as_it_found_them(project_dir):
+    from pipeline.content.load import body_problems, declared_figures, load_results, load_themes
+
+    directory = write_result(project_dir)
+    md = directory / "fr.md"
+    text = md.read_text(encoding="utf-8").replace("### Detail", "#### Detail")
+    md.write_text(text, encoding="utf-8")
+    project = Project.open(project_dir)
+    themes = load_themes(project.path(project.config.watch.themes))
+    loaded = load_results(project.results_dir, project.config.languages, themes)
+    doc = loaded.documents[md][1]
+    assert loaded.problems[md] == body_problems(md, doc, declared_figures(doc.data))
+    assert [p.rule for p in loaded.problems[md]] == ["heading-order"]
+    report = check_project(project, themes=themes, loaded=loaded)
+    found = [(f.line, f.column, f.rule) for f in report.errors]
+    assert found == [(text.split("\n").index("#### Detail") + 1, 1, "heading-order")]

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.checks.document import CheckedFile
 from pipeline.checks.findings import Finding
 from pipeline.config import CONFIG_FILE, CheckOptions, Config
-from pipeline.content.load import body_problems, declared_figures
+from pipeline.content.load import BodyProblem, body_problems, declared_figures
 from pipeline.render.palette import palette_problems
 
 # Link text that says nothing out of context (WCAG 2.4.4), in the three languages.
@@ -21,10 +21,13 @@ VAGUE_LINKS = {
 _LINK = re.compile(r"(?<!!)\[(?P<text>[^\]\n]+)\]\((?P<url>[^)\s]+)[^)]*\)")
 
 
-def body(file: CheckedFile, options: CheckOptions) -> Iterator[Finding]:
-    """Images without useful alt text and skipped heading levels (errors, as in the loader); vague link text."""
-    declared = declared_figures(file.doc.data)
-    for problem in body_problems(file.path, file.doc, declared):
+def body(file: CheckedFile, options: CheckOptions, problems: list[BodyProblem] | None = None) -> Iterator[Finding]:
+    """Images without useful alt text and skipped heading levels (errors, as in the loader); vague link text.
+
+    `problems`: the file's `body_problems` as the loader found them (found again here if not given)."""
+    if problems is None:
+        problems = body_problems(file.path, file.doc, declared_figures(file.doc.data))
+    for problem in problems:
         yield Finding(file.relative, problem.line, problem.column, "error", problem.rule, problem.message,
                       _FIXES.get(problem.rule))
     rule = options.accessibility
