@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from itertools import groupby
 from pathlib import Path
@@ -48,21 +49,31 @@ def format_text(report: CheckReport, colour: bool) -> str:
 @handle_errors
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool) -> None:
     """Check content (all of it, or PATHs) for readability, plain language and accessibility."""
-    from pipeline.build import write_atomic
-    from pipeline.checks import check_project
-    from pipeline.checks.report_html import render_html
+    # A check makes hundreds of thousands of small objects (node trees, sentences, dictionary entries) and frees
+    # next to none of them before it ends, so the cyclic collector's passes over them find nothing: they were
+    # ~13 % of the CPU time of a check of 600 documents. Reference counting still frees what is dropped.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from pipeline.checks import check_project
+        from pipeline.checks.report_html import render_html
 
-    project = open_project(ctx)
-    report = check_project(project, [p.resolve() for p in paths] or None)
-    if fmt == "json":
-        text = report.as_json_text() + "\n"
-    elif fmt == "html":
-        text = render_html(report, project.root, project.config.check, project.config.languages)
-    else:
-        text = format_text(report, colour=output is None and sys.stdout.isatty()) + "\n"
+        project = open_project(ctx)
+        report = check_project(project, [p.resolve() for p in paths] or None)
+        if fmt == "json":
+            text = report.as_json_text() + "\n"
+        elif fmt == "html":
+            text = render_html(report, project.root, project.config.check, project.config.languages)
+        else:
+            text = format_text(report, colour=output is None and sys.stdout.isatty()) + "\n"
+    finally:
+        if collecting:
+            gc.enable()
     if output is None:
         click.echo(text, nl=False)
     else:
+        from pipeline.build import write_atomic
+
         write_atomic(output, text.encode("utf-8"))
         click.echo(f"Report written to {output}", err=True)
     sys.exit(1 if report.failed(strict) else 0)
