@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
+import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,12 +19,15 @@ from pipeline.checks.rules import accessibility, citations, prose, translations
 from pipeline.checks.rules.texts import text_findings
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
-from pipeline.content.load import BodyProblem, Loaded, load_results, load_themes
-from pipeline.content.model import Theme
+from pipeline.content.load import BodyProblem, Loaded, load_result, load_results, load_themes
+from pipeline.content.model import Result, Theme
 from pipeline.errors import ContentError
 from pipeline.project import Project
 
 log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 60
+"""Result folders from which a check is shared between processes: below, starting one costs more than it saves."""
 
 
 def _in_scope(path: Path, paths: list[Path] | None) -> bool:
@@ -34,13 +40,18 @@ def _content_finding(project: Project, error: ContentError) -> Finding:
 
 
 def check_project(project: Project, paths: Iterable[Path | str] | None = None, cached: bool = False,
-                  themes: dict[str, Theme] | None = None, loaded: Loaded | None = None) -> CheckReport:
+                  themes: dict[str, Theme] | None = None, loaded: Loaded | None = None,
+                  jobs: int | None = None) -> CheckReport:
     """Check the results of `project` (only those files or folders under `paths`, if given).
 
     `crebis build` passes the content it has `loaded` (with its `themes`), so that the files are read and
     parsed once per build and the loading errors are the loader's own; without them the content is loaded
-    here. With `cached`, the rules' findings of result folders unchanged since the last cached run are
-    reused (a no-op build stays fast); loading errors are never cached: they come from this reading.
+    here, each result folder checked as soon as it is read, shared between `jobs` processes (by default two
+    on a machine with two cores or more, for a project of `PARALLEL_FROM` result folders or more, from a
+    process with one thread: forking a threaded one could copy a lock another thread holds). The report is
+    the same whatever the number of processes. With `cached`, the rules' findings of result folders unchanged
+    since the last cached run are reused (a no-op build stays fast); loading errors are never cached: they
+    come from this reading.
     """
     root = project.root
     scope = None if paths is None else [Path(p).resolve() if Path(p).is_absolute() else (root / p).resolve()
@@ -49,13 +60,13 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
     report = CheckReport()
     if _in_scope(root / CONFIG_FILE, scope):
         report.findings.extend(accessibility.brand_contrast(root, config))
-    if themes is None or loaded is None:
+    load = themes is None or loaded is None
+    if load:
         try:
             themes = load_themes(project.path(config.watch.themes))
         except ContentError as exc:
             report.findings.append(_content_finding(project, exc))
             return report
-        loaded = load_results(project.results_dir, config.languages, themes, project.shared_folders)
     glossaries: dict[str, Glossary] = {}
     glossary_files = [project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages]
     for lang, path in zip(config.languages, glossary_files, strict=True):
@@ -65,17 +76,25 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
             report.findings.append(_content_finding(project, exc))
             glossaries[lang] = load_glossary(Path("/nonexistent"))
     results_dir = project.results_dir
-    directories = sorted(d for d in results_dir.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))) \
+    folders = sorted(d for d in results_dir.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))) \
         if results_dir.is_dir() else []
-    directories = [d for d in directories if scope is None or any(
+    directories = [d for d in folders if scope is None or any(
         _in_scope(d.resolve(), scope) or d.resolve() in p.parents for p in scope)]
     files = [md for d in directories for md in sorted(d.glob("*.md")) if md.stem in config.languages]
     times = translations.change_times(root, files) if options.translations.enabled else {}
+    bibliography = citations.Bibliography(project.path(config.brief.bibliography), project.relative)
+    checked: dict[Path, CheckReport] = {}
+    if load and cached:  # the cache decides which folders are checked: load them all first
+        loaded = load_results(results_dir, config.languages, themes, project.shared_folders)
+    elif load:
+        assert themes is not None
+        loaded, checked = _load_and_check(project, folders, set(directories), themes, glossaries, times, scope,
+                                          bibliography, _processes(jobs, len(folders)))
+    assert loaded is not None
     errors_by_folder: dict[Path, list[ContentError]] = {}
     for error in loaded.errors:
         folder = error.path if error.path.parent == results_dir else error.path.parent
         errors_by_folder.setdefault(folder, []).append(error)
-    bibliography = citations.Bibliography(project.path(config.brief.bibliography), project.relative)
     cache = None
     if cached:
         shared = [project.path(config.watch.themes), bibliography.path, *glossary_files]
@@ -94,9 +113,11 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
             fingerprint = cache.fingerprint(directory, documents, times) if cache else ""
             hit = cache.get(directory, fingerprint) if cache else None
             if hit is None:
-                fresh = CheckReport()
-                check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography,
-                            loaded.problems)
+                fresh = checked.pop(directory, None)
+                if fresh is None:
+                    fresh = CheckReport()
+                    check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography,
+                                loaded.problems)
                 if cache:
                     cache.put(directory, fingerprint, fresh.findings, fresh.documents)
                 hit = (fresh.findings, fresh.documents)
@@ -140,6 +161,119 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
             stats, _ = prose.document_stats(file, text, options)
             report.documents.append(stats)
             report.findings.extend(text_findings(file, text, stats, glossaries[lang], options))
+
+
+def _processes(jobs: int | None, folders: int) -> int:
+    """How many processes check `folders` result folders: `jobs`, or by default as the docstring of
+    `check_project` says."""
+    if jobs is not None:
+        return max(1, jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    alone = threading.active_count() == 1
+    return 2 if cores >= 2 and alone and folders >= PARALLEL_FROM and os.name == "posix" else 1
+
+
+@dataclasses.dataclass
+class _Part:
+    """What one process found on its share of the result folders: the loader's results and errors (as
+    (path, message, line): an exception does not survive pickling), each folder's rule findings, and what its
+    reading of the bibliography found."""
+
+    results: list[Result]
+    errors: list[tuple[Path, str, int | None]]
+    checked: dict[Path, CheckReport]
+    bibliography: tuple[bool, frozenset[str] | None, Finding | None]
+
+
+def _load_and_check(project: Project, folders: list[Path], in_scope: set[Path], themes: dict[str, Theme],
+                    glossaries: dict[str, Glossary], times: dict[Path, float], scope: list[Path] | None,
+                    bibliography: citations.Bibliography, processes: int) -> tuple[Loaded, dict[Path, CheckReport]]:
+    """Load every result folder and check those `in_scope` as each is read (its files' bytes and node trees are
+    let go before the next), the folders cut into `processes` runs in order: this process takes the first,
+    forked processes the others. The parts are joined in folder order, as one process would have found them."""
+    size = -(-len(folders) // processes) if folders else 0
+    runs = [folders[i:i + size] for i in range(0, len(folders), size)] if size else [[]]
+    children = [_start(_part, project, run, in_scope, themes, glossaries, times, scope) for run in runs[1:]]
+    own = _part(project, runs[0], in_scope, themes, glossaries, times, scope, bibliography)
+    parts = [own]
+    for run, child in zip(runs[1:], children, strict=True):
+        found = _finish(child)
+        # a process that failed to start or died: its folders are checked here, with the same outcome
+        parts.append(found if found is not None else _part(project, run, in_scope, themes, glossaries, times,
+                                                           scope, bibliography))
+    loaded = Loaded()
+    checked: dict[Path, CheckReport] = {}
+    for part in parts:
+        loaded.results.extend(part.results)
+        loaded.errors.extend(ContentError(path, message, line=line) for path, message, line in part.errors)
+        checked.update(part.checked)
+        bibliography.adopt(*part.bibliography)
+    return loaded, checked
+
+
+def _part(project: Project, folders: list[Path], in_scope: set[Path], themes: dict[str, Theme],
+          glossaries: dict[str, Glossary], times: dict[Path, float], scope: list[Path] | None,
+          bibliography: citations.Bibliography | None = None) -> _Part:
+    """Load `folders` and check those `in_scope`, one after another."""
+    config = project.config
+    if bibliography is None:
+        bibliography = citations.Bibliography(project.path(config.brief.bibliography), project.relative)
+    results: list[Result] = []
+    errors: list[ContentError] = []
+    checked: dict[Path, CheckReport] = {}
+    for directory in folders:
+        documents: dict[Path, tuple[bytes, Document]] = {}
+        problems: dict[Path, list[BodyProblem]] = {}
+        result = load_result(directory, config.languages, themes, errors, documents, project.shared_folders,
+                             problems)
+        if result is not None:
+            results.append(result)
+        if directory in in_scope:
+            fresh = checked[directory] = CheckReport()
+            check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography, problems)
+    return _Part(results, [(e.path, e.message, e.line) for e in errors], checked, bibliography.state)
+
+
+def _start(target, *args) -> tuple[multiprocessing.Process, object] | None:
+    """`target(*args)` in a forked process (nothing to pickle on the way in, the same modules and caches
+    loaded), its return value sent back through a pipe; None if no process could be started."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sending, target, args), daemon=True)
+    try:
+        process.start()
+    except OSError:
+        log.debug("no process for part of the check", exc_info=True)
+        return None
+    finally:
+        sending.close()
+    return process, receiving
+
+
+def _child(sending, target, args) -> None:
+    try:
+        sending.send(target(*args))
+    except Exception:
+        # Sending nothing says it: the parent checks these folders itself and meets the same problem there,
+        # reported as any problem of a check in one process.
+        pass
+    finally:
+        sending.close()
+
+
+def _finish(started: tuple[multiprocessing.Process, object] | None) -> _Part | None:
+    """What a process started by `_start` sent back, once it has ended; None if it sent nothing."""
+    if started is None:
+        return None
+    process, receiving = started
+    try:
+        return receiving.recv()  # type: ignore[attr-defined]
+    except (EOFError, OSError):
+        log.debug("a part of the check sent nothing back: checked here", exc_info=True)
+        return None
+    finally:
+        receiving.close()  # type: ignore[attr-defined]
+        process.join()
 
 
 def _add_loading_errors(project: Project, directory: Path, errors: list[ContentError], scope: list[Path] | None,

@@ -270,3 +270,41 @@ def test_the_loaders_body_problems_are_reported_as_it_found_them(project_dir):
     report = check_project(project, themes=themes, loaded=loaded)
     found = [(f.line, f.column, f.rule) for f in report.errors]
     assert found == [(text.split("\n").index("#### Detail") + 1, 1, "heading-order")]
+
+
+def _copies(tmp_path, times: int):
+    """The sample project with each result copied `times` times; one copy with a body problem, an unknown
+    citation and a loading error."""
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "layouts", tmp_path / "layouts")
+    shutil.copy(REPO / "crebis.toml", tmp_path / "crebis.toml")
+    results = tmp_path / "content" / "results"
+    samples = sorted(p for p in results.iterdir() if p.is_dir())
+    for i in range(1, times):
+        for sample in samples:
+            shutil.copytree(sample, results / f"{sample.name}-{i}")
+    broken = results / f"{samples[0].name}-1" / "fr.md"
+    text = broken.read_text(encoding="utf-8").replace("\n## ", "\n#### ", 1).replace("[@", "[@unknown-key; @", 1)
+    broken.write_text(text.replace("date: 2026", "date: 2026-02-30\nx: 2026", 1), encoding="utf-8")
+    return Project.open(tmp_path)
+
+
+def test_a_check_shared_between_processes_reports_what_one_process_reports(tmp_path):
+    project = _copies(tmp_path, 4)
+    one = check_project(project, jobs=1)
+    assert {"heading-order", "citation", "content"} <= {f.rule for f in one.errors}
+    # the results in three languages, the three editions of the newsletter and the digest's worksheet
+    assert len({d.path for d in one.documents}) == 12 * 3 + 3 + 1
+    for jobs in (2, 3):
+        assert check_project(project, jobs=jobs).as_json_text() == one.as_json_text()
+    folder = project.results_dir / "energy-poverty-brussels-2"
+    assert check_project(project, [folder], jobs=2).as_json_text() == check_project(project, [folder], jobs=1)\
+        .as_json_text()
+
+
+def test_a_part_of_the_check_runs_in_another_process():
+    from pipeline.checks.runner import PARALLEL_FROM, _finish, _processes, _start
+
+    assert _finish(_start(os.getpid)) != os.getpid()
+    assert _processes(None, PARALLEL_FROM - 1) == 1  # a small project stays in one process
+    assert _processes(1, 10 * PARALLEL_FROM) == 1

@@ -42,6 +42,16 @@ class Bibliography:
             self._keys = self._load()
         return self._keys
 
+    @property
+    def state(self) -> tuple[bool, frozenset[str] | None, Finding | None]:
+        """Whether it was read, its keys and its problem: what another process's reading must know (`adopt`)."""
+        return self.read, self._keys, self.problem
+
+    def adopt(self, read: bool, keys: frozenset[str] | None, problem: Finding | None) -> None:
+        """Take the `state` of another reading of the same file, if this one has not read it."""
+        if read and not self.read:
+            self.read, self._keys, self.problem = True, keys, problem
+
     def _error(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.problem = Finding(self.relative(self.path), line, column, "error", "bibliography", message,
                                "Fix the entry there: every citing page, brief and newsletter needs it")
