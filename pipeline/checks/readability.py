@@ -134,19 +134,27 @@ def scores(lang: str, counts: Counts) -> dict[str, float]:
 
 def count(lang: str, sentences: Iterable[Sentence]) -> Counts:
     """Words, sentences, syllables and long words of `sentences` by the formulas' procedure (see above)."""
+    return Counts.total(sentence_counts(lang, sentences))
+
+
+def sentence_counts(lang: str, sentences: Iterable[Sentence]) -> list[Counts]:
+    """`count` of each sentence alone, in one pass over their words (a text's figures, and its hardest
+    sentences, read every sentence's)."""
     costs = _word_costs(lang)
-    words = figures = units = lix_units = total = long_words = 0
+    out = []
     for sentence in sentences:
-        words += len(sentence.words)
-        figures += len(sentence.figures)
-        units += sentence.units
-        lix_units += sentence.lix_units
+        total = long_words = 0
         for word in sentence.words:
-            cost = costs.get(word) or costs.setdefault(word, _word_cost(lang, word))
+            cost = costs.get(word)
+            if cost is None:
+                cost = costs[word] = _word_cost(lang, word)
             total += cost[0]
             long_words += cost[1]
-        total += sum(figure_syllables(lang, f) for f in sentence.figures)
-    return Counts(words + figures, units, total, long_words, lix_units)
+        figures = sentence.figures
+        if figures:  # most sentences have none
+            total += sum(figure_syllables(lang, f) for f in figures)
+        out.append(Counts(len(sentence.words) + len(figures), sentence.units, total, long_words, sentence.lix_units))
+    return out
 
 
 @functools.cache

@@ -150,7 +150,9 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
     report.findings.extend(translations.translations(directory, relative, config.languages, times, options))
     for md, (raw, doc) in sorted(documents.items()):
         lang = md.stem
-        if lang not in config.languages or lang not in SUPPORTED_LANGUAGES or not _in_scope(md.resolve(), scope):
+        # resolved only for a narrowed check: resolving every file was ~4 % of a whole check's time
+        if lang not in config.languages or lang not in SUPPORTED_LANGUAGES or (
+                scope is not None and not _in_scope(md.resolve(), scope)):
             continue
         source = raw.decode("utf-8").removeprefix("\ufeff")
         file = read_file(md, project.relative(md), lang, source, doc)

@@ -10,7 +10,7 @@ from fractions import Fraction
 from pipeline.checks.document import CheckedFile, Text
 from pipeline.checks.findings import DocumentStats, Finding, HardSentence
 from pipeline.checks.glossary import Glossary
-from pipeline.checks.readability import FORMULAS, Counts, flesch_formula, scores
+from pipeline.checks.readability import FORMULAS, Counts, flesch_formula, scores, sentence_counts
 from pipeline.config import CheckOptions
 from pipeline.content.load import TODO_MARKER
 
@@ -43,7 +43,7 @@ def hardest_sentences(file: CheckedFile, text: Text, how_many: int,
     """
     formula = FORMULAS[file.lang][flesch_formula(file.lang)].compute
     sentences = text.sentences
-    counted = counted if counted is not None else [file.counts([s]) for s in sentences]
+    counted = counted if counted is not None else sentence_counts(file.lang, sentences)
     scored = []
     for sentence, counts in zip(sentences, counted, strict=True):
         if counts.words and counts.sentences:  # what `scores` needs; only the Flesch-scale score is wanted here
@@ -58,7 +58,7 @@ def hardest_sentences(file: CheckedFile, text: Text, how_many: int,
 
 
 def document_stats(file: CheckedFile, text: Text, options: CheckOptions | None = None) -> tuple[DocumentStats, Counts]:
-    counted = [file.counts([s]) for s in text.sentences]
+    counted = sentence_counts(file.lang, text.sentences)
     counts = Counts.total(counted)
     how_many = options.readability.hardest_sentences if options is not None else 3
     profile = getattr(options.profiles, _SAME_AS.get(text.kind, text.kind), "plain") if options is not None \
