@@ -45,9 +45,13 @@ def format_text(report: CheckReport, colour: bool) -> str:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes to check with (default: two for a project of 60 results or more on a machine with "
+                   "two cores or more, else one). The report is the same.")
 @click.pass_context
 @handle_errors
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,
+          jobs: int | None) -> None:
     """Check content (all of it, or PATHs) for readability, plain language and accessibility."""
     # A check makes hundreds of thousands of small objects (node trees, sentences, dictionary entries) and frees
     # next to none of them before it ends, so the cyclic collector's passes over them find nothing: they were
@@ -59,7 +63,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | 
         from pipeline.checks.report_html import render_html
 
         project = open_project(ctx)
-        report = check_project(project, [p.resolve() for p in paths] or None)
+        report = check_project(project, [p.resolve() for p in paths] or None, jobs=jobs)
         if fmt == "json":
             text = report.as_json_text() + "\n"
         elif fmt == "html":

@@ -308,3 +308,13 @@ def test_a_part_of_the_check_runs_in_another_process():
     assert _finish(_start(os.getpid)) != os.getpid()
     assert _processes(None, PARALLEL_FROM - 1) == 1  # a small project stays in one process
     assert _processes(1, 10 * PARALLEL_FROM) == 1
+
+
+def test_check_jobs_option_gives_the_same_report(tmp_path):
+    _copies(tmp_path, 2)
+    outputs = [CliRunner().invoke(main, ["-C", str(tmp_path), "check", "--format", "json", "--jobs", jobs])
+               for jobs in ("1", "2")]
+    assert [r.exit_code for r in outputs] == [1, 1]  # the broken copy's errors
+    assert outputs[0].output == outputs[1].output
+    assert json.loads(outputs[0].output)["summary"]["error"] >= 3
+    assert CliRunner().invoke(main, ["-C", str(tmp_path), "check", "--jobs", "0"]).exit_code == 2
