@@ -47,8 +47,8 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
     `crebis build` passes the content it has `loaded` (with its `themes`), so that the files are read and
     parsed once per build and the loading errors are the loader's own; without them the content is loaded
     here, each result folder checked as soon as it is read, shared between `jobs` processes (by default two
-    on a machine with two cores or more, for a project of `PARALLEL_FROM` result folders or more, from a
-    process with one thread: forking a threaded one could copy a lock another thread holds). The report is
+    on a machine with two cores or more, for a project of `PARALLEL_FROM` result folders or more; always one
+    from a process with other threads: forking it could copy a lock another thread holds). The report is
     the same whatever the number of processes. With `cached`, the rules' findings of result folders unchanged
     since the last cached run are reused (a no-op build stays fast); loading errors are never cached: they
     come from this reading.
@@ -168,11 +168,12 @@ def check_rules(project: Project, directory: Path, documents: dict[Path, tuple[b
 def _processes(jobs: int | None, folders: int) -> int:
     """How many processes check `folders` result folders: `jobs`, or by default as the docstring of
     `check_project` says."""
+    if threading.active_count() > 1 or os.name != "posix":
+        return 1  # a fork copies the locks other threads hold, never released in the copy
     if jobs is not None:
         return max(1, jobs)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    alone = threading.active_count() == 1
-    return 2 if cores >= 2 and alone and folders >= PARALLEL_FROM and os.name == "posix" else 1
+    return 2 if cores >= 2 and folders >= PARALLEL_FROM else 1
 
 
 @dataclasses.dataclass
