@@ -1,17 +1,18 @@
-"""Benchmark of charts from data: N charts x 3 languages x every format a build uses, in one process.
+"""Benchmark of charts from data: N charts x 3 languages x every drawing a build uses, in one process.
 
     python bench/charts.py [--charts 100]
 
 Generates N CSV + Vega-Lite spec pairs (varied rows and values, the shape of the sample's
-grouped bar chart) and draws each in fr, nl and en in every format a build uses: the web SVG,
-the print SVG (Typst's, for the PDF brief and summary) and the PNG at 2x (DOCX and email), with
-the label check, brand and locale of a build. Prints the median and 95th percentile time per
-chart and language (all formats together through render_all, one Vega drawing for every format;
-each format alone on every tenth), the first chart apart (vl-convert starts its JavaScript engine
-then), the baseline of one Vega drawing per format on the same sample (the ratio is what counts on
-a loaded machine), the same charts drawn by as many threads as the build has workers (its
-throughput), a second build's cost (the chart store by fingerprint), the peak memory and the load
-average before and after (on a shared machine the figures mean little above 1 per core).
+grouped bar chart) and draws each in fr, nl and en as a build does (render_all): the chart as its
+spec lays it out (the web SVG, the print SVG for the PDF brief, the PNG at 2x for DOCX and email:
+one Vega drawing) and the narrow one (phones and the summary PDF: a second Vega drawing), with the
+label check, brand and locale of a build. Prints the median and 95th percentile time per chart and
+language, in wall time and in CPU time (the process's, vl-convert's threads included: steadier than
+wall time on a loaded machine), the first chart apart (vl-convert starts its JavaScript engine then),
+each part alone on every tenth (wide Vega drawing, narrow Vega drawing, PNG from the SVG), the same
+charts drawn by as many threads as the build has workers (its throughput), a second build's cost
+(the chart store by fingerprint), the peak memory and the load average before and after (on a
+shared machine the figures mean little above 1 per core).
 
 Targets (2-core machine): median per chart and language <= 50 ms; peak memory <= 300 MB.
 """
@@ -61,28 +62,29 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     rng, brand = random.Random(15), Brand()
     per_chart: list[float] = []
-    per_format: dict[str, list[float]] = {f: [] for f in charts.FORMATS}
-    baseline: list[float] = []
-    sampled: list[float] = []
+    per_chart_cpu: list[float] = []
+    parts: dict[str, list[float]] = {"wide SVG (Vega)": [], "narrow SVG (Vega)": [], "PNG 2x (resvg)": []}
     with tempfile.TemporaryDirectory() as tmp:
         sources = [make(Path(tmp), i, rng) for i in range(args.charts)]
-        start = time.perf_counter()
+        start, times_before = time.perf_counter(), os.times()
         for source, labels in sources:
             for lang in ("fr", "nl", "en"):
-                t0 = time.perf_counter()  # what a build does for one chart and language
+                t0, c0 = time.perf_counter(), time.process_time()  # what a build does for one chart and language
                 chart = charts.chart(source, lang, labels[lang], "bench.md")
                 charts.fingerprint(source, lang, labels[lang], brand)
-                charts.render_all(chart, brand)
+                drawn = charts.render_all(chart, brand)
                 per_chart.append(time.perf_counter() - t0)
-                if len(per_chart) % 10 == 1:  # each format alone, on a sample of the charts
-                    sampled.append(per_chart[-1])
-                    t2 = time.perf_counter()
-                    for fmt in charts.FORMATS:
+                per_chart_cpu.append(time.process_time() - c0)
+                if len(per_chart) % 10 == 1:  # each part alone, on a sample of the charts
+                    printed = drawn["print"].decode("utf-8")
+                    for times, draw in zip(parts.values(), (
+                            lambda c=chart: charts.render(c, brand, "svg"),
+                            lambda c=chart: charts.render(charts.narrow(c), brand, "svg", "narrow"),
+                            lambda svg=printed: charts.png_from_svg(svg)), strict=True):
                         t1 = time.perf_counter()
-                        charts.render(chart, brand, fmt)
-                        per_format[fmt].append(time.perf_counter() - t1)
-                    baseline.append(time.perf_counter() - t2)
-        total = time.perf_counter() - start
+                        draw()
+                        times.append(time.perf_counter() - t1)
+        total, times_after = time.perf_counter() - start, os.times()
         workers = os.cpu_count() or 1  # the build's default jobs
         t4 = time.perf_counter()
         def draw(job: tuple[charts.ChartSource, dict[str, dict[str, str]], str]) -> None:
@@ -99,17 +101,20 @@ def main() -> None:
         for _ in range(10):
             chart_store.files(source, "fr", labels["fr"], brand, "bench.md")
         again = (time.perf_counter() - t3) / 10
-    first, rest = per_chart[0], per_chart[1:] or per_chart
+    first, rest, cpu = per_chart[0], per_chart[1:] or per_chart, per_chart_cpu[1:] or per_chart_cpu
     ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
-    print(f"{args.charts} charts x 3 languages x every format (web SVG, print SVG, PNG 2x): {total:.1f} s")
+    p95 = lambda t: ms(statistics.quantiles(t, n=20)[-1]) if len(t) > 1 else ms(t[0])  # noqa: E731
+    print(f"{args.charts} charts x 3 languages x every drawing (web, print, narrow web, narrow print SVG; PNG 2x): "
+          f"{total:.1f} s")
     print(f"first chart (engine start-up): {ms(first)}")
-    print(f"per chart and language, every format: median {ms(statistics.median(rest))}, "
-          f"p95 {ms(statistics.quantiles(rest, n=20)[-1]) if len(rest) > 1 else ms(rest[0])} (target <= 50 ms)")
-    for fmt, times in per_format.items():  # each alone: the SVG is one Vega drawing, the PNG that drawing + resvg
-        print(f"  {fmt} alone: median {ms(statistics.median(times[1:] or times))}")
-    base, now = statistics.median(baseline[1:] or baseline), statistics.median(sampled[1:] or sampled)
-    print(f"baseline, one Vega drawing per format (same charts): median {ms(base)}; "
-          f"render_all takes {now / base:.2f} of it")
+    drawings = len(per_chart)  # user and system time apart: vl-convert opens its font file again for each glyph
+    user, system = ((t1 - t0) / drawings for t1, t0 in zip(times_after[:2], times_before[:2], strict=True))
+    print(f"CPU per chart and language over the pass (start-up and sampled parts in): user {ms(user)}, "
+          f"system {ms(system)}")
+    print(f"per chart and language, every drawing: median {ms(statistics.median(rest))}, p95 {p95(rest)} wall "
+          f"(target <= 50 ms); CPU median {ms(statistics.median(cpu))}, p95 {p95(cpu)}")
+    for name, times in parts.items():
+        print(f"  {name} alone: median {ms(statistics.median(times[1:] or times))}")
     print(f"with {workers} threads, as the build's workers: {ms(threaded)} per chart and language (throughput)")
     print(f"chart already in the store (a second build): {ms(again)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -225,8 +225,8 @@ def _svg(chart: Chart, brand: Brand, layout: str = "wide") -> str:
             from None
 
 
-def _png(svg: str) -> bytes:
-    # Converting the drawn SVG (resvg) costs a fraction of drawing again with Vega.
+def png_from_svg(svg: str) -> bytes:
+    """The PNG at 2x of a drawn (print) SVG: resvg's raster of it costs a fraction of drawing again with Vega."""
     return png_resolution(svg_png(svg, PNG_SCALE), 96 * PNG_SCALE)
 
 
@@ -278,12 +278,13 @@ def _web(printed: str, brand: Brand) -> str:
     return web.replace('font-family="Source Sans Pro"', f'font-family="{html.escape(brand.font_body)}"')
 
 
-def render(chart: Chart, brand: Brand, fmt: str) -> bytes:
-    """The chart drawn as `fmt` (svg or png at 2x), with no network access."""
+def render(chart: Chart, brand: Brand, fmt: str, layout: str = "wide") -> bytes:
+    """The chart drawn as `fmt` (svg or png at 2x), with no network access; `layout` narrow for a chart made
+    by `narrow` (its legend on top, fewer ticks)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt!r}: one of {', '.join(FORMATS)}")
-    printed = _svg(chart, brand)
-    return _web(printed, brand).encode("utf-8") if fmt == "svg" else _png(printed)
+    printed = _svg(chart, brand, layout)
+    return _web(printed, brand).encode("utf-8") if fmt == "svg" else png_from_svg(printed)
 
 
 def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
@@ -291,7 +292,8 @@ def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
     SVG (`print`, in the font that ships with crebis, for Typst), the PNG at 2x and the web SVG (the same
     drawing in the brand's web fonts); the narrow one (`narrow`) gives `narrow_print` and `narrow` (web)."""
     printed, small = _svg(chart, brand), _svg(narrow(chart), brand, "narrow")
-    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"), "png": _png(printed),
+    return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"),
+            "png": png_from_svg(printed),
             "narrow": _web(small, brand).encode("utf-8"), "narrow_print": small.encode("utf-8")}
 
 

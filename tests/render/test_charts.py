@@ -74,7 +74,7 @@ def test_render_all_gives_every_format(source):
 def test_png_is_drawn_at_twice_the_size(source):
     chart = charts.chart(source, "en", LABELS["en"], "en.md")
     png = charts.render(chart, Brand(), "png")
-    one = vl_convert.svg_to_png(charts._svg(chart, Brand(), "png"), scale=1)  # the same drawing at 1x
+    one = vl_convert.svg_to_png(charts._svg(chart, Brand()), scale=1)  # the same drawing at 1x
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[16:20], "big") == 2 * int.from_bytes(one[16:20], "big")
 
