@@ -107,7 +107,8 @@ def plan(project: Project, drafts: bool | None = None, content: tuple[Loaded, di
     (the preview server keeps them in memory and re-reads only the files that changed)."""
     if content is None:
         themes = load_themes(project.path(project.config.watch.themes))
-        loaded = load_results(project.results_dir, project.config.languages, themes, project.shared_folders)
+        loaded = load_results(project.results_dir, project.config.languages, themes, project.shared_folders,
+                              nodes=False)
     else:
         loaded, themes = content
     ctx = RenderContext.create(project, loaded.results, themes)

@@ -14,7 +14,7 @@ import html
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -717,14 +717,21 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
 
 
 def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme],
-                 shared: tuple[Path, ...] = ()) -> Loaded:
+                 shared: tuple[Path, ...] = (), nodes: bool = True) -> Loaded:
     """Load every result under `results_dir`, collecting all errors instead of stopping at the first;
-    figures may come from the `shared` folders (`Project.shared_folders`)."""
+    figures may come from the `shared` folders (`Project.shared_folders`).
+
+    Without `nodes`, the documents kept are without their YAML node trees (~30 KB a document, the largest
+    part of a loaded project): a build's checks compose them again for the folders their cache misses.
+    """
     loaded = Loaded()
     if not results_dir.is_dir():
         return loaded
     for directory in sorted(p for p in results_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        result = load_result(directory, languages, themes, loaded.errors, loaded.documents, shared, loaded.problems)
+        documents: dict[Path, tuple[bytes, Document]] = {}
+        result = load_result(directory, languages, themes, loaded.errors, documents, shared, loaded.problems)
+        loaded.documents.update(documents if nodes else {
+            path: (raw, replace(doc, node=None)) for path, (raw, doc) in documents.items()})
         if result is None:
             loaded.failed.add(directory.name)
         else:
