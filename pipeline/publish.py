@@ -6,6 +6,7 @@ so `--only` and the summary know them by name.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -242,8 +243,19 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
         # stopped first, not kept beside it (they were the tree's peak); a next build starts new ones.
         close_pandoc_workers()
         close_typst_workers()
+        _give_back_memory()
         index = index_site(site_dir)
     return Outcome(report, checks, index, outputs_dir)
+
+
+def _give_back_memory() -> None:
+    """Hand the memory crebis no longer uses back to the system before Pagefind runs beside it (Python frees into
+    the C allocator, which keeps it: at 1,800 documents, 51 of 205 MB came back after a dry run's work; a few tens
+    of ms). A no-op where the C library has no `malloc_trim`."""
+    import ctypes  # here: a build with nothing to do never comes this far
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _kind_lang(targets: list[Target], output: str) -> tuple[str, str | None]:
