@@ -62,7 +62,7 @@ def compile_typst(source: str, root: Path, source_file: Path | str | None = None
             pdf_standards=["ua-1"], timestamp=timestamp,
         )
     except CompileError as exc:
-        raise typst_error(exc, source_file, content) from None
+        raise typst_error(exc, source_file, content, root) from None
     except Bounded as exc:
         raise RenderError(source_file, f"{exc.reason} making this PDF: look for a very long field or body, "
                           "or a very large image") from None
@@ -111,10 +111,10 @@ _LOCATION = re.compile(r"┌─ (?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)"
 
 
 def typst_error(exc: typst.TypstError | CompileError, source_file: Path | str | None,
-                content: str | None = None) -> RenderError:
-    """A typst failure blamed where it is: a layout file of the project (`layouts/brief/brief.typ:12`), once
-    for every target, or else the content file the generated document came from (at the line of a character
-    no font can show, with the file's `content`)."""
+                content: str | None = None, root: Path | None = None) -> RenderError:
+    """A typst failure blamed where it is: a layout file of the project (`layouts/brief/brief.typ:12`, named
+    from the project `root` whatever folder crebis runs in), once for every target, or else the content file the
+    generated document came from (at the line of a character no font can show, with the file's `content`)."""
     message = getattr(exc, "message", None) or str(exc)
     glyph = _NO_GLYPH.search(message)
     if glyph and content and glyph.group(1) in content and source_file is not None:
@@ -123,9 +123,19 @@ def typst_error(exc: typst.TypstError | CompileError, source_file: Path | str | 
                            "write it another way, or leave it out of the brief")
     for match in _LOCATION.finditer(getattr(exc, "diagnostic", None) or ""):
         if not Path(match.group("file")).name.startswith("__typst"):  # a real file under the project root
-            where = f"{match.group('file').lstrip('/')}:{match.group('line')}"
+            where = f"{_project_name(match.group('file'), getattr(exc, 'cwd', ''), root)}:{match.group('line')}"
             return RenderError(where, f"typst error: {message} (column {match.group('column')})")
     return RenderError(source_file, f"typst could not make the PDF: {message}")
+
+
+def _project_name(file: str, cwd: str, root: Path | None) -> str:
+    """A file of typst's diagnostic, which names it from the worker's folder `cwd`, by its path in the project."""
+    if root is not None:
+        full = os.path.normpath(os.path.join(cwd or os.getcwd(), file))
+        inside = os.path.relpath(full, root)
+        if not inside.startswith(".."):
+            return Path(inside).as_posix()
+    return file.lstrip("/")
 
 
 def compile_png(source: str, root: Path | str | None = None, ppi: float = 72.0) -> bytes:

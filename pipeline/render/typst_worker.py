@@ -15,6 +15,7 @@ and n bytes (the PDF, or a JSON object with typst's message and diagnostic).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class CompileError(Exception):
 
     message: str
     diagnostic: str
+    cwd: str = ""
+    """The worker's folder: typst names the files of its diagnostic from there."""
 
     def __str__(self) -> str:
         return self.message
@@ -82,7 +85,7 @@ def compile_bounded(source: bytes, **options: object) -> bytes:
     _pool.give_back(worker)
     if not ok:
         error = json.loads(out)
-        raise CompileError(error["message"], error["diagnostic"])
+        raise CompileError(error["message"], error["diagnostic"], error.get("cwd", ""))
     return out
 
 
@@ -101,7 +104,8 @@ def _serve(limit: int) -> None:
             out, status = typst.compile(source, **options), b"OK"
         except typst.TypstError as exc:
             out, status = json.dumps({"message": getattr(exc, "message", None) or str(exc),
-                                      "diagnostic": getattr(exc, "diagnostic", None) or ""}).encode(), b"ERROR"
+                                      "diagnostic": getattr(exc, "diagnostic", None) or "",
+                                      "cwd": os.getcwd()}).encode(), b"ERROR"
         except MemoryError:
             sys.exit(3)
         stdout.write(status + b" %d\n" % len(out) + out)

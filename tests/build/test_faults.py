@@ -456,4 +456,6 @@ def test_a_typst_layout_mistake_names_the_layout_and_line_once(project_dir):
     result = CliRunner().invoke(main, ["-C", str(project_dir), "build", "--only", "brief"])
     assert result.exit_code == 1
     assert result.output.count("layouts/brief/brief.typ:2: typst error: expected expression") == 1, result.output
+    # named from the project, not from the folder crebis runs in (typst said ../../../tmp/…/layouts/brief/brief.typ)
+    assert " layouts/brief/brief.typ:2: typst error" in result.output, result.output
     assert "content/results" not in result.output.split("problem(s)")[1]
