@@ -708,12 +708,30 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
         return None
     editions.sort(key=lambda e: languages.index(e.lang))
     problems = disagreements(editions, {e.path: _shared_facts(e) for e in editions},
-                             {e.path: e.front_matter for e in editions})
+                             {e.path: e.front_matter for e in editions}) + shared_name_clashes(editions)
     errors.extend(problems)
     editions = [e for e in editions if e.path not in {p.path for p in problems}]
     if not editions:
         return None
     return Result(slug=slug, directory=directory, editions=tuple(editions))
+
+
+def shared_name_clashes(editions: list[Edition]) -> list[ContentError]:
+    """Pictures from shared folders are published by their file name (`media/<slug>/shared/<name>`): two
+    different files of one result with the same name would be one page image, so the second is an error."""
+    seen: dict[str, tuple[str, Path]] = {}
+    problems = []
+    for edition in editions:
+        for figure in edition.figures:
+            parts = re.split(r"[\\/]", figure.file)
+            if figure.is_chart or ".." not in parts:
+                continue
+            first, where = seen.setdefault(parts[-1], (os.path.normpath(figure.file), edition.path))
+            if first != os.path.normpath(figure.file):
+                problems.append(ContentError(edition.path, f"figure files '{first}' ({where.name}) and '{figure.file}' "
+                                             f"have the same name, and the site publishes a shared picture by its name "
+                                             f"(media/{edition.slug}/shared/{parts[-1]}): rename one of them"))
+    return problems
 
 
 def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme],

@@ -384,6 +384,29 @@ def test_a_figure_from_a_shared_folder_is_in_the_brief_the_docx_and_the_page(pro
         t.output for t in again.report.built}
 
 
+def test_two_shared_figures_with_one_name_are_an_error_naming_both(project_dir, tmp_path):
+    directory = write_result(project_dir, langs=("en",))
+    edition = directory / "en.md"
+    text = edition.read_text(encoding="utf-8")
+    figure = text[text.index("  - file: chart.png"):text.index("\n---\n")]
+    edition.write_text(text.replace(figure, figure.replace("chart.png", "../../../../a/map.png") + "\n"
+                                    + figure.replace("chart.png", "../../../../b/map.png"))
+                       .replace("![](chart.png)", "![](../../../../a/map.png)"), encoding="utf-8")
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(FIXTURES / "chart.png", tmp_path / folder / "map.png")
+    (directory / "chart.png").unlink()
+    config = project_dir / "crebis.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[build]\nshared_folders = ["../a", "../b"]\n',
+                      encoding="utf-8")
+    # both would be published as media/housing-first/shared/map.png, one over the other
+    outcome = build(Project.open(project_dir), only={"site"})
+    messages = [f"{f.file}: {f.message}" for f in outcome.content_errors]
+    assert any(m.startswith("content/results/housing-first/en.md") and "'../../../../a/map.png' (en.md)" in m
+               and "'../../../../b/map.png'" in m for m in messages), messages
+    assert not (project_dir / "outputs/site/media/housing-first").exists()
+
+
 def test_a_symlinked_result_folder_builds_like_any_folder(project_dir, tmp_path):
     elsewhere = write_result(tmp_path / "elsewhere", langs=("fr",))
     (project_dir / "content/results").mkdir(parents=True)
