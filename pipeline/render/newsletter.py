@@ -97,7 +97,7 @@ def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featu
     if figure is None:
         return None
     files = chart_files(ctx, featured.edition, figure)
-    width, height = shown_size(files["print"].read_bytes())
+    width, height = shown_size(files["narrow_print"].read_bytes())
     lang = edition.lang
     return {"src": media_url(ctx, edition.issue, chart_file(featured, figure)),
             # the web archive and the feed: the same PNG from the site's root, the narrow drawing on a phone
@@ -679,7 +679,8 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     output=f"{media}/{chart_file(featured, figure)}", kind=KIND, lang=edition.lang,
                     source=edition.path,
                     inputs=chart_source(featured.edition, figure).files,
-                    render=lambda f=featured, g=figure: email_png(chart_files(ctx, f.edition, g)["print"].read_bytes()),
+                    render=lambda f=featured, g=figure: email_png(
+                        chart_files(ctx, f.edition, g)["narrow_print"].read_bytes()),
                     data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]}))
         for image in sorted({img for e in editions for img in e.images}):
             path = newsletter.directory / image

@@ -65,3 +65,44 @@ def test_no_chart_text_runs_past_the_drawing(site, browser, path, width):
         or t["bottom"] > d["bottom"] + 0.5
     ]
     assert out == [], f"text outside its drawing at {width} px"
+
+
+def _serve_email_locally(page, project, base_url: str) -> None:
+    """Every request of the page answered from the built site (the email's images live at the site's
+    address): nothing leaves the machine, and an address the site does not have is refused."""
+
+    def answer(route):
+        url = route.request.url
+        path = project / "outputs" / "site" / url[len(base_url):].split("?")[0]
+        if url.startswith(base_url) and path.is_file():
+            route.fulfill(body=path.read_bytes(), content_type="image/png" if path.suffix == ".png" else None)
+        else:
+            route.abort()
+
+    page.route("**/*", answer)
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_the_email_shows_its_charts_with_no_text_under_11_px_on_a_phone(sample_project, browser, lang):
+    """The email's chart is the narrow drawing as a PNG: on a 375 px phone its smallest text, scaled to
+    the width the image is shown at, stays legible (the wide drawing's was about 6 px)."""
+    from pipeline.project import Project
+    from pipeline.render.charts import svg_metrics
+
+    base_url = Project.open(sample_project).config.base_url
+    (email,) = (sample_project / "outputs" / "newsletters").glob(f"*/{lang}.html")
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    _serve_email_locally(page, sample_project, base_url)
+    page.route(base_url + "email.html", lambda route: route.fulfill(body=email.read_text("utf-8"),
+                                                                     content_type="text/html"))
+    page.goto(base_url + "email.html")
+    shown = page.evaluate("""() => [...document.images].filter(i => i.src.includes('/media/newsletters/'))
+        .map(i => ({src: i.src, width: i.getBoundingClientRect().width, loaded: i.naturalWidth > 0}))""")
+    page.close()
+    assert shown and all(image["loaded"] for image in shown), shown
+    for image in shown:
+        slug, name = image["src"].split("/")[-2:]
+        drawing = sample_project / "outputs" / "site" / "media" / slug / name.replace(".png", ".narrow.svg")
+        width, smallest = svg_metrics(drawing.read_bytes())
+        on_screen = smallest * image["width"] / width
+        assert on_screen >= LEAST_ON_A_PHONE, f"{name}: {on_screen:.1f} px at 375 px"

@@ -174,7 +174,7 @@ def test_email_shows_the_png_at_2x_from_the_site_with_its_alt_and_size(built: Pa
     assert img.group(1).replace("&#160;", "\u00a0").replace("&#8239;", "\u202f") == alt and "\\u{" not in html
     png = (built / f"outputs/site/media/newsletters/2026-04/{SLUG}/take-up.{lang}.png").read_bytes()
     width, height = struct.unpack(">II", png[16:24])
-    svg = (built / f"outputs/site/media/{SLUG}/take-up.{lang}.svg").read_bytes()
+    svg = (built / f"outputs/site/media/{SLUG}/take-up.{lang}.narrow.svg").read_bytes()  # the email's drawing
     drawn = float(re.search(rb'<svg[^>]*width="([\d.]+)"', svg).group(1))
     shown = int(img.group(2))
     assert shown == min(500, round(drawn)) and abs(width - 2 * shown) <= 1  # 2x as shown, not as drawn
