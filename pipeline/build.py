@@ -21,6 +21,7 @@ import contextlib
 import errno
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -401,12 +402,20 @@ def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, mani
     Ctrl-C cancels what is queued, keeps (and records) what was written and raises `Interrupted`;
     a full or read-only disk stops the build with one `OutputsUnwritable`.
     """
-    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
-    pending: dict[Future[bytes | Rendered], tuple[Target, str, dict[str, str]]] = {
-        pool.submit(target.render): (target, fp, inputs) for target, fp, inputs in todo
-    }
+    threads = jobs or os.cpu_count() or 1
+    pool = ThreadPoolExecutor(max_workers=threads)
+    # A few renders queued per thread, the next submitted as one finishes: queued all at once, each held a future
+    # (~1.8 KB: 99 MB at 55,000 targets) and every wait() walked all of them (quadratic in the targets).
+    window, queue = 4 * threads, iter(todo)
+    pending: dict[Future[bytes | Rendered], tuple[Target, str, dict[str, str]]] = {}
+
+    def submit_more() -> None:
+        for target, fp, inputs in itertools.islice(queue, window - len(pending)):
+            pending[pool.submit(target.render)] = (target, fp, inputs)
+
+    submit_more()
+    done_count = 0
     try:
-        done_count = 0
         while pending:
             # With a stop event, wake up now and then to look at it (a render may take seconds).
             finished, _ = wait(pending, timeout=0.05 if stop is not None else None, return_when=FIRST_COMPLETED)
@@ -426,10 +435,11 @@ def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, mani
                     manifest.commit()
                 if progress:
                     progress(1)
+            submit_more()
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         raise Interrupted(f"interrupted: {len(report.built)} output(s) written and kept, "
-                          f"{len(pending)} left as they were; build again to finish") from None
+                          f"{len(todo) - done_count} left as they were; build again to finish") from None
     except OutputsUnwritable:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
