@@ -30,6 +30,7 @@ from pipeline.checks.rules.texts import text_findings
 from pipeline.checks.text import Lines, Segment, body_segments, sentences
 from pipeline.config import SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import split
+from pipeline.content.load import content_folders
 from pipeline.content.model import Result
 from pipeline.content.newsletter import LoadedNewsletters, load_newsletter
 from pipeline.errors import ContentError
@@ -106,7 +107,7 @@ def _loading_errors(project: Project, root: Path, in_scope, results: list[Result
     languages = project.config.languages
     by_slug = {r.slug: r for r in results}
     found = []
-    for directory in sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))):
+    for directory in content_folders(root):
         if not any(in_scope(md.resolve()) for md in directory.glob("*.md")):
             continue
         loaded = LoadedNewsletters()

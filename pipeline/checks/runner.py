@@ -19,7 +19,7 @@ from pipeline.checks.rules import accessibility, citations, prose, translations
 from pipeline.checks.rules.texts import text_findings
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
-from pipeline.content.load import BodyProblem, Loaded, load_result, load_results, load_themes
+from pipeline.content.load import BodyProblem, Loaded, content_folders, load_result, load_results, load_themes
 from pipeline.content.model import Result, Theme
 from pipeline.errors import ContentError
 from pipeline.project import Project
@@ -76,8 +76,7 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
             report.findings.append(_content_finding(project, exc))
             glossaries[lang] = load_glossary(Path("/nonexistent"))
     results_dir = project.results_dir
-    folders = sorted(d for d in results_dir.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))) \
-        if results_dir.is_dir() else []
+    folders = content_folders(results_dir) if results_dir.is_dir() else []
     directories = [d for d in folders if scope is None or any(
         _in_scope(d.resolve(), scope) or d.resolve() in p.parents for p in scope)]
     files = [md for d in directories for md in sorted(d.glob("*.md")) if md.stem in config.languages]

@@ -707,10 +707,10 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                                    f"{', '.join(f'{x}.md' for x in languages)} (or `crebis new result {slug}`)"))
         return None
     editions.sort(key=lambda e: languages.index(e.lang))
-    problems = disagreements(editions, {e.path: _shared_facts(e) for e in editions},
-                             {e.path: e.front_matter for e in editions}) + shared_name_clashes(editions)
-    errors.extend(problems)
-    editions = [e for e in editions if e.path not in {p.path for p in problems}]
+    disagreeing = disagreements(editions, {e.path: _shared_facts(e) for e in editions},
+                                {e.path: e.front_matter for e in editions}) + shared_name_clashes(editions)
+    errors.extend(disagreeing)
+    editions = [e for e in editions if e.path not in {p.path for p in disagreeing}]
     if not editions:
         return None
     return Result(slug=slug, directory=directory, editions=tuple(editions))
@@ -734,6 +734,11 @@ def shared_name_clashes(editions: list[Edition]) -> list[ContentError]:
     return problems
 
 
+def content_folders(parent: Path) -> list[Path]:
+    """The folders of `parent` that hold content, in name order: a name starting with "." or "_" is left out."""
+    return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
 def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme],
                  shared: tuple[Path, ...] = (), nodes: bool = True) -> Loaded:
     """Load every result under `results_dir`, collecting all errors instead of stopping at the first;
@@ -745,7 +750,7 @@ def load_results(results_dir: Path, languages: list[str], themes: dict[str, Them
     loaded = Loaded()
     if not results_dir.is_dir():
         return loaded
-    for directory in sorted(p for p in results_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    for directory in content_folders(results_dir):
         documents: dict[Path, tuple[bytes, Document]] = {}
         result = load_result(directory, languages, themes, loaded.errors, documents, shared, loaded.problems)
         loaded.documents.update(documents if nodes else {

@@ -24,6 +24,7 @@ from pipeline.content.load import (
     check_body,
     check_finished,
     check_keys,
+    content_folders,
     did_you_mean,
     disagreements,
     read_document,
@@ -320,7 +321,7 @@ def load_newsletters(newsletters_dir: Path, languages: list[str], results: list[
     if not newsletters_dir.is_dir():
         return loaded
     by_slug = {r.slug: r for r in results}
-    for directory in sorted(p for p in newsletters_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    for directory in content_folders(newsletters_dir):
         newsletter = load_newsletter(directory, languages, by_slug, results_dir, loaded, drafts)
         if newsletter:
             loaded.newsletters.append(newsletter)

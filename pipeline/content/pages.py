@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.content.load import FrontMatterReader, check_body, check_keys, read_document
+from pipeline.content.load import FrontMatterReader, check_body, check_keys, content_folders, read_document
 from pipeline.errors import ContentError
 
 MAX_DESCRIPTION = 160
@@ -80,7 +80,7 @@ def load_pages(pages_dir: Path, languages: list[str]) -> LoadedPages:
     loaded = LoadedPages()
     if not pages_dir.is_dir():
         return loaded
-    for directory in sorted(p for p in pages_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    for directory in content_folders(pages_dir):
         if not _SLUG.match(directory.name) or directory.name in _RESERVED:
             loaded.errors.append(ContentError(directory, f"page folder '{directory.name}' must be lower-case words "
                                               "joined by '-' and not one of " + ", ".join(sorted(_RESERVED))))
