@@ -268,11 +268,16 @@ _TEXT = re.compile(r"<(text|tspan)\b([^>]*)>([^<]*)(?=<)")
 _ATTR = re.compile(r'\s([\w-]+)="([^"]*)"')
 
 
-def _held(match: re.Match[str], size: float, bold: bool) -> str:
-    tag, attrs, content = match.groups()
+def _font(attrs: str, size: float, bold: bool) -> tuple[float, bool]:
+    """The font size and weight an SVG element's attributes give, else those it inherits."""
     found = dict(_ATTR.findall(attrs))
     size = float(found.get("font-size", f"{size}").removesuffix("px"))
     bold = found["font-weight"] in ("bold", "600", "700", "800", "900") if "font-weight" in found else bold
+    return size, bold
+
+
+def _held(match: re.Match[str], size: float, bold: bool) -> str:
+    tag, attrs, content = match.groups()
     if not content.strip():
         return match.group(0)
     width = text_width(html.unescape(content), size, bold)
@@ -285,10 +290,10 @@ def _web(printed: str, brand: Brand) -> str:
     out, at, size, bold = [], 0, 12.0, False
     for match in _TEXT.finditer(printed):
         if match.group(1) == "text":  # the lines of a text have its font
-            found = dict(_ATTR.findall(match.group(2)))
-            size = float(found.get("font-size", "12").removesuffix("px"))
-            bold = found.get("font-weight") in ("bold", "600", "700", "800", "900")
-        out += [printed[at:match.start()], _held(match, size, bold)]
+            size, bold = own = _font(match.group(2), 12.0, False)
+        else:
+            own = _font(match.group(2), size, bold)
+        out += [printed[at:match.start()], _held(match, *own)]
         at = match.end()
     web = "".join([*out, printed[at:]])
     return web.replace('font-family="Source Sans Pro"', f'font-family="{html.escape(brand.font_body)}"')

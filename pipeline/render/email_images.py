@@ -3,7 +3,8 @@
 The chart store's PNG is drawn at 2x the chart's own width for DOCX; an email shows a chart at
 most `EMAIL_CHART_WIDTH` CSS pixels wide, so that PNG carried up to a third more pixels than a
 2x screen shows, and as 8-bit RGBA ~100 KB for a flat drawing of a few dozen colours. Readers
-open newsletters on phones and metered data: here the chart's print SVG is drawn again at twice
+open newsletters on phones and metered data: here a print SVG of the chart (the narrow drawing:
+`newsletter.email_drawing`) is drawn again at twice
 the width it is shown at (so its text is drawn sharp at that size, not scaled down by the mail
 client) and written with a palette, which for a drawing of at most 256 colours loses nothing.
 """

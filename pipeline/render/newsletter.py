@@ -89,6 +89,11 @@ def chart_file(featured: Featured, figure: Figure) -> str:
     return f"{featured.slug}/{chart_name(figure, featured.edition.lang, 'png')}"
 
 
+def email_drawing(ctx: RenderContext, featured: Featured, figure: Figure) -> Path:
+    """The drawing an email's chart is made from, the narrow one: a phone shows it with no text under 11 px."""
+    return chart_files(ctx, featured.edition, figure)["narrow_print"]
+
+
 def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featured) -> dict[str, Any] | None:
     """A featured result's chart as the email shows it: its PNG (`email_images.email_png`) from the site's own
     address (as every image of the email), with the alt text and caption of the issue's language, its size
@@ -96,8 +101,7 @@ def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featu
     figure = featured_chart(featured)
     if figure is None:
         return None
-    files = chart_files(ctx, featured.edition, figure)
-    width, height = shown_size(files["narrow_print"].read_bytes())
+    width, height = shown_size(email_drawing(ctx, featured, figure).read_bytes())
     lang = edition.lang
     return {"src": media_url(ctx, edition.issue, chart_file(featured, figure)),
             # the web archive and the feed: the same PNG from the site's root, the narrow drawing on a phone
@@ -679,8 +683,7 @@ def newsletter_targets(ctx: RenderContext, drafts: bool) -> list[Target]:
                     output=f"{media}/{chart_file(featured, figure)}", kind=KIND, lang=edition.lang,
                     source=edition.path,
                     inputs=chart_source(featured.edition, figure).files,
-                    render=lambda f=featured, g=figure: email_png(
-                        chart_files(ctx, f.edition, g)["narrow_print"].read_bytes()),
+                    render=lambda f=featured, g=figure: email_png(email_drawing(ctx, f, g).read_bytes()),
                     data={"labels": figure.labels, "brand": ctx.config_slice("brand")["brand"]}))
         for image in sorted({img for e in editions for img in e.images}):
             path = newsletter.directory / image
