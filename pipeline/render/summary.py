@@ -111,15 +111,17 @@ def _values(ctx: RenderContext, result: Result, edition: Edition) -> dict[str, A
     }
 
 
-def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], str | None], **options: Any) -> str:
+def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], str] | None = None,
+           **options: Any) -> str:
     """The summary's chart (`summary_chart`) and its data table, placed as the brief and the web page place
-    theirs, written by pandoc as `to`; empty if the edition has no chart from data."""
+    theirs, written by pandoc as `to`; empty if the edition has no chart from data. The image is the drawing
+    `src` picks from the chart's files, unless `chart_html` (among `options`) writes the figure itself."""
     figure = summary_chart(edition)
     if figure is None:
         return ""
     labels = ctx.labels[edition.lang]
-    files = chart_files(ctx, edition, figure)
-    markdown = chart_markdown(edition, figure, src(files), labels["source"] + labels["colon"], **options)
+    path = src(chart_files(ctx, edition, figure)) if src is not None else None
+    markdown = chart_markdown(edition, figure, path, labels["source"] + labels["colon"], **options)
     return convert(markdown, to, ctx.project.relative(edition.path), wrap="none", filters=(TYPST_FIGURES_FILTER,)
                    if to == "typst" else (), metadata={"lang": locale_of(edition.lang).replace("_", "-"),
                                                       "figure-width": "100%"}).decode("utf-8").strip()
@@ -128,7 +130,7 @@ def _chart(ctx: RenderContext, edition: Edition, to: str, src: Callable[[dict], 
 def render_html(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     label = ctx.labels[edition.lang].get("chart_data", "Chart data")
     # the drawings in the page itself, as on the site: the summary is one file, published in two places
-    chart = _chart(ctx, edition, "html5", lambda files: None, table=details_table(label),
+    chart = _chart(ctx, edition, "html5", table=details_table(label),
                    chart_html=web_chart(ctx, edition))
     return ctx.env.get_template("summary/summary.html").render(
         **_values(ctx, result, edition), title=to_html(edition.title, edition.lang),
