@@ -17,6 +17,7 @@ from pipeline.checks.glossary import Glossary, load_glossary
 from pipeline.checks.newsletters import check_digests, check_newsletters
 from pipeline.checks.rules import accessibility, citations, prose, translations
 from pipeline.checks.rules.texts import text_findings
+from pipeline.checks.syllables import preload
 from pipeline.config import CONFIG_FILE, SUPPORTED_LANGUAGES
 from pipeline.content.frontmatter import Document
 from pipeline.content.load import BodyProblem, Loaded, content_folders, load_result, load_results, load_themes
@@ -195,6 +196,8 @@ def _load_and_check(project: Project, folders: list[Path], in_scope: set[Path], 
     forked processes the others. The parts are joined in folder order, as one process would have found them."""
     size = -(-len(folders) // processes) if folders else 0
     runs = [folders[i:i + size] for i in range(0, len(folders), size)] if size else [[]]
+    if len(runs) > 1:
+        preload(project.config.languages)
     children = [_start(_part, project, run, in_scope, themes, glossaries, times, scope) for run in runs[1:]]
     own = _part(project, runs[0], in_scope, themes, glossaries, times, scope, bibliography)
     parts = [own]

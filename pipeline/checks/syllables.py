@@ -373,6 +373,14 @@ class SyllableCounter:
         return None
 
 
+def preload(languages) -> None:
+    """Read the dictionaries of `languages` now, not at their first word: before a fork, so that every process
+    shares one copy instead of reading its own (a third of a second of CPU each)."""
+    for lang in languages:
+        if lang in DICTIONARIES:
+            _ = DICTIONARIES[lang].entries  # read on first use: use it now
+
+
 @functools.cache
 def counter(lang: str) -> SyllableCounter:
     """The shared counter of a language."""

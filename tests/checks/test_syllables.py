@@ -112,3 +112,16 @@ def test_rules_alone_without_dictionary():
     assert c.count("ziekteverzekering") == 6 and c.source("ziekteverzekering") == "rules"
     assert SyllableCounter("fr", use_dictionary=False).count("rapidement") == 3
     assert SyllableCounter("fr", use_dictionary=False).count("appartement") == 4
+
+
+def test_preload_reads_the_dictionaries_of_the_languages_named_once(monkeypatch):
+    import pipeline.checks.syllables as syllables
+
+    read: list[str] = []
+    fresh = {lang: syllables.Dictionary(d.name, lambda lang=lang: read.append(lang) or {"mot": "m o"}, len)
+             for lang, d in DICTIONARIES.items()}
+    monkeypatch.setattr(syllables, "DICTIONARIES", fresh)
+    syllables.preload(["fr", "nl", "de"])  # a language without a dictionary is left alone
+    syllables.preload(["fr"])
+    assert read == ["fr", "nl"]
+    assert fresh["fr"].get("mot") == 3 and fresh["en"]._entries is None
