@@ -47,7 +47,7 @@ def format_text(report: CheckReport, colour: bool) -> str:
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes to check with (default: two for a project of 60 results or more on a machine with "
-                   "two cores or more, else one). The report is the same.")
+                   "two cores or more and a load below them, else one). The report is the same.")
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,

@@ -330,3 +330,17 @@ def test_a_part_of_the_check_runs_in_another_process():
     finally:
         release.set()
         other.join()
+
+
+def test_a_machine_busier_than_its_cores_checks_in_one_process(monkeypatch):
+    from pipeline.checks.runner import PARALLEL_FROM, _processes
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert _processes(None, PARALLEL_FROM) == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 1.0, 1.0))
+    assert _processes(None, PARALLEL_FROM) == 1  # a second process would get no core of its own
+    assert _processes(2, PARALLEL_FROM) == 2  # asked for: as asked
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert _processes(None, 10 * PARALLEL_FROM) == 1
