@@ -118,10 +118,58 @@ def test_preload_reads_the_dictionaries_of_the_languages_named_once(monkeypatch)
     import pipeline.checks.syllables as syllables
 
     read: list[str] = []
-    fresh = {lang: syllables.Dictionary(d.name, lambda lang=lang: read.append(lang) or {"mot": "m o"}, len)
+    fresh = {lang: syllables.Dictionary(d.name, lambda: Path("missing.dict"),
+                                        lambda path, lang=lang: read.append(lang) or {"mot": "m o"}, len)
              for lang, d in DICTIONARIES.items()}
     monkeypatch.setattr(syllables, "DICTIONARIES", fresh)
     syllables.preload(["fr", "nl", "de"])  # a language without a dictionary is left alone
     syllables.preload(["fr"])
     assert read == ["fr", "nl"]
-    assert fresh["fr"].get("mot") == 3 and fresh["en"]._entries is None
+    assert fresh["fr"].get("mot") == 3 and fresh["en"]._counts is None
+
+
+def test_a_dictionary_is_counted_from_its_kept_copy_while_its_file_is_unchanged(tmp_path, monkeypatch):
+    from pipeline.checks.syllables import kept
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = tmp_path / "data" / "cmudict.dict"
+    source.parent.mkdir()
+    source.write_text("table 2\nrun 1\n", encoding="utf-8")
+    made: list[Path] = []
+
+    def make(path: Path) -> dict[str, int]:
+        made.append(path)
+        return {word: int(n) for word, n in (line.split() for line in path.read_text(encoding="utf-8").splitlines())}
+
+    assert kept(source, make) == {"table": 2, "run": 1}
+    assert kept(source, make) == {"table": 2, "run": 1} and made == [source]  # the kept copy
+    source.write_text("run 1\n", encoding="utf-8")
+    assert kept(source, make) == {"run": 1} and len(made) == 2  # changed: made again
+    copies = list((tmp_path / "cache" / "crebis").iterdir())
+    assert len(copies) == 1  # the copy of the old file is gone
+    copies[0].write_bytes(b"not marshal data")
+    assert kept(source, make) == {"run": 1} and len(made) == 3  # damaged: made again
+    assert kept(source, make) == {"run": 1} and len(made) == 3
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_time(tmp_path, monkeypatch):
+    from pipeline.checks.syllables import kept
+
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # a file where the folder would be
+    source = tmp_path / "words.txt"
+    source.write_text("run\n", encoding="utf-8")
+    assert kept(source, lambda path: {path.read_text(encoding="utf-8").strip(): 1}) == {"run": 1}
+    assert kept(tmp_path / "missing", lambda path: {}) == {}  # no file to key the copy on: made, not kept
+
+
+def test_the_kept_counts_of_each_dictionary_are_its_entries_counted(tmp_path, monkeypatch):
+    import pipeline.checks.syllables as syllables
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for lang, dictionary in DICTIONARIES.items():
+        fresh = syllables.Dictionary(dictionary.name, dictionary._source, dictionary._read, dictionary._count)
+        again = syllables.Dictionary(dictionary.name, dictionary._source, dictionary._read, dictionary._count)
+        counted = {word: dictionary._count(phonemes) for word, phonemes in dictionary.entries.items()}
+        assert fresh.counts == counted == again.counts, lang  # made, then read from the copy
+    assert len(list((tmp_path / "crebis").iterdir())) == 3
