@@ -260,10 +260,25 @@ def link_scheme(address: str) -> str | None:
     return match.group(1) if match else None
 
 
+# Where an alternative of `_ADDRESS_NO_ATTRIBUTE` can start: a link's "](", a reference's line, an autolink's "<".
+_ADDRESS_START = re.compile(r"\]\(|^ {0,3}\[|<", re.MULTILINE)
+
+
 def _addresses(text: str) -> Iterator[re.Match[str]]:
-    """`_ADDRESS.finditer(text)`; a text without '=' has no HTML attribute, and the pattern without that
-    alternative searches it several times faster (the loader's slowest step: bench/check.py)."""
-    return (_ADDRESS if "=" in text else _ADDRESS_NO_ATTRIBUTE).finditer(text)
+    """`_ADDRESS.finditer(text)`. A text without '=' has no HTML attribute, and the pattern without that
+    alternative is tried only where one of its others can start: searching every character with it was the
+    loader's slowest step (bench/check.py)."""
+    if "=" in text:
+        yield from _ADDRESS.finditer(text)
+        return
+    end = 0
+    for candidate in _ADDRESS_START.finditer(text):
+        if candidate.start() < end:
+            continue
+        match = _ADDRESS_NO_ATTRIBUTE.match(text, candidate.start())
+        if match:
+            end = match.end()
+            yield match
 
 
 def unsafe_addresses(text: str) -> Iterator[tuple[int, str]]:

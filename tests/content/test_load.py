@@ -204,6 +204,8 @@ def test_an_impossible_date_is_an_error_of_that_edition_alone(project_dir, theme
     ("subtitle: !!int abc", "'abc' is not a valid int"),
     ("subtitle: !!set {a}", "the tag !!set is not allowed in content"),
     ('subtitle: "bad \\uFFFE char"', "character U+FFFE cannot be published"),
+    ('subtitle: "a bell \\a"', "character U+0007 cannot be published"),  # an escape: not in the text
+    ("subtitle: a bell \x07 here", "character U+0007 at column 18 cannot be published"),
     ("subtitle: " + "[" * 60 + "]" * 60, "nested more than 20 levels deep"),
 ])
 def test_yaml_that_content_never_needs_is_refused_at_its_line(project_dir, themes, line, expected):
@@ -245,6 +247,8 @@ def test_not_utf8_gives_line_and_column(project_dir, themes):
     ("[a link](javascript:alert(1))", "a 'javascript:' link cannot be published"),
     ('<a href="jav&#x61;script:x">y</a>', "a 'javascript:' link cannot be published"),
     ("<data:text/html,hi>", "a 'data:' link cannot be published"),
+    ("[safe](https://example.org), then <javascript:x>", "a 'javascript:' link cannot be published"),
+    ("   [a reference]: javascript:alert(1)", "a 'javascript:' link cannot be published"),
     ("<script>alert(1)</script>", "raw HTML <script> cannot be published"),
 ])
 def test_markdown_a_later_stage_would_break_on_is_refused(project_dir, themes, body, expected):
