@@ -126,11 +126,13 @@ PEAK_PROCESSES: dict[str, float] = {}
 """The processes of the last sampled run at its peak, with their memory in MB."""
 
 
-def run_sampled(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float, float]:
-    """Run `command`: its result, wall seconds, CPU seconds (itself and its children), peak tree MB."""
+def run_sampled(command: list[str], cwd: Path, env: dict[str, str] | None = None,
+                ) -> tuple[subprocess.CompletedProcess, float, float, float]:
+    """Run `command` (in `env`, if given): its result, wall seconds, CPU seconds (itself and its children), peak
+    tree MB."""
     before = os.times()
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0.0]
     stop = threading.Event()
 
