@@ -18,6 +18,7 @@ removed. Nothing is ever written or removed outside `outputs/`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import functools
 import hashlib
@@ -28,7 +29,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,9 +52,14 @@ class Rendered:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
-    """One output file: where it goes, what it is made from, and the function that makes it."""
+    """One output file: where it goes, what it is made from, and the function that makes it.
+
+    A build holds ~10 targets a document (60,000 at 6,000 documents) from its plan to its end: they have slots,
+    the paths they name are shared within a plan (`shared_paths`), and their `data` is kept as its digest once
+    a fingerprint has read it.
+    """
 
     output: str
     """Path relative to `outputs/`, with forward slashes."""
@@ -78,9 +84,44 @@ class Target:
     """A target standing for content that failed to load: it reports the errors, and the outputs that
     depend on its source are kept as they were."""
 
+    def __post_init__(self) -> None:
+        shared = _SHARED_PATHS.get()
+        if shared is not None:
+            # Each kind names the same files (an edition, its layouts, its siblings) in Path objects of its own,
+            # ~350 bytes each: one object per name, and per equal tuple of names, for all the plan's targets.
+            for name in ("inputs", "depends"):
+                paths = tuple(shared.setdefault(p, p) for p in getattr(self, name))
+                object.__setattr__(self, name, shared.setdefault(paths, paths))
+            object.__setattr__(self, "source", shared.setdefault(self.source, self.source))
+
     @property
     def outputs(self) -> tuple[str, ...]:
         return (self.output, *self.copies)
+
+    def data_digest(self) -> str:
+        """The hash of `data`, in the fingerprint. Once taken, `data` is let go: some targets' data (a page's
+        config, menus and siblings) weigh a kilobyte, and the digest stands for it in every later fingerprint."""
+        if not isinstance(self.data, _DataDigest):  # kept in `data`, so that dataclasses.replace keeps it too
+            object.__setattr__(self, "data", _DataDigest(hashlib.blake2b(
+                json.dumps(self.data, sort_keys=True, default=str).encode(), digest_size=16).hexdigest()))
+        return str(self.data)
+
+
+class _DataDigest(str):
+    """A target's data as its digest, once a fingerprint has taken it (`Target.data_digest`)."""
+
+
+_SHARED_PATHS: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar("shared_paths", default=None)
+
+
+@contextlib.contextmanager
+def shared_paths() -> Iterator[None]:
+    """Within this block (one plan), the targets made share one Path object per file they name."""
+    token = _SHARED_PATHS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_PATHS.reset(token)
 
 
 @dataclass
@@ -145,8 +186,7 @@ def target_inputs(target: Target, digests: FileDigests, tool_versions: dict[str,
     inputs = {f"tool {tool}": tool_versions[tool] for tool in sorted(target.tools)}
     for path in sorted(set(target.inputs)):
         inputs[relative(path)] = digests(path)
-    inputs["data"] = hashlib.blake2b(json.dumps(target.data, sort_keys=True, default=str).encode(),
-                                     digest_size=16).hexdigest()
+    inputs["data"] = target.data_digest()
     return inputs
 
 
@@ -333,7 +373,12 @@ def run_build(
         if not dry_run and not partial:
             _remove_temp_files(outputs_dir)
             manifest.adopt(outputs_dir)
-        todo: list[tuple[Target, str, dict[str, str]]] = []
+        # The inputs of each target are named again when it is written, not kept: a dict of ~10 names for each
+        # of tens of thousands of targets, held for the whole build (the digests are cached, naming them is cheap).
+        def inputs_of(target: Target) -> dict[str, str]:
+            return target_inputs(target, digests, tool_versions, relative)
+
+        todo: list[tuple[Target, str]] = []
         for target in targets:
             if stop is not None and stop.is_set():
                 report.stopped = True
@@ -342,21 +387,20 @@ def run_build(
             if refused:
                 report.failed.append(Failure(target, refused))
                 continue
-            inputs = target_inputs(target, digests, tool_versions, relative)
-            fp = fingerprint(target, inputs)
+            fp = fingerprint(target, inputs_of(target))
             if not force and all(manifest.fresh(o, fp, outputs_dir) for o in target.outputs):
                 report.fresh.append(target)
                 report.warnings.extend((target, w) for w in manifest.warnings(target.output))
             else:
-                todo.append((target, fp, inputs))
+                todo.append((target, fp))
         if dry_run:
-            for target, _fp, inputs in todo:
-                report.changes[target.output] = _changed(manifest, target, inputs, outputs_dir, force)
+            for target, _fp in todo:
+                report.changes[target.output] = _changed(manifest, target, inputs_of(target), outputs_dir, force)
             _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report, dry_run=True)
             return report
         if on_plan:
             on_plan(len(todo))
-        _run(todo, outputs_dir, manifest, report, jobs, relative, progress, stop, on_written)
+        _run(todo, outputs_dir, manifest, report, jobs, relative, inputs_of, progress, stop, on_written)
         if not partial and not report.stopped:
             _remove_stale(manifest, set(all_outputs), outputs_dir, scope, report)
     finally:
@@ -394,8 +438,9 @@ def _changed(manifest: Manifest, target: Target, inputs: dict[str, str], outputs
     return changed
 
 
-def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, manifest: Manifest, report: Report,
-         jobs: int, relative: Callable[[Path], str], progress: Callable[[int], None] | None,
+def _run(todo: list[tuple[Target, str]], outputs_dir: Path, manifest: Manifest, report: Report,
+         jobs: int, relative: Callable[[Path], str], inputs_of: Callable[[Target], dict[str, str]],
+         progress: Callable[[int], None] | None,
          stop: threading.Event | None = None, on_written: Callable[[Target], None] | None = None) -> None:
     """Render the out-of-date targets on `jobs` threads and write their outputs as they finish.
 
@@ -407,11 +452,11 @@ def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, mani
     # A few renders queued per thread, the next submitted as one finishes: queued all at once, each held a future
     # (~1.8 KB: 99 MB at 55,000 targets) and every wait() walked all of them (quadratic in the targets).
     window, queue = 4 * threads, iter(todo)
-    pending: dict[Future[bytes | Rendered], tuple[Target, str, dict[str, str]]] = {}
+    pending: dict[Future[bytes | Rendered], tuple[Target, str]] = {}
 
     def submit_more() -> None:
-        for target, fp, inputs in itertools.islice(queue, window - len(pending)):
-            pending[pool.submit(target.render)] = (target, fp, inputs)
+        for target, fp in itertools.islice(queue, window - len(pending)):
+            pending[pool.submit(target.render)] = (target, fp)
 
     submit_more()
     done_count = 0
@@ -425,9 +470,9 @@ def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, mani
                 report.stopped = True
                 return
             for future in finished:
-                target, fp, inputs = pending.pop(future)
+                target, fp = pending.pop(future)
                 built = len(report.built)
-                _finish(future, target, fp, inputs, outputs_dir, manifest, report, relative)
+                _finish(future, target, fp, inputs_of, outputs_dir, manifest, report, relative)
                 if on_written and len(report.built) > built:
                     on_written(target)
                 done_count += 1
@@ -446,8 +491,8 @@ def _run(todo: list[tuple[Target, str, dict[str, str]]], outputs_dir: Path, mani
     pool.shutdown(wait=True)
 
 
-def _finish(future: Future[bytes | Rendered], target: Target, fp: str, inputs: dict[str, str], outputs_dir: Path,
-            manifest: Manifest, report: Report, relative: Callable[[Path], str]) -> None:
+def _finish(future: Future[bytes | Rendered], target: Target, fp: str, inputs_of: Callable[[Target], dict[str, str]],
+            outputs_dir: Path, manifest: Manifest, report: Report, relative: Callable[[Path], str]) -> None:
     """Write one rendered target (all its copies, then record them together), or record its failure."""
     try:
         rendered = future.result()
@@ -468,7 +513,7 @@ def _finish(future: Future[bytes | Rendered], target: Target, fp: str, inputs: d
         for output in target.outputs:
             manifest.forget(output)
     else:
-        manifest.record(target, fp, relative(target.source), outputs_dir, inputs, rendered.warnings)
+        manifest.record(target, fp, relative(target.source), outputs_dir, inputs_of(target), rendered.warnings)
         report.built.append(target)
         report.warnings.extend((target, w) for w in rendered.warnings)
 

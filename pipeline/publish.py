@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import buildstamp
-from pipeline.build import Report, Scope, Target, run_build
+from pipeline.build import Report, Scope, Target, run_build, shared_paths
 from pipeline.buildstamp import build_dirs, preview_dir  # noqa: F401 (preview_dir: part of this API)
 from pipeline.checks.findings import CheckReport, Finding
 from pipeline.checks.runner import check_project
@@ -114,8 +114,9 @@ def plan(project: Project, drafts: bool | None = None, content: tuple[Loaded, di
         loaded, themes = content
     ctx = RenderContext.create(project, loaded.results, themes)
     with_drafts = project.config.build.drafts if drafts is None else drafts
-    targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
-    targets += [t for finish in FINISHERS for t in finish(ctx, targets, with_drafts)]
+    with shared_paths():
+        targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
+        targets += [t for finish in FINISHERS for t in finish(ctx, targets, with_drafts)]
     return Plan(targets, themes, loaded, failed_paths(project, loaded))
 
 
