@@ -344,3 +344,13 @@ def test_a_machine_busier_than_its_cores_checks_in_one_process(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert _processes(None, 10 * PARALLEL_FROM) == 1
+
+
+def test_citations_are_found_outside_code_and_link_targets_with_or_without_code_blocks():
+    from pipeline.checks.rules.citations import cited
+
+    text = "A [@one] and x@y.org\n`@two` [l](https://a.org/@three) <https://b.org/@four>\n@{five}, -@six"
+    assert list(cited(text)) == [(text.index("@one"), "one"), (text.index("@{five}"), "five"),
+                                 (text.index("@six"), "six")]
+    fenced = "```\n@seven\n```\n" + text
+    assert list(cited(fenced)) == [(offset + len("```\n@seven\n```\n"), key) for offset, key in cited(text)]

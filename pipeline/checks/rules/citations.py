@@ -16,8 +16,9 @@ from pipeline.checks.findings import Finding
 from pipeline.errors import RenderError
 
 # Pandoc's citation syntax: '@' not after a letter, digit or '@' (so not an email address), then a key
-# of letters, digits and internal punctuation, or any key in braces.
-_CITE = re.compile(r"(?<![\w@.])@(?:\{(?P<braced>[^{}\s]+)\}|(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?))")
+# of letters, digits and internal punctuation, or any key in braces. The look-behind is placed after the '@',
+# so that the search jumps from '@' to '@' instead of trying the look-behind at every character.
+_CITE = re.compile(r"@(?<![\w@.]@)(?:\{(?P<braced>[^{}\s]+)\}|(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?))")
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|`+[^`\n]*`+", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.MULTILINE)
@@ -83,8 +84,25 @@ class Bibliography:
         return None
 
 
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
 def cited(text: str) -> Iterator[tuple[int, str]]:
     """(offset, key) of every citation in Markdown `text`, outside code and link targets."""
+    if "```" not in text and "~~~" not in text:
+        # No code block: only the lines where a citation may be are read again without their link targets and
+        # code spans (neither crosses a line, and blanking one makes no citation where the text had none).
+        done = -1
+        for candidate in _CITE.finditer(text):
+            start = text.rfind("\n", 0, candidate.start()) + 1
+            if start <= done:
+                continue
+            end = text.find("\n", start)
+            done = end = len(text) if end < 0 else end
+            for match in _CITE.finditer(_LINK_TARGET.sub(_blank, text[start:end])):
+                yield start + match.start(), match.group("braced") or match.group("key")
+        return
     blanked = []
     fence = ""
     for line in text.split("\n"):
@@ -97,7 +115,7 @@ def cited(text: str) -> Iterator[tuple[int, str]]:
             blanked.append(" " * len(line))
             continue
         # a line without '@' cites nothing: only lines that may are searched for link targets to blank
-        blanked.append(_LINK_TARGET.sub(lambda m: " " * len(m.group(0)), line) if "@" in line else line)
+        blanked.append(_LINK_TARGET.sub(_blank, line) if "@" in line else line)
     for match in _CITE.finditer("\n".join(blanked)):
         yield match.start(), match.group("braced") or match.group("key")
 
@@ -108,7 +126,8 @@ def unknown_keys(file: CheckedFile, bibliography: Bibliography) -> Iterator[Find
         return
     # the front matter without its comments (never published), then the body
     base = file.source.index("\n") + 1
-    front = _YAML_COMMENT.sub(lambda m: " " * len(m.group(0)), file.doc.front_matter)
+    front = _YAML_COMMENT.sub(_blank, file.doc.front_matter) if "#" in file.doc.front_matter \
+        else file.doc.front_matter
     body_start = file.lines.starts[file.doc.body_line - 1] if file.doc.body_line - 1 < len(file.lines.starts) \
         else len(file.source)
     found = [(base + offset, key) for offset, key in cited(front)]
