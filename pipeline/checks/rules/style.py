@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 
 from pipeline.checks.document import CheckedFile, Text
@@ -267,11 +266,18 @@ _AFTER_COMMA = re.compile(r",\s+(\w+)")
 _DEMONSTRATIVE = {"en": ("that", {"is", "was", "are", "were", "'s"}), "nl": ("dat", {"is", "was"})}
 
 
+def _occurrences(listed: set[str], words: tuple[str, ...]) -> int:
+    """How many of `words` are in `listed` (most sentences have none or one: counted by set, not word by word)."""
+    return 0 if listed.isdisjoint(words) else sum(words.count(w) for w in listed.intersection(words))
+
+
 def subordinate_clauses(lang: str, sentence: Sentence) -> int:
     """How many subordinate clauses a sentence opens (by their conjunctions and relative pronouns)."""
     words = _words(sentence)
     if lang == "fr":
-        count = sum(1 for w in words if w in _FR_SUBORDINATORS)
+        count = _occurrences(_FR_SUBORDINATORS, words)
+        if "que" not in words and "qu'" not in "\0".join(words):
+            return count  # no que nor qu' in the sentence: its words need not be read one by one
         for i, w in enumerate(words):
             clause = w in {"que", "qu'"} or w.startswith("qu'")
             if clause and not any(p in _FR_QUE_NOT_CLAUSE or p.startswith("n'") for p in words[max(0, i - 4):i]):
@@ -279,12 +285,11 @@ def subordinate_clauses(lang: str, sentence: Sentence) -> int:
         return count  # compound conjunctions (parce que, bien que) end in que: counted there
     subordinators, listed_after_comma = ((_NL_SUBORDINATORS, _NL_AFTER_COMMA) if lang == "nl"
                                          else (_EN_SUBORDINATORS, _EN_AFTER_COMMA))
-    count = sum(1 for w in words if w in subordinators)
+    count = _occurrences(subordinators, words)
     text = ""
     if "," in sentence.text:
         text = " " + sentence.text.lower().replace("’", "'") + " "
-        after_comma = Counter(_AFTER_COMMA.findall(text))
-        count += sum(after_comma[w] for w in listed_after_comma)
+        count += sum(1 for w in _AFTER_COMMA.findall(text) if w in listed_after_comma)
     # "that" / "dat" opening a clause after a noun or verb (not "that is", not a sentence's first word).
     conjunction, demonstrative = _DEMONSTRATIVE[lang]
     if conjunction in words and f", {conjunction}" not in text:
@@ -316,10 +321,15 @@ _POSITIVE_EXAMPLE = {
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()–—]")
+_NEGATING_PARTS = {"fr": "n'", "en": "n't"}
+"""What a word that negates holds in these languages when it is not listed (n'est, don't)."""
 
 
 def negations_in(lang: str, words: list[str]) -> int:
     """How many negations words carry (French ne… pas counts once, as its ne)."""
+    if _NEGATIONS[lang].isdisjoint(words) and (lang not in _NEGATING_PARTS or _NEGATING_PARTS[lang] not in
+                                                "\0".join(words)):
+        return 0  # most sentences: no need to read their words one by one
     count = 0
     for w in words:
         if w in _NEGATIONS[lang] or (lang == "fr" and w.startswith("n'")) or (lang == "en" and w.endswith("n't")):
