@@ -282,3 +282,13 @@ def test_a_published_edition_with_todo_markers_is_refused_at_each_marker(project
     ]
     (directory / "fr.md").write_text(text.replace("status: published", "status: draft"), encoding="utf-8")
     assert load(project_dir, themes).errors == []
+
+
+def test_a_todo_marker_written_with_an_escape_is_a_marker(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",))
+    text = edition_text("fr").replace('"Le logement d\'abord à Bruxelles"', '"\\x54ODO: titre"')
+    assert "TODO" not in text
+    (directory / "fr.md").write_text(text, encoding="utf-8")
+    assert messages(load(project_dir, themes), project_dir) == [
+        "content/results/housing-first/fr.md:2: unfinished: 'TODO' in title (column 9) of a published file: "
+        "write the text, or set status: draft until it is done"]
