@@ -354,3 +354,17 @@ def test_citations_are_found_outside_code_and_link_targets_with_or_without_code_
                                  (text.index("@six"), "six")]
     fenced = "```\n@seven\n```\n" + text
     assert list(cited(fenced)) == [(offset + len("```\n@seven\n```\n"), key) for offset, key in cited(text)]
+
+
+def test_an_edition_is_resolved_as_path_resolve_resolves_it(tmp_path):
+    from pipeline.checks.rules.translations import resolved
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "fr.md").write_text("x", encoding="utf-8")
+    (tmp_path / "real" / "nl.md").symlink_to(tmp_path / "real" / "fr.md")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    folders: dict = {}
+    for path in (tmp_path / "link" / "fr.md", tmp_path / "link" / "nl.md", tmp_path / "real" / "nl.md",
+                 tmp_path / "link" / "en.md", tmp_path / "real" / ".." / "link" / "fr.md"):
+        assert resolved(path, folders) == path.resolve(), path
+    assert len(folders) == 3  # each folder resolved once

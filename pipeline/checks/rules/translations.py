@@ -13,9 +13,19 @@ LANGUAGE_FILES = {"fr": "French", "nl": "Dutch", "en": "English"}
 DAY = 86400.0
 
 
+def resolved(path: Path, folders: dict[Path, Path]) -> Path:
+    """`path.resolve()`, the folder resolved once for all its files (in `folders`): resolving walks every part
+    of a path, and every edition's was ~4 % of a check of 600 documents."""
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path.parent.resolve()
+    return path.resolve() if path.is_symlink() else folder / path.name
+
+
 def change_times(root: Path, files: Iterable[Path]) -> dict[Path, float]:
     """When each file last changed: its last commit if tracked and unmodified, else its modification time."""
-    files = [f.resolve() for f in files]
+    folders: dict[Path, Path] = {}
+    files = [resolved(f, folders) for f in files]
     times = {f: f.stat().st_mtime for f in files if f.exists()}
     try:
         status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "-z", "--", "content"],
@@ -56,7 +66,8 @@ def translations(directory: Path, relative: str, languages: list[str], times: di
             yield Finding(f"{relative}/{lang}.md", None, None, rule.severity, "translation-missing",
                           f"no {LANGUAGE_FILES[lang]} edition of this result ({', '.join(f'{x}.md' for x in present)}"
                           " exist)", f"Translate {present[0]}.md into {lang}.md")
-    stamps = {lang: times.get((directory / f"{lang}.md").resolve()) for lang in present}
+    folders: dict[Path, Path] = {}
+    stamps = {lang: times.get(resolved(directory / f"{lang}.md", folders)) for lang in present}
     for lang, when in stamps.items():
         others = [t for other, t in stamps.items() if other != lang and t is not None]
         if when is None or not others:
