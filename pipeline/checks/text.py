@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.content.scanning import matches_at_starts
+
 # Markup dropped from prose: citations, images, link targets, emphasis, code ticks, HTML comments and tags.
 _DROP = re.compile(
     r"<!--.*?-->"                      # HTML comments
@@ -116,16 +118,8 @@ def strip_markup(raw: str, base: int) -> tuple[str, tuple[tuple[int, int], ...]]
 
 
 def _markup(raw: str) -> Iterator[re.Match[str]]:
-    """`_DROP.finditer(raw)`, tried only where markup can start: scanning every character with its alternation
-    cost more than the rest of the check together."""
-    end = 0
-    for candidate in _MARKUP_START.finditer(raw):
-        if candidate.start() < end:
-            continue
-        match = _DROP.match(raw, candidate.start())
-        if match:
-            end = match.end()
-            yield match
+    """`_DROP.finditer(raw)`, tried only where markup can start."""
+    return matches_at_starts(_MARKUP_START, _DROP, raw)
 
 
 def make_segment(raw: str, base: int, part: str) -> Segment:

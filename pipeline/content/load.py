@@ -34,6 +34,7 @@ from pipeline.content.frontmatter import (
 )
 from pipeline.content.images import image_problem
 from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme
+from pipeline.content.scanning import matches_at_starts
 from pipeline.errors import ContentError
 
 REQUIRED = ("title", "date", "authors", "themes", "status", "summary", "key_findings", "recommendations")
@@ -270,15 +271,8 @@ def _addresses(text: str) -> Iterator[re.Match[str]]:
     loader's slowest step (bench/check.py)."""
     if "=" in text:
         yield from _ADDRESS.finditer(text)
-        return
-    end = 0
-    for candidate in _ADDRESS_START.finditer(text):
-        if candidate.start() < end:
-            continue
-        match = _ADDRESS_NO_ATTRIBUTE.match(text, candidate.start())
-        if match:
-            end = match.end()
-            yield match
+    else:
+        yield from matches_at_starts(_ADDRESS_START, _ADDRESS_NO_ATTRIBUTE, text)
 
 
 def unsafe_addresses(text: str) -> Iterator[tuple[int, str]]:
