@@ -1,6 +1,6 @@
 """Benchmark of `crebis build` against bare pandoc, on a generated project.
 
-    python bench/build.py [--results 200] [--scale 2000] [--jobs N]
+    python bench/build.py [--results 200] [--scale 2000] [--jobs N] [--full RESULTS [--only-full]]
 
 Generates a temporary project with RESULTS results x 3 languages (cloned from the
 sample content, citations and figures included) and measures, in one run:
@@ -126,10 +126,11 @@ PEAK_PROCESSES: dict[str, float] = {}
 """The processes of the last sampled run at its peak, with their memory in MB."""
 
 
-def run_sampled(command: list[str], cwd: Path, env: dict[str, str] | None = None,
+def run_sampled(command: list[str], cwd: Path, env: dict[str, str] | None = None, progress: float = 0,
                 ) -> tuple[subprocess.CompletedProcess, float, float, float]:
     """Run `command` (in `env`, if given): its result, wall seconds, CPU seconds (itself and its children), peak
-    tree MB."""
+    tree MB. With `progress` (seconds), the peak so far is printed that often: a full build at scale runs for
+    hours, and its peak comes early."""
     before = os.times()
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -138,10 +139,15 @@ def run_sampled(command: list[str], cwd: Path, env: dict[str, str] | None = None
 
     def sample() -> None:
         global PEAK_PROCESSES
+        reported = time.perf_counter()
         while not stop.wait(0.1):
             processes = tree_processes(proc.pid)
             if sum(processes.values()) > peak[0]:
                 peak[0], PEAK_PROCESSES = sum(processes.values()), processes
+            if progress and time.perf_counter() - reported >= progress:
+                reported = time.perf_counter()
+                print(f"    {(reported - start) / 60:5.1f} min: now {sum(processes.values()):.0f} MB, peak so far "
+                      f"{peak[0]:.0f} MB ({peak_line()}); load {load_average()}", flush=True)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -152,6 +158,11 @@ def run_sampled(command: list[str], cwd: Path, env: dict[str, str] | None = None
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return subprocess.CompletedProcess(command, proc.returncode, out, err), wall, cpu, peak[0]
+
+
+def peak_line() -> str:
+    """The processes at the peak, largest first."""
+    return ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(PEAK_PROCESSES.items(), key=lambda item: -item[1]))
 
 
 def load_average() -> str:
@@ -173,9 +184,10 @@ def bare_pandoc(files: list[Path], root: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
-def crebis_build(root: Path, jobs: int, kinds: str = "site") -> dict:
+def crebis_build(root: Path, jobs: int, kinds: str = "site", progress: float = 0) -> dict:
     """One `crebis build` in a fresh process (the web edition: one pandoc run per document, like the floor)."""
-    proc, _wall, cpu, tree = run_sampled([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs), kinds], REPO)
+    proc, _wall, cpu, tree = run_sampled([sys.executable, "-c", _CRERIS_RUN, str(root), str(jobs), kinds], REPO,
+                                         progress=progress)
     assert proc.returncode == 0, proc.stderr
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "cpu": cpu, "tree_mb": tree}
 
@@ -239,6 +251,18 @@ def hugo_line(root: Path, documents: int) -> None:
     print(f"(h) hugo, {documents} pages from scratch       {elapsed:7.2f} s")
 
 
+def full_build(root: Path, args: argparse.Namespace) -> None:
+    """(i): a cold build of every kind at `args.full` results, for its peak memory."""
+    documents = len(make_project(root, args.full))
+    print(f"(i) full build of every kind, {documents} documents; load average {load_average()}", flush=True)
+    outcome = crebis_build(root, args.jobs, ",".join(("site", "brief", "newsletter", "summary", "digest", "social")),
+                           progress=args.progress)
+    print(f"    {outcome['seconds']:.1f} s, CPU {outcome['cpu']:.1f} s, {len(outcome['built'])} outputs; peak memory "
+          f"of the whole tree {outcome['tree_mb']:.0f} MB (crebis {outcome['maxrss_mb']:.0f} MB; target < 1 GB at "
+          f"6,000)")
+    print(f"    at the peak: {peak_line()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", type=int, default=200)
@@ -246,7 +270,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--full", type=int, default=0, help="results of a full build of every kind, for its "
                         "memory (0: none)")
+    parser.add_argument("--only-full", action="store_true", help="only the full build (i)")
+    parser.add_argument("--progress", type=float, default=300, help="seconds between the full build's peak "
+                        "reports (0: none)")
     args = parser.parse_args()
+    if args.only_full:
+        with tempfile.TemporaryDirectory(prefix="crebis-bench-") as tmp:
+            full_build(Path(tmp) / "full", args)
+        return
     with tempfile.TemporaryDirectory(prefix="crebis-bench-") as tmp:
         root = Path(tmp) / "project"
         files = make_project(root, args.results)
@@ -302,15 +333,7 @@ def main() -> None:
                   f"check x{large[2] / small[2] / growth:.2f}, stamped no-op x{large[3] / small[3] / growth:.2f} "
                   f"(1.00 = linear); peak {large[1]:.0f} MB")
         if args.full:
-            full = Path(tmp) / "full"
-            documents = len(make_project(full, args.full))
-            outcome = crebis_build(full, args.jobs, ",".join(("site", "brief", "newsletter", "summary", "digest",
-                                                              "social")))
-            print(f"(i) full build of every kind, {documents} documents: {outcome['seconds']:.1f} s, CPU "
-                  f"{outcome['cpu']:.1f} s, {len(outcome['built'])} outputs; peak memory of the whole tree "
-                  f"{outcome['tree_mb']:.0f} MB (crebis {outcome['maxrss_mb']:.0f} MB; target < 1 GB at 6,000)")
-            print("    at the peak: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in
-                                                  sorted(PEAK_PROCESSES.items(), key=lambda item: -item[1])))
+            full_build(Path(tmp) / "full", args)
         print(f"load average at the end {load_average()}")
 
 
