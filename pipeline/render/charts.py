@@ -41,6 +41,7 @@ from pipeline.build import write_atomic
 from pipeline.config import Brand
 from pipeline.content.chartdata import LABEL, ChartSource, chart_labels, read_chart
 from pipeline.errors import ContentError
+from pipeline.render import outlines
 from pipeline.render.locale import locale_of
 from pipeline.render.typography import typeset
 
@@ -53,6 +54,7 @@ NARROW_WIDTH = 335
 """CSS pixels of the whole narrow drawing: a 375 px phone's page less its side padding, so that it shows at
 its size (or larger) there and its 12 px labels stay above 11 px down to a 360 px phone."""
 _FONT_DIR = Path(font_source_sans_pro.__file__).parent / "files"
+_FAMILY = "Source Sans Pro"  # the font Vega lays text out in, as its drawings name it
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ def brand_config(brand: Brand, layout: str = "wide") -> dict[str, Any]:
              "labelLimit": 0}
     config = {
         "background": brand.background,
-        "font": "Source Sans Pro",
+        "font": _FAMILY,
         "range": {"category": series},
         "mark": {"color": brand.primary},
         "title": {"color": brand.text, "fontSize": _TITLE_SIZE, "anchor": "start"},
@@ -217,7 +219,7 @@ _FACES = ("Regular", "Bold", "It", "BoldIt")
 
 
 @cache
-def _fonts() -> None:
+def _fonts() -> Path:
     # Four faces of Source Sans, TrueType only, in a folder of this process's own: the package's folder holds
     # 36 faces, each also as CFF (.otf, which vl-convert picked for the regular face). vl-convert opens the
     # font file again for every glyph it measures or draws; with these four a drawing takes ~10 % less CPU
@@ -228,6 +230,7 @@ def _fonts() -> None:
     for face in _FACES:
         shutil.copyfile(_FONT_DIR / f"SourceSansPro-{face}.ttf", folder / f"SourceSansPro-{face}.ttf")
     vl_convert.register_font_directory(str(folder))
+    return folder
 
 
 def _svg(chart: Chart, brand: Brand, layout: str = "wide") -> str:
@@ -247,9 +250,9 @@ def png_from_svg(svg: str) -> bytes:
 
 
 def svg_png(svg: str, scale: float) -> bytes:
-    """A drawn chart (its print SVG) as PNG at `scale` times its size, in the fonts charts are drawn in."""
-    _fonts()
-    return vl_convert.svg_to_png(svg, scale=scale)
+    """A drawn chart (its print SVG) as PNG at `scale` times its size, in the fonts charts are drawn in: its
+    texts as outlines, which resvg draws without opening a font file for each glyph."""
+    return vl_convert.svg_to_png(outlines.outline_texts(svg, _fonts(), _FAMILY), scale=scale)
 
 
 def png_resolution(png: bytes, dpi: int) -> bytes:
@@ -265,14 +268,13 @@ def png_resolution(png: bytes, dpi: int) -> bytes:
 
 
 _TEXT = re.compile(r"<(text|tspan)\b([^>]*)>([^<]*)(?=<)")
-_ATTR = re.compile(r'\s([\w-]+)="([^"]*)"')
 
 
 def _font(attrs: str, size: float, bold: bool) -> tuple[float, bool]:
     """The font size and weight an SVG element's attributes give, else those it inherits."""
-    found = dict(_ATTR.findall(attrs))
+    found = dict(outlines.ATTR.findall(attrs))
     size = float(found.get("font-size", f"{size}").removesuffix("px"))
-    bold = found["font-weight"] in ("bold", "600", "700", "800", "900") if "font-weight" in found else bold
+    bold = found["font-weight"] in outlines.BOLD if "font-weight" in found else bold
     return size, bold
 
 
@@ -296,7 +298,7 @@ def _web(printed: str, brand: Brand) -> str:
         out += [printed[at:match.start()], _held(match, *own)]
         at = match.end()
     web = "".join([*out, printed[at:]])
-    return web.replace('font-family="Source Sans Pro"', f'font-family="{html.escape(brand.font_body)}"')
+    return web.replace(f'font-family="{_FAMILY}"', f'font-family="{html.escape(brand.font_body)}"')
 
 
 def render(chart: Chart, brand: Brand, fmt: str, layout: str = "wide") -> bytes:
@@ -318,13 +320,16 @@ def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
             "narrow": _web(small, brand).encode("utf-8"), "narrow_print": small.encode("utf-8")}
 
 
+_MODULES = (__file__, outlines.__file__)
+
+
 def fingerprint(source: ChartSource, lang: str, labels: dict[str, str], brand: Brand) -> str:
-    """What a drawn chart depends on: the CSV, the spec, its labels, the brand, the drawing library and
-    this module (how crebis draws)."""
+    """What a drawn chart depends on: the CSV, the spec, its labels, the brand, the drawing libraries (Vega,
+    HarfBuzz) and the modules that decide its bytes (this one, and `outlines`, which sets the PNG's texts)."""
     h = hashlib.blake2b(digest_size=16)
-    for part in (*(path.read_bytes() for path in source.files), Path(__file__).read_bytes(),
-                 json.dumps([lang, labels, asdict(brand), vl_convert.get_vega_version()], sort_keys=True,
-                            ensure_ascii=False).encode("utf-8")):
+    for part in (*(path.read_bytes() for path in source.files), *(Path(m).read_bytes() for m in _MODULES),
+                 json.dumps([lang, labels, asdict(brand), vl_convert.get_vega_version(), outlines.VERSION],
+                            sort_keys=True, ensure_ascii=False).encode("utf-8")):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
