@@ -41,6 +41,7 @@ from pipeline.content.model import Figure
 from pipeline.content.newsletter import Featured, LoadedNewsletters, Newsletter, NewsletterEdition, load_newsletters
 from pipeline.errors import ContentError, ContentErrors, CrebisError, RenderError
 from pipeline.render import atom
+from pipeline.render.charts import svg_size
 from pipeline.render.context import RenderContext
 from pipeline.render.email_images import email_png, shown_size
 from pipeline.render.email_quality import EmailRules, check_email
@@ -102,11 +103,14 @@ def _email_chart(ctx: RenderContext, edition: NewsletterEdition, featured: Featu
     if figure is None:
         return None
     width, height = shown_size(email_drawing(ctx, featured, figure).read_bytes())
-    lang = edition.lang
+    wide_width, wide_height = svg_size(chart_files(ctx, featured.edition, figure)["svg"].read_bytes())
+    lang, published = edition.lang, f"media/{featured.slug}/{chart_name(figure, featured.edition.lang, '')}"
     return {"src": media_url(ctx, edition.issue, chart_file(featured, figure)),
-            # the web archive and the feed: the same PNG from the site's root, the narrow drawing on a phone
+            # the web archive: the result page's drawings, narrow on a phone and wide on a larger screen; the
+            # email's PNG where a reader (a feed's) drops the sources
             "file": f"media/newsletters/{edition.issue}/{chart_file(featured, figure)}",
-            "narrow": f"media/{featured.slug}/{chart_name(figure, featured.edition.lang, 'narrow.svg')}",
+            "narrow": f"{published}narrow.svg", "wide": f"{published}svg",
+            "wide_width": round(wide_width), "wide_height": round(wide_height),
             "alt": typeset(figure.alt, lang), "caption": typeset(figure.caption, lang),
             "width": width, "height": height}
 

@@ -14,6 +14,7 @@ from projects import chart_figures, edition_text, write_chart, write_issue, writ
 
 from pipeline.project import Project
 from pipeline.publish import build
+from pipeline.render.charts import NARROW_WIDTH, svg_size
 
 SLUG = "housing-first"
 
@@ -190,11 +191,16 @@ def test_newsletter_archive_and_feed_show_the_chart_the_email_shows(built: Path,
     site = built / "outputs/site"
     page = (site / f"{lang}/newsletters/2026-04/index.html").read_text(encoding="utf-8")
     figure = re.search(r'<figure class="newsletter-chart">\s*<picture>\s*<source media="\(max-width: 46rem\)" '
-                       r'srcset="\.\./\.\./\.\./([^"]+)">\s*<img src="\.\./\.\./\.\./([^"]+)" alt="([^"]+)"', page)
+                       r'srcset="\.\./\.\./\.\./([^"]+)">\s*<source srcset="\.\./\.\./\.\./([^"]+)" '
+                       r'width="(\d+)" height="(\d+)">\s*<img src="\.\./\.\./\.\./([^"]+)" alt="([^"]+)"', page)
     assert figure, "no chart in the issue's web archive"
-    narrow, png, alt = figure.groups()
+    narrow, wide, width, height, png, alt = figure.groups()
     assert png == f"media/newsletters/2026-04/{SLUG}/take-up.{lang}.png" and (site / png).is_file()
     assert narrow == f"media/{SLUG}/take-up.{lang}.narrow.svg" and (site / narrow).read_bytes().startswith(b"<svg")
+    # a larger screen shows the wide drawing of the result's page, at its size (not the email's narrow one)
+    assert wide == f"media/{SLUG}/take-up.{lang}.svg"
+    drawn = svg_size((site / wide).read_bytes())
+    assert (int(width), int(height)) == (round(drawn[0]), round(drawn[1])) and drawn[0] > NARROW_WIDTH
     assert alt.startswith(("Barres", "Bars"))
     feed = (site / f"{lang}/newsletters/feed.xml").read_text(encoding="utf-8")
     assert f'img src="https://crebis.example.org/{png}"' in feed.replace("&lt;", "<").replace("&gt;", ">")
