@@ -45,9 +45,10 @@ from pipeline.checks.syllables import counter
 from pipeline.checks.text import WORD, Sentence
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Counts:
-    """What every formula reads from a text."""
+    """What every formula reads from a text (slots and not frozen, as `Sentence`: one per sentence is made, and a
+    frozen __init__ sets each field through object.__setattr__)."""
 
     words: int
     sentences: int

@@ -81,9 +81,10 @@ def units(text: str, breaks: re.Pattern[str]) -> int:
     return max(1, sum(1 for part in breaks.split(text) if WORD.search(part) or FIGURE.search(part)))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Segment:
-    """One paragraph-like stretch of prose with its plain text and where each piece of it came from."""
+    """One paragraph-like stretch of prose with its plain text and where each piece of it came from (slots and
+    not frozen, as `Sentence`)."""
 
     text: str
     spans: tuple[tuple[int, int], ...]
