@@ -31,10 +31,10 @@ from pipeline.config import CheckOptions
 _ELISION = re.compile(r"^(?:qu|lorsqu|puisqu|jusqu|quoiqu|[ldjnmtsc])'", re.IGNORECASE)
 
 
-def _cores(lang: str, words: tuple[str, ...]) -> list[str]:
-    """The words as the frequency list has them: straight apostrophes, French elisions dropped."""
-    plain = [w.replace("’", "'") for w in words]
-    return [_ELISION.sub("", w) if "'" in w else w for w in plain] if lang == "fr" else plain
+def _core(lang: str, word: str) -> str:
+    """The word as the frequency list has it: straight apostrophes, a French elision dropped."""
+    plain = word.replace("’", "'")
+    return _ELISION.sub("", plain) if lang == "fr" and "'" in plain else plain
 
 
 def _places(source: str, sentence) -> list[int]:
@@ -121,12 +121,19 @@ def rare_words(file: CheckedFile, text: Text, glossary: Glossary, options: Check
     floor = rule.easy_min_zipf if easy else rule.plain_min_zipf
     severity = rule.easy_severity if easy else rule.severity
     seen: set[str] = set()
+    # word as written -> its core if that is a rare word the rule may report (None if not): judged once per
+    # distinct word of the text, not at each of its uses
+    judged: dict[str, str | None] = {}
     for _, sentences in text.paragraphs:
         for sentence in sentences:
-            # names and acronyms are left out; a glossary term is the jargon rule's, with its plain alternative
-            flagged = [(index, core) for index, core in enumerate(_cores(file.lang, sentence.words))
-                       if not (core.isupper() or (index and core[:1].isupper()))
-                       and rare(file.lang, core.lower(), floor) and core.lower() not in glossary.terms]
+            flagged = []
+            for index, word in enumerate(sentence.words):
+                core = judged.get(word, "")
+                if core == "":
+                    core = judged[word] = _rare_core(file.lang, word, floor, glossary)
+                # a name (a capital inside a sentence) is left out; a word already reported is not again
+                if core is not None and not (index and core[:1].isupper()) and core.lower() not in seen:
+                    flagged.append((index, core))
             if not flagged:
                 continue  # most sentences: no need to place their words in the file
             places = _places(file.source, sentence)
@@ -141,3 +148,13 @@ def rare_words(file: CheckedFile, text: Text, glossary: Glossary, options: Check
                               "Use a more common word, or explain it in the sentence; a term the centre uses "
                               "often belongs in the glossary with its plain alternative",
                               len(word) if at >= 0 else None)
+
+
+def _rare_core(lang: str, word: str, floor: float, glossary: Glossary) -> str | None:
+    """`word`'s core (see `_core`) if it is rare and neither an acronym (the acronym rule's) nor a glossary
+    term (the jargon rule's, with its plain alternative); None otherwise."""
+    core = _core(lang, word)
+    lower = core.lower()
+    if core.isupper() or not rare(lang, lower, floor) or lower in glossary.terms:
+        return None
+    return core
