@@ -42,6 +42,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Phoneme symbols that carry a syllable (first character after stress marks).
 _IPA_VOWELS = set("aeiouyɛɔɑəœøɪʏʊɐæɒʌɜɘɵɤ")
@@ -148,27 +149,30 @@ def cache_dir() -> Path | None:
         return None
 
 
-def kept(source: Path, make: Callable[[Path], dict[str, int]]) -> dict[str, int]:
-    """`make(source)`, through a copy kept in `cache_dir()` as marshal data.
+def kept(source: Path, make: Callable[[Path], Any], name: str | None = None, made_by: tuple[Path, ...] = (),
+         kind: type = dict) -> Any:
+    """`make(source)`, through a copy kept in `cache_dir()` as marshal data (`kind`: what `make` returns).
 
     Reading the dictionaries' files, picking the entries this module uses and counting their syllables took
     ~0.3 s for the three languages in every process (and 0.5 s more for every count); the copy loads in a sixth
-    of that. It is used while the dictionary file (its path, size and time), this module (which picks and
-    counts) and Python (marshal's format) are those it was made from; else it is made again. A cache folder
-    that cannot be written only costs the time saved.
+    of that. It is used while `source` (its path, size and time), this module (which picks and counts, or the
+    files `made_by` that make it) and Python (marshal's format) are those it was made from; else it is made
+    again. A cache folder that cannot be written only costs the time saved.
     """
     try:
         stat = source.stat()
         key = hashlib.blake2b(f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}\0{sys.version}\0".encode()
-                              + Path(__file__).read_bytes(), digest_size=12).hexdigest()
+                              + b"".join(_identity(path) for path in made_by)
+                              + (b"" if made_by else Path(__file__).read_bytes()), digest_size=12).hexdigest()
     except OSError:
         return make(source)  # the reading says what is wrong
-    folder, name = cache_dir(), f"syllables-{source.parent.name}-{source.stem}"
+    folder = cache_dir()
+    name = name or f"syllables-{source.parent.name}-{source.stem}"
     copy = folder / f"{name}-{key}.marshal" if folder is not None else None
     if copy is not None:
         try:
             counts = marshal.loads(copy.read_bytes())
-            if isinstance(counts, dict):
+            if isinstance(counts, kind):
                 return counts
         except (OSError, ValueError, EOFError, TypeError):
             pass  # missing or damaged: made again
@@ -184,6 +188,12 @@ def kept(source: Path, make: Callable[[Path], dict[str, int]]) -> dict[str, int]
         except OSError:
             pass
     return counts
+
+
+def _identity(path: Path) -> bytes:
+    """What tells one version of a file from another without reading it (a program may be large)."""
+    stat = path.stat()
+    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode()
 
 
 def _package_dir(module: str) -> Path:

@@ -6,6 +6,8 @@ first, at their line and column, and reads the bibliography once for a whole run
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from pipeline.checks.document import CheckedFile
 from pipeline.checks.findings import Finding
+from pipeline.checks.syllables import kept
 from pipeline.errors import RenderError
 
 # Pandoc's citation syntax: '@' not after a letter, digit or '@' (so not an email address), then a key
@@ -62,12 +65,15 @@ class Bibliography:
             self._error("the bibliography is missing, and content cites it: create it or set brief.bibliography "
                         "in crebis.toml")
             return None
-        fmt = _FORMATS.get(self.path.suffix.lower(), "biblatex")
-        from pipeline.render.pandoc import run_pandoc  # pypandoc's import is paid only when something cites
-
         try:
-            out = run_pandoc(None, [str(self.path), "--to=csljson"], source=self.path, from_format=fmt)
-            return frozenset(str(entry.get("id")) for entry in json.loads(out))
+            pandoc = _bundled_pandoc()
+            if pandoc is None:
+                return frozenset(_read_keys(self.path))
+            # kept while the file and the pandoc that read it are unchanged: starting pandoc was ~0.1 s of a
+            # check (and pypandoc's import with it); only a bibliography read whole is kept, one per project
+            # (named by its path: another project's is not a stale copy of it)
+            place = hashlib.blake2b(str(self.path.resolve()).encode(), digest_size=6).hexdigest()
+            return frozenset(kept(self.path, _read_keys, f"bibliography-{place}", (pandoc, Path(__file__)), list))
         except RenderError as exc:
             place = _PANDOC_PLACE.search(exc.message)
             reason = exc.message.split("\n")[-1].strip().removeprefix("pandoc failed: ")
@@ -82,6 +88,26 @@ class Bibliography:
         except (ValueError, AttributeError):
             self._error("the bibliography cannot be read: not a list of references")
         return None
+
+
+def _read_keys(path: Path) -> list[str]:
+    """The citation keys of the bibliography at `path`, as pandoc reads it (a `RenderError` if it cannot)."""
+    from pipeline.render.pandoc import run_pandoc  # pypandoc's import is paid only when something cites
+
+    fmt = _FORMATS.get(path.suffix.lower(), "biblatex")
+    out = run_pandoc(None, [str(path), "--to=csljson"], source=path, from_format=fmt)
+    return [str(entry.get("id")) for entry in json.loads(out)]
+
+
+def _bundled_pandoc() -> Path | None:
+    """The pandoc binary of the `pypandoc-binary` wheel, found without importing pypandoc; None if there is
+    none (pypandoc then finds another, whose version this cannot tell)."""
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        for name in ("pandoc", "pandoc.exe"):
+            if (Path(folder) / "files" / name).is_file():
+                return Path(folder) / "files" / name
+    return None
 
 
 def _blank(match: re.Match[str]) -> str:
