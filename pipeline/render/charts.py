@@ -139,6 +139,30 @@ _LABEL_SIZE = 12  # brand_config's axis and legend labels
 _TITLE_SIZE = 15
 
 
+def _values(rows: list[dict[str, Any]], channel: dict[str, Any]) -> list[Any]:
+    return list(dict.fromkeys(row.get(channel.get("field")) for row in rows))
+
+
+def _narrow_plot(parts: tuple[dict[str, Any], ...], rows: list[dict[str, Any]]) -> float:
+    """About how wide the narrow plot is: the drawing less its padding and the vertical axis beside it (its
+    category labels as `narrow` wraps them, or numbers, its ticks and its title), a little less to be safe."""
+    axis = 0.0
+    for part in parts:
+        y = (part.get("encoding") or {}).get("y")
+        if not isinstance(y, dict) or y.get("axis", {}) is None:
+            continue
+        if y.get("type") in ("nominal", "ordinal"):
+            labels = [line for v in _values(rows, y) for line in wrap(str(v), _LABEL_SIZE, NARROW_WIDTH * 0.4)]
+        else:
+            labels = ["100 %"]  # a number, as wide as the widest a narrow axis usually shows
+        title = _LABEL_SIZE + 6 if isinstance(y.get("title"), str | list) else 0
+        axis = max(axis, max((text_width(t, _LABEL_SIZE) for t in labels), default=0.0) + 7 + title)
+    return (NARROW_WIDTH - 2 * _PADDING - axis) * 0.95
+
+
+_PADDING = 5  # Vega's, around a drawing
+
+
 def narrow(chart: Chart) -> Chart:
     """The chart laid out for a phone: `NARROW_WIDTH` wide in all, the legend above the plot, long titles and
     category labels wrapped over several lines (what the author's spec sets itself is kept)."""
@@ -148,13 +172,16 @@ def narrow(chart: Chart) -> Chart:
     if isinstance(spec.get("title"), str):
         spec["title"] = _lines(spec["title"], _TITLE_SIZE, NARROW_WIDTH, True)
     rows = spec["data"]["values"]
-    for part in (spec, *(spec.get("layer") or [])):
+    parts = (spec, *(spec.get("layer") or []))
+    plot = _narrow_plot(parts, rows)
+    for part in parts:
         for name, channel in (part.get("encoding") or {}).items():
             if not isinstance(channel, dict):
                 continue
             if name == "x" and isinstance(channel.get("title"), str):
-                channel["title"] = _lines(channel["title"], _LABEL_SIZE, NARROW_WIDTH * 0.9, True)
-            values = list(dict.fromkeys(row.get(channel.get("field")) for row in rows))
+                # centred under the plot, so no wider than it: a wider title ran past the drawing's right edge
+                channel["title"] = _lines(channel["title"], _LABEL_SIZE, plot, True)
+            values = _values(rows, channel)
             guide = "axis" if name in ("x", "y") else "legend" if name in ("color", "fill", "stroke") else None
             if guide is None or channel.get(guide, {}) is None or channel.get("type") not in ("nominal", "ordinal"):
                 continue

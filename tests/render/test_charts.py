@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 import vl_convert
+from PIL import Image
 
 from pipeline.config import Brand
 from pipeline.content import chartdata
@@ -133,3 +135,17 @@ def test_spec_may_not_fetch_data(source):
     source.spec.write_text(source.spec.read_text() + "data:\n  url: https://example.org/x.csv\n")
     with pytest.raises(ContentError, match="must not name its data"):
         chartdata.read_spec(source.spec)
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_narrow_drawing_keeps_a_long_axis_title_inside_it(source, lang):
+    # the x-axis title is centred under the plot, narrower than the drawing: wrapped to the drawing's width, its
+    # end was cut off at the right edge (the summary PDF's chart)
+    long = {"fr": "Part des ménages éligibles qui ne touchent pas l'aide en 2025",
+            "nl": "Aandeel rechthebbende huishoudens zonder de steun in 2025",
+            "en": "Share of eligible households without the benefit in 2025"}[lang]
+    chart = charts.narrow(charts.chart(source, lang, {**LABELS[lang], "x": long}, f"{lang}.md"))
+    image = Image.open(io.BytesIO(vl_convert.svg_to_png(charts._svg(chart, Brand(), "narrow"), scale=1)))
+    image = image.convert("L")
+    edge = image.crop((image.width - 3, 0, image.width, image.height))
+    assert edge.getextrema()[0] > 200, "a text runs past the drawing's right edge"
