@@ -27,7 +27,7 @@ import tempfile
 import threading
 import zlib
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,7 @@ def _face(size: float, bold: bool) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_FONT_DIR / f"SourceSansPro-{'Bold' if bold else 'Regular'}.ttf"), size)
 
 
+@lru_cache(maxsize=4096)  # the same axis labels, titles and numbers come back in every layout and chart
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """How wide `text` is in Source Sans at `size` CSS pixels, as Vega lays it out (FreeType's advances)."""
     return _face(size, bold).getlength(text)
@@ -250,12 +251,13 @@ def _fonts() -> Path:
     # Four faces of Source Sans, TrueType only, in a folder of this process's own: the package's folder holds
     # 36 faces, each also as CFF (.otf, which vl-convert picked for the regular face). vl-convert opens the
     # font file again for every glyph it measures or draws; with these four a drawing takes ~10 % less CPU
-    # (mostly system time), and Vega measures the very .ttf files text_width measures for the web drawings.
+    # (mostly system time), and Vega measures the glyphs text_width measures for the web drawings.
     folder, owner = Path(tempfile.mkdtemp(prefix="crebis-fonts-")), os.getpid()
     # removed by the process that made it (a forked child exiting must not take it from its parent)
     atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
     for face in _FACES:
-        shutil.copyfile(_FONT_DIR / f"SourceSansPro-{face}.ttf", folder / f"SourceSansPro-{face}.ttf")
+        name = f"SourceSansPro-{face}.ttf"
+        (folder / name).write_bytes(outlines.unhinted(_FONT_DIR / name))
     vl_convert.register_font_directory(str(folder))
     return folder
 

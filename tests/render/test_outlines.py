@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import uharfbuzz as hb
 import vl_convert
 from PIL import Image, ImageChops
 
@@ -63,3 +64,15 @@ def test_the_chart_fingerprint_names_the_harfbuzz_that_shapes(tmp_path, monkeypa
     base = charts.fingerprint(source, "en", LABELS, Brand())
     monkeypatch.setattr(outlines, "VERSION", "0.0.0")
     assert charts.fingerprint(source, "en", LABELS, Brand()) != base
+
+
+def test_the_fonts_vl_convert_reads_lose_only_their_hinting():
+    original = charts._FONT_DIR / "SourceSansPro-Regular.ttf"
+    lean = outlines.unhinted(original)
+    before, after = (hb.Face(hb.Blob(data)) for data in (original.read_bytes(), lean))
+    assert not {"fpgm", "prep", "cvt "} & set(after.table_tags) and len(lean) < original.stat().st_size * 0.8
+    assert after.glyph_count == before.glyph_count and set(after.unicodes) == set(before.unicodes)
+    # every glyph as wide and drawn the same
+    fonts = [hb.Font(face) for face in (before, after)]
+    assert all(fonts[0].get_glyph_h_advance(g) == fonts[1].get_glyph_h_advance(g)
+               and fonts[0].get_glyph_extents(g) == fonts[1].get_glyph_extents(g) for g in range(before.glyph_count))
