@@ -1,11 +1,12 @@
 """Benchmark `crebis check`: 600 documents (200 results × FR/NL/EN) checked in one run, target under 2 s,
 with the syllable counter's accuracy per language printed beside it.
 
-    python bench/check.py [--results 200] [--scale]
+    python bench/check.py [--results 200] [--scale] [--keep DIR]
 
 With --scale, the fresh-process check is also run on ten times as many results (2,000 results, 6,000
 documents), and the time per document at both sizes is printed: the check must grow no faster than the
-number of documents (ratio close to 1).
+number of documents (ratio close to 1). With --keep, the generated project is written to DIR and left there,
+so that a change to the check can be compared with `crebis -C DIR check --format json` before and after.
 
 The results are the sample content's three studies copied under new names, each
 copy with a sentence of its own so that not every text is the same. Accuracy is
@@ -19,6 +20,7 @@ random dictionary words.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -149,6 +151,8 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=200)
     parser.add_argument("--scale", action="store_true", help="also check ten times as many results, and compare "
                         "the time per document")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="write the generated project to DIR (a new "
+                        "folder) and keep it")
     parser.add_argument("--calibrate", action="store_true", help="print the readability targets the sample's "
                         "translations give, and stop")
     args = parser.parse_args()
@@ -156,9 +160,13 @@ def main() -> None:
         print("readability targets from the parallel texts of the sample content:")
         print("\n".join(calibrate()))
         return
+    if args.keep and args.keep.exists():
+        parser.error(f"--keep: {args.keep} exists: give a new folder (a kept project is never written over one)")
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if args.keep:
+            root.mkdir(parents=True)
         make_project(root, args.results)
         documents = args.results * len(LANGS)
         # A fresh process, as a user runs it: dictionaries loaded, nothing cached.
