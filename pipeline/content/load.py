@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import hashlib
 import html
 import os
 import re
@@ -33,7 +32,7 @@ from pipeline.content.frontmatter import (
     split,
 )
 from pipeline.content.images import image_problem
-from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme
+from pipeline.content.model import STATUSES, Author, Edition, Figure, Recommendation, Result, Theme, content_digest
 from pipeline.content.scanning import matches_at_starts
 from pipeline.errors import ContentError
 
@@ -410,15 +409,15 @@ def check_finished(path: Path, doc: Document, published: bool, errors: list[Cont
                                    f"file: write the text, or set status: draft until it is done", line=line))
 
 
-def body_images(path: Path, doc: Document, declared: set[str], charts: set[str] = frozenset()) -> tuple[str, ...]:
-    """The image files an edition shows: its declared figures and the images its body places.
+def body_images(path: Path, placed: tuple[str, ...], declared: set[str], charts: set[str] = frozenset()
+                ) -> tuple[str, ...]:
+    """The image files an edition shows: its declared figures and the images its body places (`placed`).
 
     An image of the body that is not declared (as `crebis import` writes them) is published
     all the same, with the alt text of the body (the loader has checked it is useful). A chart
     from data placed by its spec's name (in `charts`) is drawn, not an image file.
     """
-    placed = {m.group("src") for m in IMAGE.finditer(doc.body)} - charts
-    return tuple(sorted(declared | {src for src in placed if link_scheme(src) is None
+    return tuple(sorted(declared | {src for src in set(placed) - charts if link_scheme(src) is None
                                     and local_file(path.parent, src) is not None}))
 
 
@@ -620,13 +619,14 @@ def load_edition(path: Path, slug: str, lang: str, themes: dict[str, Theme],
     if len(errors) > before:
         return None
     assert title and date and summary and status  # guaranteed by the checks above
+    placed = tuple(m.group("src") for m in IMAGE.finditer(doc.body))
     return Edition(
-        slug=slug, lang=lang, path=path, digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
+        slug=slug, lang=lang, path=path, digest=content_digest(raw),
         title=title, subtitle=subtitle, date=date, authors=tuple(authors), themes=tuple(theme_ids),
         status=status, licence=licence, doi=doi, url=url, illustrative=illustrative, summary=summary,
         key_findings=tuple(f for f in findings if f), recommendations=tuple(recommendations),
-        figures=tuple(figures), front_matter=doc.front_matter, body=doc.body, body_line=doc.body_line,
-        images=body_images(path, doc, {f.file for f in figures if not f.is_chart},
+        figures=tuple(figures), body_line=doc.body_line, citations="@" in doc.body,
+        placed=placed, images=body_images(path, placed, {f.file for f in figures if not f.is_chart},
                            {f.file for f in figures if f.is_chart}),
     )
 
@@ -703,6 +703,7 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                                    "hyphens (it becomes the web address)"))
         return None
     editions = []
+    documents = {} if documents is None else documents  # their front matters place the disagreements
     for md in sorted(directory.glob("*.md")):
         if md.stem in SUPPORTED_LANGUAGES and md.stem not in languages:
             continue  # a language this project does not publish (see `languages` in crebis.toml)
@@ -720,8 +721,9 @@ def load_result(directory: Path, languages: list[str], themes: dict[str, Theme],
                                    f"{', '.join(f'{x}.md' for x in languages)} (or `crebis new result {slug}`)"))
         return None
     editions.sort(key=lambda e: languages.index(e.lang))
-    disagreeing = disagreements(editions, {e.path: _shared_facts(e) for e in editions},
-                                {e.path: e.front_matter for e in editions}) + shared_name_clashes(editions)
+    fronts = {e.path: documents[e.path][1].front_matter for e in editions}
+    disagreeing = disagreements(editions, {e.path: _shared_facts(e) for e in editions}, fronts) + \
+        shared_name_clashes(editions)
     errors.extend(disagreeing)
     editions = [e for e in editions if e.path not in {p.path for p in disagreeing}]
     if not editions:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.errors import ContentError
+
 STATUSES = ("draft", "published")
+
+
+def content_digest(raw: bytes) -> str:
+    """The digest of a content file's bytes, as an edition keeps it (and fingerprints hash it)."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,12 @@ class Theme:
 
 @dataclass(frozen=True)
 class Edition:
-    """One language edition of a research result: one Markdown file."""
+    """One language edition of a research result: one Markdown file.
+
+    Its texts (`front_matter`, `body`) are not held: a build keeps every edition from loading to its end, and
+    the texts were most of their weight (~6 KB a document); each is read back from the file when a render asks,
+    checked against the `digest` of the bytes the loader validated.
+    """
 
     slug: str
     lang: str
@@ -76,16 +89,37 @@ class Edition:
     key_findings: tuple[str, ...]
     recommendations: tuple[Recommendation, ...]
     figures: tuple[Figure, ...]
-    front_matter: str
-    body: str
     body_line: int
+    citations: bool
+    """Whether the body cites anything (pandoc runs citeproc only then)."""
     images: tuple[str, ...] = ()
     """Every image file it shows, declared under figures or only placed in the body, next to its file."""
+    placed: tuple[str, ...] = ()
+    """The image sources its body places, in order (local or remote, pictures and charts)."""
 
     @property
-    def citations(self) -> bool:
-        """Whether the body cites anything (pandoc runs citeproc only then)."""
-        return "@" in self.body
+    def front_matter(self) -> str:
+        """The YAML between the file's '---' lines, as the loader read it."""
+        return self.texts()[0]
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the front matter, as the loader read it."""
+        return self.texts()[1]
+
+    def texts(self) -> tuple[str, str]:
+        """The front matter and the body, read back from the file; a file whose bytes are no longer those the
+        loader read (edited during the build) is a `ContentError`: its outputs fail, never mix two versions."""
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise ContentError(self.path, f"could not be read again during the build ({exc.strerror}): "
+                               "build again") from None
+        if content_digest(raw) != self.digest:
+            raise ContentError(self.path, "changed during the build: build again")
+        # the same cut as the loader's split, at the line it found the front matter closed
+        lines = raw.decode("utf-8").removeprefix("\ufeff").split("\n")
+        return "\n".join(lines[1:self.body_line - 2]), "\n".join(lines[self.body_line - 1:])
 
     def figure(self, file: str) -> Figure | None:
         return next((f for f in self.figures if f.file == file), None)

@@ -128,8 +128,8 @@ def media_name(file: str) -> str:
 def image_files(edition: Edition) -> tuple[str, ...]:
     """Every local file an output of the edition embeds: its declared figures (a chart's CSV, spec and
     labels table) and the images of its body (a fingerprint input: replacing one rebuilds what shows it)."""
-    body = [m.group("src") for m in IMAGE.finditer(edition.body)
-            if not _remote(m.group("src")) and not (edition.figure(m.group("src")) or Figure("", "", "")).is_chart]
+    body = [src for src in edition.placed
+            if not _remote(src) and not (edition.figure(src) or Figure("", "", "")).is_chart]
     files = set(body)
     for figure in edition.figures:
         if figure.is_chart:

@@ -23,7 +23,7 @@ from pipeline.build import Target, run_build
 from pipeline.cli import main
 from pipeline.errors import ConfigError, CrebisError
 from pipeline.project import Project
-from pipeline.publish import build
+from pipeline.publish import build, plan
 from pipeline.state import project_lock
 
 PAGES = {f"site/{lang}/results/housing-first/index.html" for lang in ("fr", "nl", "en")}
@@ -48,6 +48,23 @@ def test_a_result_blocked_by_a_missing_figure_builds_once_the_figure_is_added(pr
     second = build(Project.open(project_dir), only={"site"})
     assert second.ok, [f.message for f in second.content_errors]
     assert PAGES <= built(second)
+
+
+def test_a_file_edited_during_the_build_fails_its_own_targets_and_asks_for_another_build(project_dir):
+    # the renders read an edition's text back from its file: bytes other than those loaded and checked are refused
+    directory = write_result(project_dir)
+    project = Project.open(project_dir)
+    planned = plan(project)
+    (directory / "fr.md").write_text(edition_text("fr", title='"Un autre titre"'), encoding="utf-8")
+    first = build(project, only={"site", "brief"}, planned=planned)
+    failed = {o for f in first.report.failed for o in f.target.outputs}
+    assert "site/fr/results/housing-first/index.html" in failed
+    assert all("fr.md: changed during the build: build again" in f.message for f in first.report.failed)
+    assert not any("/nl/" in o or "/en/" in o or o.endswith(("-nl.pdf", "-en.pdf")) for o in failed)
+    assert {"site/nl/results/housing-first/index.html", "site/en/results/housing-first/index.html"} <= built(first)
+    second = build(Project.open(project_dir), only={"site"})
+    assert second.ok and "site/fr/results/housing-first/index.html" in built(second)
+    assert "Un autre titre" in (project_dir / "outputs/site/fr/results/housing-first/index.html").read_text()
 
 
 def test_a_check_finding_fixed_by_a_glossary_change_is_not_kept(project_dir):

@@ -47,6 +47,30 @@ def test_valid_result_loads_into_frozen_model(project_dir, themes):
         fr.title = "changed"  # frozen
 
 
+def test_an_edition_reads_its_texts_back_as_the_loader_cut_them(project_dir, themes):
+    # a byte-order mark, a closing '...' and Windows line ends: the texts read back are the loader's own
+    directory = write_result(project_dir, langs=("fr",))
+    text = edition_text("fr").replace("\n---\n\n## ", "\n...\n\n## ", 1).replace("\n", "\r\n")
+    (directory / "fr.md").write_bytes(("\ufeff" + text).encode("utf-8"))
+    loaded = load_results(project_dir / "content" / "results", LANGS, themes, nodes=False)
+    fr = loaded.results[0].edition("fr")
+    _raw, doc = loaded.documents[directory / "fr.md"]
+    assert (fr.front_matter, fr.body) == (doc.front_matter, doc.body)
+    assert fr.body.startswith("\r\n## Logement") and fr.citations is False
+    assert fr.placed == ("chart.png",)
+
+
+def test_an_edition_edited_after_loading_refuses_to_give_its_texts(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",))
+    fr = load(project_dir, themes).results[0].edition("fr")
+    (directory / "fr.md").write_text(edition_text("fr", title='"Un autre titre"'), encoding="utf-8")
+    with pytest.raises(ContentError, match="changed during the build: build again"):
+        fr.body  # noqa: B018
+    (directory / "fr.md").unlink()
+    with pytest.raises(ContentError, match="could not be read again during the build"):
+        fr.front_matter  # noqa: B018
+
+
 def test_bad_yaml_names_file_and_line(project_dir, themes):
     directory = write_result(project_dir)
     text = edition_text("fr").replace('status: published', 'status: "published')
