@@ -16,7 +16,7 @@ from pipeline import buildstamp
 from pipeline.build import Report, Scope, Target, run_build, shared_paths
 from pipeline.buildstamp import build_dirs, preview_dir  # noqa: F401 (preview_dir: part of this API)
 from pipeline.checks.findings import CheckReport, Finding
-from pipeline.checks.runner import check_project
+from pipeline.checks.runner import FolderChecks, check_project
 from pipeline.config import CONFIG_FILE
 from pipeline.content.load import Loaded, load_results, load_themes
 from pipeline.content.model import Theme
@@ -91,6 +91,9 @@ class Plan:
     loaded: Loaded
     failed: tuple[str, ...]
     """Project-relative files and folders that failed to load: their outputs are kept, not removed."""
+    checked: FolderChecks | None = None
+    """The checks of each result folder, run as it was read (the plan read the files itself); `content_checks`
+    reports them once."""
 
     @property
     def errors(self) -> list[ContentError]:
@@ -106,10 +109,13 @@ def plan(project: Project, drafts: bool | None = None, content: tuple[Loaded, di
          ) -> Plan:
     """Read the content once and list every target; `content` is the results and themes already read
     (the preview server keeps them in memory and re-reads only the files that changed)."""
+    checked = None
     if content is None:
         themes = load_themes(project.path(project.config.watch.themes))
+        # each folder checked as it is read, and its files let go: never the whole project's parsed at once
+        checked = FolderChecks(project, cached=True)
         loaded = load_results(project.results_dir, project.config.languages, themes, project.shared_folders,
-                              nodes=False)
+                              each=checked)
     else:
         loaded, themes = content
     ctx = RenderContext.create(project, loaded.results, themes)
@@ -117,7 +123,7 @@ def plan(project: Project, drafts: bool | None = None, content: tuple[Loaded, di
     with shared_paths():
         targets = [t for make in KINDS.values() for t in make(ctx, with_drafts)]
         targets += [t for finish in FINISHERS for t in finish(ctx, targets, with_drafts)]
-    return Plan(targets, themes, loaded, failed_paths(project, loaded))
+    return Plan(targets, themes, loaded, failed_paths(project, loaded), checked)
 
 
 def failed_paths(project: Project, loaded: Loaded) -> tuple[str, ...]:
@@ -205,14 +211,11 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     planned = planned or plan(project, drafts)
     _check_citation_style(project, planned)
     checks = content_checks(project, planned) if checks is None else checks
-    if own_plan:
-        # The files as read (bytes and YAML node trees, ~40 KB a document) served the checks, and nothing after
-        # them: kept, they would grow every render's process with the project (the preview keeps its own).
-        planned.loaded.documents.clear()
-        if not dry_run:
-            # ... and what they and the checks' parsing freed stays with the C allocator unless handed back: the
-            # renders' workers then start beside it (bench/memory.py at 6,000 documents: see the commit)
-            _give_back_memory()
+    if own_plan and not dry_run:
+        # The plan let each folder's files go once checked (never kept: they would grow every render's process
+        # with the project), but what they and the checks' parsing freed stays with the C allocator unless
+        # handed back, and the renders' workers start beside it
+        _give_back_memory()
     # A file with a check error builds nothing, and its previous outputs stay as they were.
     blocked = tuple(sorted({f.file for f in checks.errors}))
     targets = [t for t in planned.targets if project.relative(t.source) not in blocked]
@@ -285,7 +288,10 @@ def _check_citation_style(project: Project, planned: Plan) -> None:
 def content_checks(project: Project, planned: Plan, paths: list[Path] | None = None) -> CheckReport:
     """`crebis check` over the content as loaded (rules cached per result folder), with every loading error once;
     with `paths`, only those files and folders (and their loading errors)."""
-    checks = check_project(project, paths, cached=True, themes=planned.themes, loaded=planned.loaded)
+    folders = planned.checked if paths is None else None
+    if folders is not None:
+        planned.checked = None  # reported once: this check closes its cache
+    checks = check_project(project, paths, cached=True, themes=planned.themes, loaded=planned.loaded, folders=folders)
     seen = {(f.file, f.line, f.message) for f in checks.findings}
     for error in planned.errors:
         if paths is not None and not any(error.path == p or p in error.path.parents for p in paths):

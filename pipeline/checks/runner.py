@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.checks.cache import CheckCache
 from pipeline.checks.document import read_file
-from pipeline.checks.findings import CheckReport, Finding, content_rule
+from pipeline.checks.findings import CheckReport, DocumentStats, Finding, content_rule
 from pipeline.checks.glossary import Glossary, load_glossary
 from pipeline.checks.newsletters import check_digests, check_newsletters
 from pipeline.checks.rules import accessibility, citations, prose, translations
@@ -40,13 +40,71 @@ def _content_finding(project: Project, error: ContentError) -> Finding:
                    error.message)
 
 
+class FolderChecks:
+    """The rules of `check_project` on each result folder, run as the folder is read (`load_results(each=...)`):
+    a build checks a folder and lets its files go before the next is read, so the parsed documents of every
+    folder are never alive at once. With `cached`, a folder unchanged since the last cached run gets its findings
+    from the cache. What each folder gave is kept in `found` until `check_project` reports it, which closes the
+    cache."""
+
+    def __init__(self, project: Project, scope: list[Path] | None = None, cached: bool = False):
+        self.project, self.scope = project, scope
+        config, options = project.config, project.config.check
+        self.findings: list[Finding] = []
+        """Problems of the inputs every folder shares (glossaries) and notices of the cache, said once."""
+        self.glossaries: dict[str, Glossary] = {}
+        glossary_files = [project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages]
+        for lang, path in zip(config.languages, glossary_files, strict=True):
+            try:
+                self.glossaries[lang] = load_glossary(path)
+            except ContentError as exc:
+                self.findings.append(_content_finding(project, exc))
+                self.glossaries[lang] = load_glossary(Path("/nonexistent"))
+        results_dir = project.results_dir
+        self.folders = content_folders(results_dir) if results_dir.is_dir() else []
+        self.directories = [d for d in self.folders if scope is None or any(
+            _in_scope(d.resolve(), scope) or d.resolve() in p.parents for p in scope)]
+        files = [md for d in self.directories for md in sorted(d.glob("*.md")) if md.stem in config.languages]
+        self.times = translations.change_times(project.root, files) if options.translations.enabled else {}
+        self.bibliography = citations.Bibliography(project.path(config.brief.bibliography), project.relative)
+        self.cache = None
+        if cached:
+            shared = [project.path(config.watch.themes), self.bibliography.path, *glossary_files]
+            notices: list[str] = []
+            self.cache = CheckCache(project.state_dir / "checks.sqlite", shared, dataclasses.asdict(config), notices)
+            self.findings.extend(Finding(".crebis/checks.sqlite", None, None, "info", "state", notice)
+                                 for notice in notices)
+        self.found: dict[Path, tuple[list[Finding], list[DocumentStats]]] = {}
+        self._in_scope = set(self.directories)
+
+    def __call__(self, directory: Path, documents: dict[Path, tuple[bytes, Document]],
+                 problems: dict[Path, list[BodyProblem]], checked: CheckReport | None = None) -> None:
+        """Check one folder from its files as read (`checked`: its rules' findings, found elsewhere)."""
+        if directory not in self._in_scope:
+            return
+        cache = self.cache
+        fingerprint = cache.fingerprint(directory, documents, self.times) if cache else ""
+        hit = cache.get(directory, fingerprint) if cache else None
+        if hit is None:
+            fresh = checked
+            if fresh is None:
+                fresh = CheckReport()
+                check_rules(self.project, directory, documents, self.glossaries, self.times, self.scope, fresh,
+                            self.bibliography, problems)
+            if cache:
+                cache.put(directory, fingerprint, fresh.findings, fresh.documents)
+            hit = (fresh.findings, fresh.documents)
+        self.found[directory] = hit
+
+
 def check_project(project: Project, paths: Iterable[Path | str] | None = None, cached: bool = False,
                   themes: dict[str, Theme] | None = None, loaded: Loaded | None = None,
-                  jobs: int | None = None) -> CheckReport:
+                  jobs: int | None = None, folders: FolderChecks | None = None) -> CheckReport:
     """Check the results of `project` (only those files or folders under `paths`, if given).
 
     `crebis build` passes the content it has `loaded` (with its `themes`), so that the files are read and
-    parsed once per build and the loading errors are the loader's own; without them the content is loaded
+    parsed once per build and the loading errors are the loader's own, and the `folders` it checked as it read
+    them (the loaded documents are then not kept); without them the content is loaded
     here, each result folder checked as soon as it is read, shared between `jobs` processes (by default two
     on a machine with two cores or more whose load is below its cores, for a project of `PARALLEL_FROM` result
     folders or more; always one from a process with other threads: forking it could copy a lock another thread
@@ -57,7 +115,7 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
     root = project.root
     scope = None if paths is None else [Path(p).resolve() if Path(p).is_absolute() else (root / p).resolve()
                                          for p in paths]
-    config, options = project.config, project.config.check
+    config = project.config
     report = CheckReport()
     if _in_scope(root / CONFIG_FILE, scope):
         report.findings.extend(accessibility.brand_contrast(root, config))
@@ -68,74 +126,51 @@ def check_project(project: Project, paths: Iterable[Path | str] | None = None, c
         except ContentError as exc:
             report.findings.append(_content_finding(project, exc))
             return report
-    glossaries: dict[str, Glossary] = {}
-    glossary_files = [project.path(options.jargon.glossary) / f"{lang}.yaml" for lang in config.languages]
-    for lang, path in zip(config.languages, glossary_files, strict=True):
-        try:
-            glossaries[lang] = load_glossary(path)
-        except ContentError as exc:
-            report.findings.append(_content_finding(project, exc))
-            glossaries[lang] = load_glossary(Path("/nonexistent"))
-    results_dir = project.results_dir
-    folders = content_folders(results_dir) if results_dir.is_dir() else []
-    directories = [d for d in folders if scope is None or any(
-        _in_scope(d.resolve(), scope) or d.resolve() in p.parents for p in scope)]
-    files = [md for d in directories for md in sorted(d.glob("*.md")) if md.stem in config.languages]
-    times = translations.change_times(root, files) if options.translations.enabled else {}
-    bibliography = citations.Bibliography(project.path(config.brief.bibliography), project.relative)
-    checked: dict[Path, CheckReport] = {}
-    if load and cached:  # the cache decides which folders are checked: load them all first
-        loaded = load_results(results_dir, config.languages, themes, project.shared_folders)
-    elif load:
-        assert themes is not None
-        loaded, checked = _load_and_check(project, folders, set(directories), themes, glossaries, times, scope,
-                                          bibliography, _processes(jobs, len(folders)))
-    assert loaded is not None
-    errors_by_folder: dict[Path, list[ContentError]] = {}
-    for error in loaded.errors:
-        folder = error.path if error.path.parent == results_dir else error.path.parent
-        errors_by_folder.setdefault(folder, []).append(error)
-    cache = None
-    if cached:
-        shared = [project.path(config.watch.themes), bibliography.path, *glossary_files]
-        notices: list[str] = []
-        cache = CheckCache(project.state_dir / "checks.sqlite", shared, dataclasses.asdict(config), notices)
-        report.findings.extend(Finding(".crebis/checks.sqlite", None, None, "info", "state", notice)
-                               for notice in notices)
-    # Each folder's editions, grouped once: picking them out of every loaded document per folder made the check
-    # grow with the square of the number of results.
-    by_folder: dict[Path, dict[Path, tuple[bytes, Document]]] = {}
-    for md, document in loaded.documents.items():
-        by_folder.setdefault(md.parent, {})[md] = document
+    pre_checked = folders is not None
+    folders = folders or FolderChecks(project, scope, cached)
     try:
-        for directory in directories:
-            documents = by_folder.get(directory, {})
-            fingerprint = cache.fingerprint(directory, documents, times) if cache else ""
-            hit = cache.get(directory, fingerprint) if cache else None
-            if hit is None:
-                fresh = checked.pop(directory, None)
-                if fresh is None:
-                    fresh = CheckReport()
-                    check_rules(project, directory, documents, glossaries, times, scope, fresh, bibliography,
-                                loaded.problems)
-                if cache:
-                    cache.put(directory, fingerprint, fresh.findings, fresh.documents)
-                hit = (fresh.findings, fresh.documents)
-            report.findings.extend(hit[0])
-            report.documents.extend(hit[1])
-            _add_loading_errors(project, directory, errors_by_folder.get(directory, []), scope, hit[0], report)
+        report.findings.extend(folders.findings)
+        results_dir = project.results_dir
+        if load and cached:
+            loaded = load_results(results_dir, config.languages, themes, project.shared_folders, each=folders)
+        elif load:
+            assert themes is not None
+            loaded, checked = _load_and_check(project, folders.folders, set(folders.directories), themes,
+                                              folders.glossaries, folders.times, scope, folders.bibliography,
+                                              _processes(jobs, len(folders.folders)))
+            for directory, fresh in checked.items():
+                folders(directory, {}, {}, fresh)
+        elif not pre_checked:
+            # Each folder's editions, grouped once: picking them out of every loaded document per folder made the
+            # check grow with the square of the number of results.
+            by_folder: dict[Path, dict[Path, tuple[bytes, Document]]] = {}
+            for md, document in loaded.documents.items():
+                by_folder.setdefault(md.parent, {})[md] = document
+            for directory in folders.directories:
+                folders(directory, by_folder.get(directory, {}), loaded.problems)
+        assert loaded is not None
+        errors_by_folder: dict[Path, list[ContentError]] = {}
+        for error in loaded.errors:
+            folder = error.path if error.path.parent == results_dir else error.path.parent
+            errors_by_folder.setdefault(folder, []).append(error)
+        for directory in folders.directories:
+            found, documents = folders.found.pop(directory, ([], []))
+            report.findings.extend(found)
+            report.documents.extend(documents)
+            _add_loading_errors(project, directory, errors_by_folder.get(directory, []), scope, found, report)
         # A broken bibliography is reported once, however many files cite it (and kept while it is unchanged).
+        bibliography, cache = folders.bibliography, folders.cache
         found = [bibliography.problem] if bibliography.problem else []
         if cache is not None and bibliography.read:
             cache.put(bibliography.path, cache.shared, found, [])
         elif cache is not None:
             found = (cache.get(bibliography.path, cache.shared) or ([], []))[0]
         report.findings.extend(found)
-        check_digests(project, glossaries, report, lambda path: _in_scope(path, scope), cache)
+        check_digests(project, folders.glossaries, report, lambda path: _in_scope(path, scope), cache)
     finally:
-        if cache is not None:
-            cache.close()
-    check_newsletters(project, glossaries, report, lambda path: _in_scope(path, scope), loaded.results)
+        if folders.cache is not None:
+            folders.cache.close()
+    check_newsletters(project, folders.glossaries, report, lambda path: _in_scope(path, scope), loaded.results)
     return report.sorted()
 
 

@@ -12,7 +12,7 @@ import difflib
 import html
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -754,13 +754,18 @@ def content_folders(parent: Path) -> list[Path]:
     return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
+FolderRead = Callable[[Path, dict[Path, tuple[bytes, Document]], dict[Path, list[BodyProblem]]], None]
+"""Told of each result folder as soon as it is read: the folder, its files as read, their body problems."""
+
+
 def load_results(results_dir: Path, languages: list[str], themes: dict[str, Theme],
-                 shared: tuple[Path, ...] = (), nodes: bool = True) -> Loaded:
+                 shared: tuple[Path, ...] = (), nodes: bool = True, each: FolderRead | None = None) -> Loaded:
     """Load every result under `results_dir`, collecting all errors instead of stopping at the first;
     figures may come from the `shared` folders (`Project.shared_folders`).
 
     Without `nodes`, the documents kept are without their YAML node trees (~30 KB a document, the largest
     part of a loaded project): a build's checks compose them again for the folders their cache misses.
+    With `each`, every folder's files as read go to it (node trees included) and are not kept at all.
     """
     loaded = Loaded()
     if not results_dir.is_dir():
@@ -768,8 +773,11 @@ def load_results(results_dir: Path, languages: list[str], themes: dict[str, Them
     for directory in content_folders(results_dir):
         documents: dict[Path, tuple[bytes, Document]] = {}
         result = load_result(directory, languages, themes, loaded.errors, documents, shared, loaded.problems)
-        loaded.documents.update(documents if nodes else {
-            path: (raw, replace(doc, node=None)) for path, (raw, doc) in documents.items()})
+        if each is not None:
+            each(directory, documents, loaded.problems)
+        else:
+            loaded.documents.update(documents if nodes else {
+                path: (raw, replace(doc, node=None)) for path, (raw, doc) in documents.items()})
         if result is None:
             loaded.failed.add(directory.name)
         else:
