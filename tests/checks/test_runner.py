@@ -368,3 +368,15 @@ def test_an_edition_is_resolved_as_path_resolve_resolves_it(tmp_path):
                  tmp_path / "link" / "en.md", tmp_path / "real" / ".." / "link" / "fr.md"):
         assert resolved(path, folders) == path.resolve(), path
     assert len(folders) == 3  # each folder resolved once
+
+
+def test_a_build_checking_each_folder_as_it_reads_it_reports_what_the_check_reports(tmp_path):
+    from pipeline.publish import content_checks, plan
+
+    project = _copies(tmp_path, 2)
+    alone = check_project(project).as_json_text()
+    planned = plan(project)
+    assert planned.checked is not None and not planned.loaded.documents  # each folder's files let go once checked
+    assert content_checks(project, planned).as_json_text() == alone
+    assert planned.checked is None
+    assert content_checks(project, plan(project)).as_json_text() == alone  # the second time from the cache
