@@ -78,6 +78,9 @@ def index_site(site_dir: Path, stop: threading.Event | None = None,
     try:
         for number, part in enumerate(parts, 1):
             output = fresh if number == 1 else fresh / f"part-{number}"
+            # stopped between parts too: a small part can finish before its run looks at `stop`
+            if stop is not None and stop.is_set():
+                return None
             if not _run_pagefind(site_dir, part, pages_dir, output, deadline, stop):
                 return None
             indexed = number
