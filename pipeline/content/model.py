@@ -107,6 +107,11 @@ class Edition:
         """The Markdown after the front matter, as the loader read it."""
         return self.texts()[1]
 
+    def document(self) -> str:
+        """Front matter and body as one Markdown document, from a single reading of the file."""
+        front_matter, body = self.texts()
+        return f"---\n{front_matter}\n---\n{body}"
+
     def texts(self) -> tuple[str, str]:
         """The front matter and the body, read back from the file; a file whose bytes are no longer those the
         loader read (edited during the build) is a `ContentError`: its outputs fail, never mix two versions."""

@@ -101,7 +101,7 @@ def render_pdf(ctx: RenderContext, result: Result, edition: Edition) -> Rendered
     """The PDF/UA-1 brief; a page count over `brief.max_pages` is a warning."""
     source = ctx.project.relative(edition.path)
     pdf = compile_typst(typst_source(ctx, result, edition), ctx.project.root, source, date=edition.date,
-                        content=f"---\n{edition.front_matter}\n---\n{edition.body}")
+                        content=edition.document())
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     budget = ctx.project.config.brief.max_pages
     warnings = ()

@@ -74,28 +74,27 @@ def index_site(site_dir: Path, stop: threading.Event | None = None,
     for leftover in (fresh, old, pages_dir):
         shutil.rmtree(leftover, ignore_errors=True)
     parts = split_pages(site_pages(site_dir), pages_per_part)
+    names = ["", *(f"part-{number}/" for number in range(2, len(parts) + 1))]  # part 1 is the bundle itself
     deadline, indexed = time.monotonic() + TIMEOUT, 0
     try:
-        for number, part in enumerate(parts, 1):
-            output = fresh if number == 1 else fresh / f"part-{number}"
+        for name, part in zip(names, parts, strict=True):
             # stopped between parts too: a small part can finish before its run looks at `stop`
             if stop is not None and stop.is_set():
                 return None
-            if not _run_pagefind(site_dir, part, pages_dir, output, deadline, stop):
+            if not _run_pagefind(site_dir, part, pages_dir, fresh / name, deadline, stop):
                 return None
-            indexed = number
+            indexed += 1
     finally:
         shutil.rmtree(pages_dir, ignore_errors=True)
         if indexed < len(parts):  # stopped or failed: the old index stays, whole
             shutil.rmtree(fresh, ignore_errors=True)
     languages: dict[str, int] = {}
     further: dict[str, list[str]] = {}
-    for number in range(1, len(parts) + 1):
-        bundle = fresh if number == 1 else fresh / f"part-{number}"
-        for lang, count in _sort_entry(bundle).items():
+    for name in names:
+        for lang, count in _sort_entry(fresh / name).items():
             languages[lang] = languages.get(lang, 0) + count
-            if number > 1:
-                further.setdefault(lang, []).append(f"part-{number}/")
+            if name:
+                further.setdefault(lang, []).append(name)
     (fresh / PARTS).write_text(json.dumps(dict(sorted(further.items())), separators=(",", ":")), encoding="utf-8")
     bundle = site_dir / BUNDLE
     if bundle.exists():

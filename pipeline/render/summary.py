@@ -205,7 +205,7 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
 
 def render_pdf(ctx: RenderContext, result: Result, edition: Edition) -> bytes:
     return compile_typst(typst_source(ctx, result, edition), ctx.project.root, ctx.project.relative(edition.path),
-                         date=edition.date, content=f"---\n{edition.front_matter}\n---\n{edition.body}")
+                         date=edition.date, content=edition.document())
 
 
 _RENDERERS = {"html": render_html, "pdf": render_pdf, "txt": render_text}
