@@ -30,6 +30,7 @@ from pipeline.render.figures import chart_fingerprints
 from pipeline.render.newsletter import newsletter_targets
 from pipeline.render.pandoc import close_workers as close_pandoc_workers
 from pipeline.render.pandoc import pandoc_version
+from pipeline.render.raster_worker import close_workers as close_raster_workers
 from pipeline.render.search import SearchIndex, index_site, needs_index
 from pipeline.render.site import site_targets
 from pipeline.render.sitemap import discovery_targets
@@ -251,6 +252,7 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
         # stopped first, not kept beside it (they were the tree's peak); a next build starts new ones.
         close_pandoc_workers()
         close_typst_workers()
+        close_raster_workers()
         _give_back_memory()
         index = index_site(site_dir)
     return Outcome(report, checks, index, outputs_dir)

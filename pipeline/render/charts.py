@@ -41,7 +41,7 @@ from pipeline.build import write_atomic
 from pipeline.config import Brand
 from pipeline.content.chartdata import LABEL, ChartSource, chart_labels, read_chart
 from pipeline.errors import ContentError
-from pipeline.render import outlines
+from pipeline.render import outlines, raster_worker
 from pipeline.render.locale import locale_of
 from pipeline.render.typography import typeset
 
@@ -275,13 +275,23 @@ def _svg(chart: Chart, brand: Brand, layout: str = "wide") -> str:
 
 def png_from_svg(svg: str) -> bytes:
     """The PNG at 2x of a drawn (print) SVG: resvg's raster of it costs a fraction of drawing again with Vega."""
-    return png_resolution(svg_png(svg, PNG_SCALE), 96 * PNG_SCALE)
+    return _png_at_2x(_start_png(svg, PNG_SCALE).result())
+
+
+def _png_at_2x(png: bytes) -> bytes:
+    return png_resolution(png, 96 * PNG_SCALE)
+
+
+def _start_png(svg: str, scale: float) -> raster_worker.Pending:
+    # the texts as outlines, which resvg draws without opening a font file for each glyph; in a worker
+    # process, so that this process's vl-convert is free for the next Vega drawing meanwhile
+    fonts = _fonts()
+    return raster_worker.rasterise(outlines.outline_texts(svg, fonts, _FAMILY), scale, fonts)
 
 
 def svg_png(svg: str, scale: float) -> bytes:
-    """A drawn chart (its print SVG) as PNG at `scale` times its size, in the fonts charts are drawn in: its
-    texts as outlines, which resvg draws without opening a font file for each glyph."""
-    return vl_convert.svg_to_png(outlines.outline_texts(svg, _fonts(), _FAMILY), scale=scale)
+    """A drawn chart (its print SVG) as PNG at `scale` times its size, in the fonts charts are drawn in."""
+    return _start_png(svg, scale).result()
 
 
 def png_resolution(png: bytes, dpi: int) -> bytes:
@@ -343,9 +353,14 @@ def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
     """Every drawing a build uses, from two Vega drawings: the chart as its spec lays it out gives the print
     SVG (`print`, in the font that ships with crebis, for Typst), the PNG at 2x and the web SVG (the same
     drawing in the brand's web fonts); the narrow one (`narrow`) gives `narrow_print` and `narrow` (web)."""
-    printed, small = _svg(chart, brand), _svg(narrow(chart), brand, "narrow")
+    printed = _svg(chart, brand)
+    png = _start_png(printed, PNG_SCALE)  # rasterised while the narrow drawing is made
+    try:
+        small = _svg(narrow(chart), brand, "narrow")
+    finally:
+        raster = png.result()
     return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"),
-            "png": png_from_svg(printed),
+            "png": _png_at_2x(raster),
             "narrow": _web(small, brand).encode("utf-8"), "narrow_print": small.encode("utf-8")}
 
 

@@ -1,0 +1,71 @@
+"""Chart PNGs rasterised in a worker process: the bytes vl-convert gives here, and no PNG lost to a worker."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import vl_convert
+
+from pipeline.config import Brand
+from pipeline.render import charts, raster_worker
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "charts"
+LABELS = {"title": "Non-take-up by benefit", "x": "Share of eligible households", "year": "Year",
+          "benefit.ris": "Integration income", "benefit.bim": "Increased reimbursement", "benefit.ts": "Social tariff"}
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("chart")
+    for name in ("take-up.csv", "take-up.vl.yaml"):
+        shutil.copy(FIXTURES / name, folder / name)
+    source = charts.ChartSource(folder / "take-up.csv", folder / "take-up.vl.yaml")
+    return charts.render_all(charts.chart(source, "en", LABELS, "en.md"), Brand())["print"].decode("utf-8")
+
+
+def _live_workers() -> list[raster_worker._Worker]:
+    return [w for pool in raster_worker._pools.values() for w in pool._idle if w.proc.poll() is None]
+
+
+def test_a_worker_gives_the_bytes_vl_convert_gives_here(printed):
+    fonts = charts._fonts()
+    # as the texts are sent (outlined) and as written (left to resvg, which then needs the worker's fonts)
+    for svg in (charts.outlines.outline_texts(printed, fonts, "Source Sans Pro"), printed):
+        assert raster_worker.rasterise(svg, 2, fonts).result() == vl_convert.svg_to_png(svg, scale=2)
+    assert _live_workers(), "the worker is kept for the next PNG"
+
+
+def test_concurrent_pngs_each_get_their_own_answer(printed):
+    fonts = charts._fonts()
+    sizes = (1, 2, 0.5)
+    pending = [raster_worker.rasterise(printed, scale, fonts) for scale in sizes]  # three workers at once
+    assert [p.result() for p in reversed(pending)] == [vl_convert.svg_to_png(printed, scale=s) for s in reversed(sizes)]
+
+
+def test_a_worker_that_stops_mid_request_loses_no_png(printed):
+    fonts = charts._fonts()
+    pending = raster_worker.rasterise(printed, 2, fonts)
+    pending._worker.proc.kill()  # as the system's out-of-memory killer would
+    pending._worker.proc.wait()
+    assert pending.result() == vl_convert.svg_to_png(printed, scale=2)  # drawn in this process instead
+    assert raster_worker.rasterise(printed, 1, fonts).result() == vl_convert.svg_to_png(printed, scale=1)
+
+
+def test_an_svg_resvg_refuses_is_an_error_and_the_worker_goes_on(printed):
+    fonts = charts._fonts()
+    with pytest.raises(ValueError) as here:
+        raster_worker._rasterise("<svg", 1)  # what this process says of it, the first line of resvg's message
+    with pytest.raises(ValueError) as there:
+        raster_worker.rasterise("<svg", 1, fonts).result()
+    assert str(there.value) == str(here.value) and "\n" not in str(here.value) and str(here.value)
+    assert raster_worker.rasterise(printed, 1, fonts).result() == vl_convert.svg_to_png(printed, scale=1)
+
+
+def test_close_workers_stops_the_idle_ones(printed):
+    raster_worker.rasterise(printed, 1, charts._fonts()).result()
+    workers = _live_workers()
+    assert workers
+    raster_worker.close_workers()
+    assert all(w.proc.poll() is not None for w in workers) and not _live_workers()
