@@ -19,6 +19,7 @@ import atexit
 import hashlib
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -64,6 +65,9 @@ class Chart:
     source: ChartSource
     lang: str
     spec: dict[str, Any]
+    width: float | None = None
+    """The whole drawing's width the spec's plot width was worked out to give (`narrow`); a drawing that
+    misses it is made again with Vega's own fit to it."""
 
 
 # ---- the texts ----
@@ -169,7 +173,6 @@ def narrow(chart: Chart) -> Chart:
     category labels wrapped over several lines (what the author's spec sets itself is kept)."""
     spec = json.loads(json.dumps(chart.spec))
     spec["width"] = NARROW_WIDTH
-    spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     if isinstance(spec.get("title"), str):
         spec["title"] = _lines(spec["title"], _TITLE_SIZE, NARROW_WIDTH, True)
     rows = spec["data"]["values"]
@@ -196,7 +199,53 @@ def narrow(chart: Chart) -> Chart:
                 across = sum(text_width(str(v), _LABEL_SIZE) + 30 for v in values)
                 if across > NARROW_WIDTH:
                     channel["legend"] = {**(channel.get("legend") or {}), "columns": 1}
-    return Chart(chart.source, chart.lang, spec)
+    if "autosize" in spec:  # the author's own
+        return Chart(chart.source, chart.lang, spec)
+    known = _known_plot(spec, rows)
+    if known is None:
+        spec["autosize"] = _FIT
+        return Chart(chart.source, chart.lang, spec)
+    # Vega's fit lays the drawing out twice (at the whole width, then at the plot's); a plot width known
+    # beforehand takes one layout, and the same drawing
+    spec["width"], spec["autosize"] = known, {"type": "pad"}
+    return Chart(chart.source, chart.lang, spec, width=NARROW_WIDTH)
+
+
+_FIT = {"type": "fit-x", "contains": "padding"}
+_TICK_AND_PADDING = 7  # Vega's tickSize and labelPadding: a vertical axis's labels end this far left of the plot
+_GRID_STROKE = 1  # the last grid line's half stroke past the plot's right edge, rounded up as Vega does
+_PLOT_KEYS = {"mark", "encoding", "data", "title", "width", "height", "layer", "$schema", "description",
+              "transform", "translate"}
+_LABELS_AXIS_KEYS = {"labelExpr"}
+_NUMBERS_AXIS_KEYS = {"format", "tickCount", "grid"}
+
+
+def _known_plot(spec: dict[str, Any], rows: list[dict[str, Any]]) -> int | None:
+    """The narrow plot's width, where Vega's layout of the sides can be known before drawing: categories
+    beside an untitled vertical axis (their longest line, as `narrow` wraps them, sets its width) and
+    numbers along the horizontal one (flush to the plot's ends); None for any other chart."""
+    if not set(spec) <= _PLOT_KEYS:
+        return None
+    ys, xs = [], []
+    for part in (spec, *(spec.get("layer") or [])):
+        encoding = part.get("encoding") or {}
+        if not set(encoding) <= {"x", "y", "xOffset", "yOffset", "color", "fill", "opacity", "tooltip"}:
+            return None
+        for name, found in (("y", ys), ("x", xs)):
+            if name in encoding:
+                found.append(encoding[name])
+    if not ys or not all(isinstance(c, dict) for c in (*ys, *xs)):
+        return None
+    y = ys[0]
+    if (any(c.get("field") != y.get("field") for c in ys) or y.get("type") not in ("nominal", "ordinal")
+            or "title" not in y or y["title"] is not None or "scale" in y or isinstance(y.get("sort"), list)
+            or not set(y.get("axis") or {}) <= _LABELS_AXIS_KEYS):
+        return None
+    if any(c.get("type") != "quantitative" or not set(c.get("axis") or {}) <= _NUMBERS_AXIS_KEYS for c in xs):
+        return None
+    lines = [line for v in _values(rows, y) for line in wrap(str(v), _LABEL_SIZE, NARROW_WIDTH * 0.4)]
+    left = math.ceil(_TICK_AND_PADDING + max((text_width(t, _LABEL_SIZE) for t in lines), default=0.0))
+    return NARROW_WIDTH - 2 * _PADDING - left - _GRID_STROKE
 
 
 # ---- locale and brand ----
@@ -240,6 +289,10 @@ def brand_config(brand: Brand, layout: str = "wide") -> dict[str, Any]:
     if layout == "narrow":
         config["legend"].update(orient="top", direction="horizontal")
         config["axisQuantitative"] = {"tickCount": 4}
+    else:
+        # a number every 80 px along the horizontal axis, not every 40 (Vega-Lite's): half the grid lines, and
+        # half the labels for Vega to measure (most of a drawing's time)
+        config["axisXQuantitative"] = {"tickCount": {"signal": "ceil(width/80)"}}
     return config
 
 
@@ -263,10 +316,29 @@ def _fonts() -> Path:
 
 
 def _svg(chart: Chart, brand: Brand, layout: str = "wide") -> str:
+    svg = _draw(chart, chart.spec, brand, layout)
+    if chart.width is None:
+        return svg
+    # the plot's width was worked out for a drawing `chart.width` wide: one a pixel or two short (the last grid
+    # line fell inside the plot) gets that white space at its right; one wider, or narrower, is drawn again
+    size = _ROOT.match(svg)
+    if size and chart.width - _SHORT <= float(size["width"]) <= chart.width:
+        width = f"{chart.width:g}"
+        return (f'{svg[:size.start("width")]}{width}{svg[size.end("width"):size.start("view")]}{width}'
+                f'{svg[size.end("view"):size.start("rect")]}{width}{svg[size.end("rect"):]}')
+    return _draw(chart, {**chart.spec, "width": chart.width, "autosize": _FIT}, brand, layout)
+
+
+_SHORT = 3  # pixels of white space a drawing may be given at its right to be as wide as it was laid out for
+_ROOT = re.compile(r'<svg [^>]*?width="(?P<width>[\d.]+)" height="[\d.]+" viewBox="0 0 (?P<view>[\d.]+) [\d.]+">'
+                   r'<rect width="(?P<rect>[\d.]+)"')
+
+
+def _draw(chart: Chart, spec: dict[str, Any], brand: Brand, layout: str) -> str:
     _fonts()
     try:
         return vl_convert.vegalite_to_svg(
-            chart.spec, config=brand_config(brand, layout), format_locale=format_locale(chart.lang),
+            spec, config=brand_config(brand, layout), format_locale=format_locale(chart.lang),
             time_format_locale=_TIME_LOCALES.get(chart.lang, "en-GB"), allowed_base_urls=[])
     except ValueError as e:
         raise ContentError(chart.source.spec, f"Vega-Lite could not draw the chart: {str(e).splitlines()[0]}") \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -149,3 +150,61 @@ def test_narrow_drawing_keeps_a_long_axis_title_inside_it(source, lang):
     image = image.convert("L")
     edge = image.crop((image.width - 3, 0, image.width, image.height))
     assert edge.getextrema()[0] > 200, "a text runs past the drawing's right edge"
+
+
+def _fitted(chart: charts.Chart) -> str:
+    # the narrow drawing as Vega's own fit lays it out: at the whole width, then again at the plot's
+    return charts._draw(chart, {**chart.spec, "width": charts.NARROW_WIDTH, "autosize": charts._FIT}, Brand(),
+                        "narrow")
+
+
+def _root(svg: str) -> tuple[str, str, str]:
+    found = charts._ROOT.match(svg)
+    assert found, svg[:300]
+    return found["width"], found["view"], found["rect"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_narrow_bars_beside_categories_are_laid_out_once_as_vega_fits_them(source, lang):
+    # categories beside the vertical axis, numbers along the other: the plot's width is known before drawing
+    chart = charts.narrow(charts.chart(source, lang, LABELS[lang], f"{lang}.md"))
+    assert chart.width == charts.NARROW_WIDTH and chart.spec["autosize"] == {"type": "pad"}
+    drawn, fitted = charts._svg(chart, Brand(), "narrow"), _fitted(chart)
+    assert _root(drawn) == (f"{charts.NARROW_WIDTH}",) * 3
+    # the same drawing as Vega's fit, or one whose plot is a pixel narrower with that pixel white at its right
+    assert drawn == fitted or (_texts(drawn.encode()) == _texts(fitted.encode())
+                               and abs(len(drawn) - len(fitted)) < 200)
+
+
+def test_a_narrow_chart_whose_sides_are_not_known_is_fitted_by_vega(tmp_path):
+    (tmp_path / "c.csv").write_text("age,share\n18-34,0.21\n35-64,0.18\n65+,0.44\n", encoding="utf-8")
+    (tmp_path / "c.vl.yaml").write_text(
+        "mark: bar\nencoding:\n  x: {field: age, type: nominal}\n  y: {field: share, type: quantitative, "
+        "title: Part, axis: {format: '%'}}\n", encoding="utf-8")
+    chart = charts.narrow(charts.chart(charts.ChartSource(tmp_path / "c.csv", tmp_path / "c.vl.yaml"), "fr", {},
+                                       "x.md"))
+    assert chart.width is None and chart.spec["autosize"] == charts._FIT
+    assert charts.svg_size(charts._svg(chart, Brand(), "narrow").encode())[0] == charts.NARROW_WIDTH
+
+
+@pytest.mark.parametrize("off, drawings", [(-1, 1), (-charts._SHORT, 1), (-charts._SHORT - 1, 2), (1, 2), (20, 2)])
+def test_a_narrow_plot_worked_out_wrong_is_mended_or_fitted(source, monkeypatch, off, drawings):
+    # a drawing a little short gets white space at its right; a wider one, or one much narrower, is fitted by Vega
+    chart = charts.narrow(charts.chart(source, "fr", LABELS["fr"], "fr.md"))
+    exact = _fitted(chart)
+    plot = float(re.search(r'class="background"[^>]*d="M0,0h([\d.]+)v', exact)[1])
+    chart = dataclasses.replace(chart, spec={**chart.spec, "width": plot + off})
+    calls = []
+    draw = charts._draw
+    monkeypatch.setattr(charts, "_draw", lambda *a: calls.append(a) or draw(*a))
+    drawn = charts._svg(chart, Brand(), "narrow")
+    assert len(calls) == drawings and _root(drawn) == (f"{charts.NARROW_WIDTH}",) * 3
+    if drawings == 2:
+        assert drawn == exact
+
+
+def test_the_authors_own_autosize_is_kept_in_the_narrow_layout(source):
+    spec = source.spec.read_text(encoding="utf-8") + "autosize: {type: fit, contains: padding}\n"
+    source.spec.write_text(spec, encoding="utf-8")
+    chart = charts.narrow(charts.chart(source, "en", LABELS["en"], "en.md"))
+    assert chart.width is None and chart.spec["autosize"] == {"type": "fit", "contains": "padding"}
