@@ -31,6 +31,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import vl_convert
+
 from pipeline.config import Brand
 from pipeline.render import charts, raster_worker
 
@@ -74,6 +76,19 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
+def _reference() -> float:
+    """The median time of one fixed Vega drawing with no text: how fast the machine runs vl-convert just now."""
+    spec = {"mark": "bar", "width": 420, "height": 200, "data": {"values": [{"a": i, "b": i % 7} for i in range(24)]},
+            "encoding": {"x": {"field": "a", "type": "ordinal", "axis": None},
+                         "y": {"field": "b", "type": "quantitative", "axis": None}}}
+    times = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        vl_convert.vegalite_to_svg(spec)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--charts", type=int, default=100, help="charts to generate (default 100)")
@@ -104,6 +119,7 @@ def main() -> None:
                         draw()
                         times.append(time.perf_counter() - t1)
         total = time.perf_counter() - start
+        reference = _reference()
         raster_worker.close_workers()  # stopped and waited for, so that their CPU time is counted as the children's
         times_after = os.times()
         workers = os.cpu_count() or 1  # the build's default jobs
@@ -128,6 +144,8 @@ def main() -> None:
     print(f"{args.charts} charts x 3 languages x every drawing (web, print, narrow web, narrow print SVG; PNG 2x): "
           f"{total:.1f} s")
     print(f"first chart (engine start-up): {ms(first)}")
+    print(f"machine's pace: a Vega drawing of bars alone (no text to measure) takes {ms(reference)} (median of 50; "
+          "the figures below scale with it on a shared machine)")
     drawings = len(per_chart)  # user and system time apart: vl-convert opens its font file again for each glyph
     user, system, worker_user, worker_system = ((t1 - t0) / drawings for t1, t0 in zip(
         times_after[:4], times_before[:4], strict=True))
