@@ -237,14 +237,16 @@ def _known_plot(spec: dict[str, Any], rows: list[dict[str, Any]]) -> int | None:
     if not ys or not all(isinstance(c, dict) for c in (*ys, *xs)):
         return None
     y = ys[0]
+    axis = y.get("axis", {})  # None: no axis, so nothing left of the plot
     if (any(c.get("field") != y.get("field") for c in ys) or y.get("type") not in ("nominal", "ordinal")
             or "title" not in y or y["title"] is not None or "scale" in y or isinstance(y.get("sort"), list)
-            or not set(y.get("axis") or {}) <= _LABELS_AXIS_KEYS):
+            or (axis is not None and not set(axis) <= _LABELS_AXIS_KEYS)):
         return None
     if any(c.get("type") != "quantitative" or not set(c.get("axis") or {}) <= _NUMBERS_AXIS_KEYS for c in xs):
         return None
     lines = [line for v in _values(rows, y) for line in wrap(str(v), _LABEL_SIZE, NARROW_WIDTH * 0.4)]
-    left = math.ceil(_TICK_AND_PADDING + max((text_width(t, _LABEL_SIZE) for t in lines), default=0.0))
+    left = 0 if axis is None else math.ceil(
+        _TICK_AND_PADDING + max((text_width(t, _LABEL_SIZE) for t in lines), default=0.0))
     return NARROW_WIDTH - 2 * _PADDING - left - _GRID_STROKE
 
 

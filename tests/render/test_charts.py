@@ -208,3 +208,35 @@ def test_the_authors_own_autosize_is_kept_in_the_narrow_layout(source):
     source.spec.write_text(spec, encoding="utf-8")
     chart = charts.narrow(charts.chart(source, "en", LABELS["en"], "en.md"))
     assert chart.width is None and chart.spec["autosize"] == {"type": "fit", "contains": "padding"}
+
+
+_GROUPS = "g,v\nMénages monoparentaux avec enfants (n = 1 214),0.31\nJeunes,0.12\nPersonnes âgées isolées,-0.05\n"
+_NARROW_CASES = {
+    "wrapped categories": (_GROUPS, "y: {field: g, type: nominal, title: null}\n  x: {field: v, type: quantitative, "
+                                    "title: Part des ménages, axis: {format: '%'}}"),
+    "no vertical axis": (_GROUPS, "y: {field: g, type: nominal, title: null, axis: null}\n  x: {field: v, "
+                                  "type: quantitative}"),
+    "ordinal years": ("g,v\n2019,0.3\n2020,0.5\n2021,0.1\n", "y: {field: g, type: ordinal, title: null}\n  "
+                                                              "x: {field: v, type: quantitative}"),
+    # the last label is centred on a tick short of the plot's end and runs past it: drawn again, with fit
+    "long numbers": ("g,v\na,1500000\nb,2500000\n", "y: {field: g, type: nominal, title: null}\n  "
+                                                     "x: {field: v, type: quantitative, axis: {format: '$,.0f'}}"),
+}
+
+
+@pytest.mark.parametrize("case", list(_NARROW_CASES))
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_narrow_drawing_is_as_wide_as_a_phone_and_shows_what_vega_fits(tmp_path, monkeypatch, case, lang):
+    csv, encoding = _NARROW_CASES[case]
+    (tmp_path / "c.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "c.vl.yaml").write_text(f"title: Part\nmark: bar\nencoding:\n  {encoding}\n", encoding="utf-8")
+    chart = charts.narrow(charts.chart(charts.ChartSource(tmp_path / "c.csv", tmp_path / "c.vl.yaml"), lang, {},
+                                       "x.md"))
+    assert chart.width == charts.NARROW_WIDTH  # each of these takes the one-layout way first
+    calls = []
+    draw = charts._draw
+    monkeypatch.setattr(charts, "_draw", lambda *a: calls.append(a) or draw(*a))
+    drawn = charts._svg(chart, Brand(), "narrow")
+    assert len(calls) == (2 if case == "long numbers" else 1)
+    assert _root(drawn) == (f"{charts.NARROW_WIDTH}",) * 3
+    assert _texts(drawn.encode()) == _texts(_fitted(chart).encode())
