@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline.codeversion import code_version
 from pipeline.errors import CrebisError
 from pipeline.state import open_cache, unwritable
 
@@ -193,7 +193,7 @@ def target_inputs(target: Target, digests: FileDigests, tool_versions: dict[str,
 def fingerprint(target: Target, inputs: dict[str, str]) -> str:
     """A hash of everything that can change the target's output (paths relative to the project)."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"crebis {__version__}\0{target.kind}\0{target.output}\0".encode())
+    h.update(f"crebis {code_version()}\0{target.kind}\0{target.output}\0".encode())
     for name, digest in sorted(inputs.items()):
         h.update(f"{name}\0{digest}\0".encode())
     return h.hexdigest()

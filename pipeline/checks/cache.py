@@ -15,8 +15,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from pipeline import __version__
 from pipeline.checks.findings import DocumentStats, Finding
+from pipeline.codeversion import code_version
 from pipeline.content.frontmatter import Document
 from pipeline.content.load import IMAGE
 from pipeline.state import open_cache, unwritable
@@ -35,7 +35,7 @@ class CheckCache:
             "FROM folders", notices)
         self.rows = {row[0]: row[1:] for row in rows}
         h = hashlib.blake2b(digest_size=16)
-        h.update(f"crebis {__version__}\0{json.dumps(settings, sort_keys=True, default=str)}\0".encode())
+        h.update(f"crebis {code_version()}\0{json.dumps(settings, sort_keys=True, default=str)}\0".encode())
         for input_path in shared_inputs:
             h.update(f"{input_path.name}\0".encode())
             h.update(input_path.read_bytes() if input_path.is_file() else b"missing")

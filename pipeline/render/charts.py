@@ -39,6 +39,7 @@ from babel import numbers as babel_numbers
 from PIL import ImageFont
 
 from pipeline.build import write_atomic
+from pipeline.codeversion import code_version
 from pipeline.config import Brand
 from pipeline.content.chartdata import LABEL, ChartSource, chart_labels, read_chart
 from pipeline.errors import ContentError
@@ -438,16 +439,14 @@ def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
             "narrow": _web(small, brand).encode("utf-8"), "narrow_print": small.encode("utf-8")}
 
 
-_MODULES = (__file__, outlines.__file__)
-
-
 def fingerprint(source: ChartSource, lang: str, labels: dict[str, str], brand: Brand) -> str:
     """What a drawn chart depends on: the CSV, the spec, its labels, the brand, the drawing libraries (Vega,
-    HarfBuzz) and the modules that decide its bytes (this one, and `outlines`, which sets the PNG's texts)."""
+    HarfBuzz) and crebis's code (this module, `outlines`, which sets the PNG's texts, the typography of the
+    labels, the reading of the CSV...: `code_version`)."""
     h = hashlib.blake2b(digest_size=16)
-    for part in (*(path.read_bytes() for path in source.files), *(Path(m).read_bytes() for m in _MODULES),
-                 json.dumps([lang, labels, asdict(brand), vl_convert.get_vega_version(), outlines.VERSION],
-                            sort_keys=True, ensure_ascii=False).encode("utf-8")):
+    for part in (*(path.read_bytes() for path in source.files),
+                 json.dumps([lang, labels, asdict(brand), vl_convert.get_vega_version(), outlines.VERSION,
+                             code_version()], sort_keys=True, ensure_ascii=False).encode("utf-8")):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
