@@ -25,6 +25,10 @@ CASES = [
      f"One in three (34{NBSP}%) waits 15–30 days: it’s long."),
     ("en", "Pages 5-7 of the 2025 report, 3 answers", "Pages 5–7 of the 2025 report, 3 answers"),
     ("en", "Issue 2026-04 (2024-2025).", "Issue 2026-04 (2024–2025)."),
+    ("fr", "Revenu d'intégration (n = 214), p < 0,05", f"Revenu d’intégration (n{NBSP}={NBSP}214), p{NBSP}<{NBSP}0,05"),
+    ("nl", "Leefloon (n = 214) en a = b", f"Leefloon (n{NBSP}={NBSP}214) en a = b"),
+    ("en", "households (N ≥ 1,200): x = -3, y = −2, z = -a, e = €3", f"households (N{NBSP}≥{NBSP}1,200): "
+     f"x{NBSP}={NBSP}-3, y{NBSP}={NBSP}−2, z = -a, e = €3"),
 ]
 
 

@@ -60,6 +60,20 @@ local function fix_str(text)
   return text
 end
 
+local RELATIONS = { ["="] = true, ["<"] = true, [">"] = true, ["≤"] = true, ["≥"] = true }
+
+-- a number, signed with a hyphen or a minus sign or not
+local function starts_number(text)
+  return text:match("^%-?%d") or (text:sub(1, #"−") == "−" and text:sub(#"−" + 1):match("^%d"))
+end
+
+-- a relation between a word and a number (n = 214, p < 0,05): the spaces on either side
+local function relation_at(inlines, i)
+  local before, rel, space, after = inlines[i - 1], inlines[i + 1], inlines[i + 2], inlines[i + 3]
+  return before and before.t == "Str" and before.text:match("%w$") and rel and rel.t == "Str" and RELATIONS[rel.text]
+    and space and space.t == "Space" and after and after.t == "Str" and starts_number(after.text)
+end
+
 local function starts_french_close(text)
   return text:match("^[;:!%?]") or text:sub(1, #"»") == "»"
 end
@@ -69,6 +83,11 @@ local function Inlines(inlines)
     local node = inlines[i]
     if node.t == "Str" then
       node.text = fix_str(node.text)
+    end
+  end
+  for i = 2, #inlines - 3 do
+    if inlines[i].t == "Space" and relation_at(inlines, i) then
+      inlines[i], inlines[i + 2] = pandoc.Str(NBSP), pandoc.Str(NBSP)
     end
   end
   for i = 2, #inlines - 1 do
