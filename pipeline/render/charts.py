@@ -16,6 +16,7 @@ held to the width Vega measured (`textLength`), so that no label runs past the d
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import html
 import json
@@ -272,9 +273,10 @@ def format_locale(lang: str) -> dict[str, Any]:
     }
 
 
-def brand_config(brand: Brand, layout: str = "wide") -> dict[str, Any]:
+def brand_config(brand: Brand, layout: str = "wide", width: float | None = None) -> dict[str, Any]:
     """Vega-Lite config with the brand's colours and the font that ships with crebis (Vega lays text out with
-    its widths); the `narrow` layout has its legend above the plot and fewer ticks."""
+    its widths); the `narrow` layout has its legend above the plot and fewer ticks, the wide one a number every
+    80 px along a horizontal axis `width` px long."""
     series = list(brand.series)  # checked by pipeline.render.palette before a chart is drawn
     # labelLimit 0: no truncation to measure at each drawing (Vega's text measurement is most of its time)
     guide = {"labelColor": brand.text, "titleColor": brand.text, "labelFontSize": _LABEL_SIZE, "titleFontSize": 12,
@@ -292,11 +294,26 @@ def brand_config(brand: Brand, layout: str = "wide") -> dict[str, Any]:
     if layout == "narrow":
         config["legend"].update(orient="top", direction="horizontal")
         config["axisQuantitative"] = {"tickCount": 4}
-    else:
+    elif width is not None:
         # a number every 80 px along the horizontal axis, not every 40 (Vega-Lite's): half the grid lines, and
-        # half the labels for Vega to measure (most of a drawing's time)
-        config["axisXQuantitative"] = {"tickCount": {"signal": "ceil(width/80)"}}
+        # half the labels for Vega to measure (most of a drawing's time). A number, not a signal of the width: in
+        # a facet the width signal is not the plot's, and a tick count of 0 took every number off the axis
+        config["axisXQuantitative"] = {"tickCount": max(2, math.ceil(width / 80))}
     return config
+
+
+_COMPOSED = {"facet", "repeat", "concat", "hconcat", "vconcat"}
+_FACETS = {"row", "column", "facet"}
+
+
+def _plot_width(spec: dict[str, Any]) -> float | None:
+    """The plot's width as the spec gives it: a number, in a chart of one plot (not faceted, not composed)."""
+    width = spec.get("width")
+    parts = (spec, *(spec.get("layer") or []))
+    if (not isinstance(width, int | float) or isinstance(width, bool) or _COMPOSED & set(spec)
+            or any(_FACETS & set(part.get("encoding") or {}) for part in parts)):
+        return None
+    return width
 
 
 _FACES = ("Regular", "Bold", "It", "BoldIt")
@@ -325,13 +342,15 @@ def _svg(chart: Chart, brand: Brand, layout: str = "wide") -> str:
     # the plot's width was worked out for a drawing `chart.width` wide: one a pixel or two short (the last grid
     # line fell inside the plot) gets that white space at its right; one wider, or narrower, is drawn again
     size = _ROOT.match(svg)
-    if size and chart.width - _SHORT <= float(size["width"]) <= chart.width:
+    # not where Vega hid a label (overlapping its neighbour) that the few pixels more of the fit might show
+    if size and chart.width - _SHORT <= float(size["width"]) <= chart.width and not _HIDDEN_TEXT.search(svg):
         width = f"{chart.width:g}"
         return (f'{svg[:size.start("width")]}{width}{svg[size.end("width"):size.start("view")]}{width}'
                 f'{svg[size.end("view"):size.start("rect")]}{width}{svg[size.end("rect"):]}')
     return _draw(chart, {**chart.spec, "width": chart.width, "autosize": _FIT}, brand, layout)
 
 
+_HIDDEN_TEXT = re.compile(r'<text\b[^>]*\sopacity="0"')
 _SHORT = 3  # pixels of white space a drawing may be given at its right to be as wide as it was laid out for
 _ROOT = re.compile(r'<svg [^>]*?width="(?P<width>[\d.]+)" height="[\d.]+" viewBox="0 0 (?P<view>[\d.]+) [\d.]+">'
                    r'<rect width="(?P<rect>[\d.]+)"')
@@ -341,7 +360,7 @@ def _draw(chart: Chart, spec: dict[str, Any], brand: Brand, layout: str) -> str:
     _fonts()
     try:
         return vl_convert.vegalite_to_svg(
-            spec, config=brand_config(brand, layout), format_locale=format_locale(chart.lang),
+            spec, config=brand_config(brand, layout, _plot_width(spec)), format_locale=format_locale(chart.lang),
             time_format_locale=_TIME_LOCALES.get(chart.lang, "en-GB"), allowed_base_urls=[])
     except ValueError as e:
         raise ContentError(chart.source.spec, f"Vega-Lite could not draw the chart: {str(e).splitlines()[0]}") \
@@ -432,8 +451,11 @@ def render_all(chart: Chart, brand: Brand) -> dict[str, bytes]:
     png = _start_png(printed, PNG_SCALE)  # rasterised while the narrow drawing is made
     try:
         small = _svg(narrow(chart), brand, "narrow")
-    finally:
-        raster = png.result()
+    except BaseException:
+        with contextlib.suppress(ValueError):  # the worker is taken back; the drawing's error is this call's
+            png.result()
+        raise
+    raster = png.result()
     return {"svg": _web(printed, brand).encode("utf-8"), "print": printed.encode("utf-8"),
             "png": _png_at_2x(raster),
             "narrow": _web(small, brand).encode("utf-8"), "narrow_print": small.encode("utf-8")}

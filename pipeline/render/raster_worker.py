@@ -25,7 +25,8 @@ MAX_REQUESTS_PER_WORKER = 2000  # resvg's heap goes with each drawing; a worker 
 
 class _Worker(Worker):
     def __init__(self, fonts: Path) -> None:
-        super().__init__([sys.executable, "-m", "pipeline.render.raster_worker", str(fonts)], fonts)
+        # -P: not the current folder first on its import path (a project's `vl_convert.py` must not run)
+        super().__init__([sys.executable, "-P", "-m", "pipeline.render.raster_worker", str(fonts)], fonts)
 
 
 class Pending:
@@ -49,19 +50,30 @@ class Pending:
         """The PNG's bytes; `ValueError` with resvg's message if it could not draw the SVG."""
         worker, self._worker = self._worker, None
         if worker is not None:
-            assert worker.proc.stdout
-            try:
-                header = worker.proc.stdout.readline().decode("ascii").split()
-                if len(header) == 2:
-                    out = worker.proc.stdout.read(int(header[1]))
-                    _pool(self._fonts).give_back(worker)
-                    if header[0] == "OK":
-                        return out
-                    raise ValueError(out.decode("utf-8", "replace"))
-            except OSError:
-                pass
-            worker.retire()  # it stopped (killed, out of memory): this PNG is drawn here
+            answer = _answer(worker)
+            if answer is not None:
+                _pool(self._fonts).give_back(worker)
+                status, out = answer
+                if status == "OK":
+                    return out
+                raise ValueError(out.decode("utf-8", "replace"))
+            worker.retire()  # it stopped (killed, out of memory), before or while answering: drawn here
         return _rasterise(self._svg, self._scale)
+
+
+def _answer(worker: _Worker) -> tuple[str, bytes] | None:
+    """A worker's whole answer, status and bytes; None if it stopped before giving all of it (a PNG cut short
+    would be kept in the chart store for good)."""
+    assert worker.proc.stdout
+    try:
+        header = worker.proc.stdout.readline().decode("ascii").split()
+        if len(header) == 2 and header[0] in ("OK", "ERROR") and header[1].isdigit():
+            out = worker.proc.stdout.read(int(header[1]))
+            if len(out) == int(header[1]):
+                return header[0], out
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
 
 
 def rasterise(svg: str, scale: float, fonts: Path) -> Pending:

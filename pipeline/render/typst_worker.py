@@ -52,7 +52,9 @@ class CompileError(Exception):
 
 class _Worker(Worker):
     def __init__(self) -> None:
-        super().__init__([sys.executable, "-m", "pipeline.render.typst_worker", str(MEMORY_LIMIT)], MEMORY_LIMIT)
+        # -P: not the current folder first on its import path (a project's `typst.py` must not run)
+        super().__init__([sys.executable, "-P", "-m", "pipeline.render.typst_worker", str(MEMORY_LIMIT)],
+                         MEMORY_LIMIT)
 
     def ask(self, options: dict, source: bytes) -> tuple[bool, bytes]:
         status, out = self.exchange(json.dumps({**options, "length": len(source)}).encode() + b"\n" + source)

@@ -39,7 +39,9 @@ def source(tmp_path: Path) -> charts.ChartSource:
 
 
 def _texts(svg: bytes) -> list[str]:
-    return re.findall(r"<text[^>]*>([^<]+)</text>", svg.decode("utf-8"))
+    # the texts a reader sees: not those Vega hid (a label overlapping its neighbour)
+    return [text for attrs, text in re.findall(r"<text([^>]*)>([^<]+)</text>", svg.decode("utf-8"))
+            if 'opacity="0"' not in attrs]
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])
@@ -240,3 +242,28 @@ def test_a_narrow_drawing_is_as_wide_as_a_phone_and_shows_what_vega_fits(tmp_pat
     assert len(calls) == (2 if case == "long numbers" else 1)
     assert _root(drawn) == (f"{charts.NARROW_WIDTH}",) * 3
     assert _texts(drawn.encode()) == _texts(_fitted(chart).encode())
+
+
+def test_a_narrow_drawing_a_little_short_that_hides_a_label_is_fitted(tmp_path):
+    # on a plot two pixels narrower than the fit's, Vega hid two of the numbers the fit shows
+    (tmp_path / "c.csv").write_text('g,v\n"(ménages  niiiii)",2345678\nb,98765\n', encoding="utf-8")
+    (tmp_path / "c.vl.yaml").write_text("mark: bar\nencoding:\n  y: {field: g, type: nominal, title: null}\n  x: "
+                                        "{field: v, type: quantitative, axis: {format: '$,.0f', tickCount: 8}}\n",
+                                        encoding="utf-8")
+    chart = charts.narrow(charts.chart(charts.ChartSource(tmp_path / "c.csv", tmp_path / "c.vl.yaml"), "fr", {},
+                                       "x.md"))
+    first = charts._draw(chart, chart.spec, Brand(), "narrow")
+    assert float(_root(first)[0]) < charts.NARROW_WIDTH and charts._HIDDEN_TEXT.search(first)  # the case at hand
+    assert charts._svg(chart, Brand(), "narrow") == _fitted(chart)
+
+
+@pytest.mark.parametrize("facet", ["column", "row"])
+def test_a_faceted_chart_keeps_its_numbers(tmp_path, facet):
+    # the tick count is the spec's width over 80: in a facet a signal of the width gave 0, and no number
+    (tmp_path / "c.csv").write_text("g,s,v\nJeunes,H,0.3\nJeunes,F,0.2\nAgés,H,0.5\nAgés,F,0.1\n", encoding="utf-8")
+    (tmp_path / "c.vl.yaml").write_text("width: 420\nmark: bar\nencoding:\n  y: {field: g, type: nominal}\n  x: "
+                                        "{field: v, type: quantitative, axis: {format: '%'}}\n"
+                                        f"  {facet}: {{field: s, type: nominal}}\n", encoding="utf-8")
+    chart = charts.chart(charts.ChartSource(tmp_path / "c.csv", tmp_path / "c.vl.yaml"), "en", {}, "x.md")
+    numbers = [t for t in _texts(charts.render(chart, Brand(), "svg")) if t.endswith("%")]
+    assert {"0%", "50%"} <= set(numbers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import vl_convert
 
 from pipeline.config import Brand
 from pipeline.render import charts, raster_worker
+from pipeline.render.workers import Worker
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "charts"
 LABELS = {"title": "Non-take-up by benefit", "x": "Share of eligible households", "year": "Year",
@@ -69,3 +71,21 @@ def test_close_workers_stops_the_idle_ones(printed):
     assert workers
     raster_worker.close_workers()
     assert all(w.proc.poll() is not None for w in workers) and not _live_workers()
+
+
+def test_an_answer_cut_short_is_not_taken_for_a_png(printed, tmp_path, monkeypatch):
+    # a worker stopped while writing its answer (the out-of-memory killer): the PNG is drawn here, not kept cut
+    script = "import sys; sys.stdin.buffer.readline(); sys.stdout.buffer.write(b'OK 100000\\n' + b'x' * 10)"
+    monkeypatch.setattr(raster_worker, "_Worker", lambda fonts: Worker([sys.executable, "-c", script], fonts))
+    assert raster_worker.rasterise(printed, 2, tmp_path).result() == vl_convert.svg_to_png(printed, scale=2)
+
+
+def test_a_worker_does_not_import_from_the_folder_crebis_runs_in(printed, tmp_path, monkeypatch):
+    marker = tmp_path / "imported"
+    (tmp_path / "vl_convert.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    fonts = tmp_path / "fonts"  # a pool of its own, so a worker is started here
+    shutil.copytree(charts._fonts(), fonts)
+    assert raster_worker.rasterise(printed, 1, fonts).result() == vl_convert.svg_to_png(printed, scale=1)
+    raster_worker._pools[fonts].close()
+    assert not marker.exists()
