@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 from urllib.parse import quote
 
 import pytest
 
-from pipeline.mail.sql import Database
+from pipeline.mail.sql import SCHEMA, Database
 
 POSTGRES_ENV = "CREBIS_TEST_POSTGRESQL"
 
@@ -52,7 +53,8 @@ def _drop(url: str, schema: str) -> None:
 
 def empty_postgres(url: str) -> Database:
     db = Database(url)
-    db.execute("DROP TABLE IF EXISTS memberships, send_log, suppressions, subscribers, meta, rate_events CASCADE")
+    tables = [m.group(1) for m in (re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", sql) for sql in SCHEMA) if m]
+    db.execute(f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE")
     return db
 
 

@@ -64,7 +64,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.secho("Interrupted.", fg="red", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except (click.exceptions.Exit, click.ClickException):
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:
             if _broken_pipe(exc):

@@ -49,8 +49,8 @@ def send_options(default_list: str) -> Callable[[Callable[..., None]], Callable[
             click.option("--test-to", metavar="ADDRESS", default=None, help="Send each language edition to this one "
                          "address (nothing is logged)."),
             click.option("--resume", is_flag=True, help="Go on with a send that stopped (nobody gets it twice)."),
-            click.option("--resend-uncertain", is_flag=True, help="With --resume: also send again the messages cut "
-                         "between their end and the server's reply (their readers may get them twice)."),
+            click.option("--resend-uncertain", is_flag=True, help="Also send again the messages cut between their "
+                         "end and the server's reply (their readers may get them twice); implies --resume."),
         )):
             command = option(command)
         return command
@@ -94,7 +94,9 @@ def run_send(project: Project, campaign: Campaign, *, dry_run: bool, test_to: st
         raise
     _close(bar)
     print_send_report(report)
-    if report.problems or report.this_run["failed"]:
+    # Non-zero whenever something is left to look at, so that a scheduled send is noticed.
+    if (report.problems or report.this_run["failed"] or report.this_run["uncertain"]
+            or report.counts.get("queued")):
         sys.exit(1)
 
 

@@ -119,8 +119,9 @@ def export_command(ctx: click.Context, address: str) -> None:
 def forget_command(ctx: click.Context, address: str, yes: bool) -> None:
     """Erase ADDRESS and its send history (a GDPR erasure request); only a keyed hash stays, so that
     no later import subscribes them again."""
-    if not yes:
-        click.confirm(f"Erase every record of {address}?", abort=True)
+    if not yes and not click.confirm(f"Erase every record of {address}?"):
+        click.echo("nothing erased")
+        return
     existed = _store(ctx).forget(address)
     click.echo(f"forgot {address}" if existed else f"{address} was not stored; it is now on the suppression list")
 
@@ -153,8 +154,11 @@ def bounces_command(ctx: click.Context, source: Path) -> None:
     and complaints stop the address at once, soft bounces after subscribers.soft_bounce_limit in a row."""
     report = process_bounces(_store(ctx), source)
     click.echo(f"{report.messages} message(s): {len(report.hard)} hard bounce(s), {len(report.soft)} soft, "
-               f"{len(report.complaints)} complaint(s), {report.unrecognised} not recognised")
+               f"{len(report.complaints)} complaint(s), {report.unrecognised} not recognised"
+               + (f", {report.already} read before (not counted again)" if report.already else ""))
     for address in report.stopped:
         click.echo(f"  stopped {address}")
     for address in report.unknown:
         click.echo(f"  not a subscriber: {address}")
+    for raw in report.unreadable:
+        click.echo(f"  not a valid address, nothing recorded: {raw!r}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import mailbox
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ class BounceReport:
     """Addresses found in returned mail that are not subscribers."""
     unrecognised: int = 0
     """Messages in which no bounced address or complaint was found."""
+    unreadable: list[str] = field(default_factory=list)
+    """Addresses named in returned mail that are not valid addresses."""
+    already: int = 0
+    """Bounces and complaints read before (the same mailbox read again): not counted twice."""
 
 
 def read_mailbox(source: Path) -> Iterator[Message]:
@@ -67,16 +72,36 @@ def _complaint_recipients(message: Message) -> list[str] | None:
             payload = part.get_payload()
             fields = payload[0] if isinstance(payload, list) and payload else None
             if fields is not None:
-                found += [str(v) for v in fields.get_all("Original-Rcpt-To", [])]
+                values = [str(v) for v in fields.get_all("Original-Rcpt-To", [])]
             elif isinstance(payload, str):
-                found += [line.split(":", 1)[1].strip() for line in payload.splitlines()
+                values = [line.split(":", 1)[1].strip() for line in payload.splitlines()
                           if line.lower().startswith("original-rcpt-to:")]
+            else:
+                values = []
+            # RFC 5965's own examples write the address in angle brackets.
+            found += [v.strip().removeprefix("<").removesuffix(">").strip() for v in values]
         elif kind in ("message/rfc822", "text/rfc822-headers") and not found:
             payload = part.get_payload()
             original = payload[0] if isinstance(payload, list) and payload else \
                 email.message_from_string(str(payload))
             found += [addr for _, addr in email.utils.getaddresses(original.get_all("To", []))]
     return found
+
+
+def message_key(message: Message) -> str:
+    """What names the mail a returned message is about, so that it is counted once however often it is read
+    (a server may warn of one delay several times): the Message-ID of our message quoted in it, else the
+    returned message's own, else a digest of its bytes."""
+    for part in message.walk():
+        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+            payload = part.get_payload()
+            original = payload[0] if isinstance(payload, list) and payload else \
+                email.message_from_string(str(payload))
+            if original.get("Message-ID"):
+                return "quoted " + str(original["Message-ID"]).strip()
+    if message.get("Message-ID"):
+        return "own " + str(message["Message-ID"]).strip()
+    return "digest " + hashlib.sha256(message.as_bytes()).hexdigest()
 
 
 def classify(message: Message) -> list[tuple[str, str]]:
@@ -102,17 +127,22 @@ def process_bounces(store: SubscriberStore, source: Path) -> BounceReport:
         if not found:
             report.unrecognised += 1
         detail = str(message.get("Subject", "")).strip()[:200]
+        key = message_key(message)
         for raw, kind in found:
             try:
                 address = normalise_address(raw)
             except MailError:
+                report.unreadable.append(raw)
                 continue
             before = store.get(address)
             if before is None:
                 report.unknown.append(address)
                 continue
+            after = store.record_bounce(address, kind, detail, key=f"{kind} {key}")
+            if after == before:  # read before: counted then
+                report.already += 1
+                continue
             {"hard": report.hard, "soft": report.soft, "complaint": report.complaints}[kind].append(address)
-            after = store.record_bounce(address, kind, detail)
             if after is not None and before.status == "active" and after.status != "active":
                 report.stopped.append(address)
     return report

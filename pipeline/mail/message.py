@@ -263,6 +263,10 @@ class MessageFactory:
     def build(self, recipient: Recipient, message_id: str | None = None, now: datetime.datetime | None = None
               ) -> tuple[str, bytes]:
         """(Message-ID, the whole message as bytes with CRLF line ends, signed if DKIM is configured)."""
+        if not recipient.address.isascii():
+            # Stored before addresses were normalised to ASCII; without SMTPUTF8 it cannot be sent to.
+            raise MailError(f"{recipient.address}: not an ASCII address, which crebis cannot send to: remove it "
+                            "and add it again (its domain is then kept in ASCII form)")
         edition = self.campaign.edition_for(recipient.language, self.languages)
         message_id = message_id or self.message_id(recipient.address)
         unsubscribe, preferences = self.links(recipient.address)

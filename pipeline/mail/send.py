@@ -272,6 +272,15 @@ class _Worker:
                     run.stop(str(exc))
                     run.work.done()
                     continue
+                except Exception as exc:
+                    # A fault of crebis's own: stop every thread, so that the send ends and says so (a thread
+                    # that died alone left its rows queued behind a send that looked finished). A row already
+                    # claimed stays 'sending', and the next run's recover() lists it as uncertain.
+                    self.drop()
+                    run.stop(f"sending to {entry.address} failed on an unexpected error ({type(exc).__name__}: "
+                             f"{exc}), a bug in crebis: please report it")
+                    run.work.done()
+                    continue
                 if isinstance(outcome, tuple):
                     run.work.retry(*outcome)
                     continue
@@ -286,7 +295,11 @@ class _Worker:
         run, log, options = self.run, self.log, self.run.options
         if not log.still_wanted(entry.address):
             return "skipped" if log.skip(entry.address, "not active any more when its turn came") else None
-        message_id, data = run.factory.build(Recipient(entry.address, entry.name, entry.language))
+        try:
+            message_id, data = run.factory.build(Recipient(entry.address, entry.name, entry.language))
+        except MailError as exc:  # this recipient's message cannot be made: theirs fails, the others go on
+            run.claims.record(entry.address, "failed", str(exc))
+            return "failed"
         run.rate.wait()
         if self.connection is not None and self.connection.sent >= options.messages_per_connection:
             self.drop()

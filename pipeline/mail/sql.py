@@ -70,6 +70,24 @@ SCHEMA = [
     )""",
     """CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events (name, key)""",
     """CREATE INDEX IF NOT EXISTS rate_events_at ON rate_events (name, at)""",
+    # A form subscription for an address that had stopped, waiting for its confirmation: the stopped
+    # record stays as it is until then, so that a stranger's post cannot wipe it.
+    """CREATE TABLE IF NOT EXISTS requests (
+        address TEXT PRIMARY KEY REFERENCES subscribers(address) ON DELETE CASCADE,
+        name TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL,
+        lists TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        consent_version TEXT,
+        consent_ip TEXT
+    )""",
+    # Each returned message already counted, per address: reading a mailbox again counts nothing twice.
+    """CREATE TABLE IF NOT EXISTS bounces_seen (
+        address TEXT NOT NULL REFERENCES subscribers(address) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (address, key)
+    )""",
 ]
 
 

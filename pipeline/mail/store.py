@@ -9,6 +9,7 @@ a forgotten one leaves only a keyed hash on the suppression list.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -32,12 +33,31 @@ def now() -> str:
 
 
 def normalise_address(address: str) -> str:
-    """The address checked (syntax only: no DNS) and normalised, lower-cased; `MailError` says what is wrong."""
+    """The address checked (syntax only: no DNS) and normalised to ASCII, lower-cased; `MailError` says what is wrong.
+
+    An internationalised domain is kept in its ASCII (punycode) form, which every SMTP server takes; an
+    address with non-ASCII characters before the @ is refused here, at the edge, because it can only be
+    sent to over SMTPUTF8, which crebis does not speak.
+    """
+    address = address.strip()
     try:
-        checked = validate_email(address.strip(), check_deliverability=False)
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
-        raise MailError(f"{address.strip()!r} is not a valid email address: {exc}") from None
-    return checked.normalized.lower()
+        if not address.partition("@")[0].isascii():
+            raise MailError(f"{address!r} cannot be used: crebis sends mail without SMTPUTF8, so an address "
+                            "needs plain ASCII letters before the @ (ask the person for another address)") from None
+        raise MailError(f"{address!r} is not a valid email address: {exc}") from None
+    return checked.ascii_email.lower()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+MAX_NAME = 200
+
+
+def _one_line(name: str) -> str:
+    """A name as stored: control characters and line breaks made spaces (a name is greeted in a message's
+    first line and listed one per line), runs of spaces made one, at most `MAX_NAME` characters."""
+    return " ".join(_CONTROL.sub(" ", name).split())[:MAX_NAME]
 
 
 @dataclass
@@ -227,7 +247,7 @@ class SubscriberStore:
         self.db.execute(
             "INSERT INTO subscribers (address, name, language, status, created_at, updated_at, consent_at, "
             "consent_method, consent_version, consent_ip, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (address, name.strip(), language, status, stamp, stamp, consent.at, consent.method, consent.version,
+            (address, _one_line(name), language, status, stamp, stamp, consent.at, consent.method, consent.version,
              consent.ip, confirmed))
         self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)", [(address, x) for x in lists])
         if status in STOPPED:  # imported from a list where they had already said stop: keep that
@@ -236,8 +256,12 @@ class SubscriberStore:
 
     def subscribe(self, address: str, *, name: str = "", language: str, lists: Iterable[str],
                   ip: str | None = None) -> Subscriber:
-        """A subscription from the form: pending until confirmed. The person's own new consent, so an address
-        that unsubscribed earlier may come back this way (confirming is what reactivates it)."""
+        """A subscription from the form, waiting for its confirmation; the subscriber as stored now.
+
+        A new address is stored as pending. For an address that had stopped, the record stays as it is
+        (status, reason, history) and the request waits beside it: only confirming, the person's own new
+        consent, brings it back. An active subscriber is left as they are.
+        """
         address = normalise_address(address)
         language = self.check_language(language)
         chosen = self.check_lists(lists) or ("newsletter",)
@@ -246,11 +270,23 @@ class SubscriberStore:
             existing = self.db.row("SELECT status FROM subscribers WHERE address = ?", (address,))
             if existing is None:
                 self._insert_pending(address, name, language, chosen, consent)
-            elif existing["status"] != "active":
-                # A new request replaces the old record's consent; it stays inactive until confirmed.
+            elif existing["status"] == "pending":  # a new request replaces the unconfirmed one
                 self.db.execute("DELETE FROM subscribers WHERE address = ?", (address,))
                 self._insert_pending(address, name, language, chosen, consent)
+            elif existing["status"] in STOPPED:
+                self.db.execute("DELETE FROM requests WHERE address = ?", (address,))
+                self.db.execute(
+                    "INSERT INTO requests (address, name, language, lists, created_at, consent_version, consent_ip) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (address, _one_line(name), language, ",".join(chosen), consent.at, consent.version, consent.ip))
         return self.require(address)
+
+    def awaits_confirmation(self, subscriber: Subscriber) -> bool:
+        """True if confirming would make this subscriber active: pending, or stopped with a request."""
+        if subscriber.status == "pending":
+            return True
+        return subscriber.status in STOPPED and self.db.scalar(
+            "SELECT COUNT(*) FROM requests WHERE address = ?", (subscriber.address,)) > 0
 
     def _insert_pending(self, address: str, name: str, language: str, lists: tuple[str, ...],
                         consent: Consent) -> None:
@@ -258,22 +294,41 @@ class SubscriberStore:
         self.db.execute(
             "INSERT INTO subscribers (address, name, language, status, created_at, updated_at, consent_at, "
             "consent_method, consent_version, consent_ip) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
-            (address, name.strip(), language, stamp, stamp, consent.at, consent.method, consent.version, consent.ip))
+            (address, _one_line(name), language, stamp, stamp, consent.at, consent.method, consent.version,
+             consent.ip))
         self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)", [(address, x) for x in lists])
 
     def confirm(self, address: str) -> Subscriber:
-        """Double opt-in done: a pending subscriber becomes active (an active one stays so)."""
+        """Double opt-in done: a pending subscriber, or a stopped one with a request, becomes active."""
         subscriber = self.require(address)
-        if subscriber.status == "pending":
-            stamp = now()
-            with self.db.transaction():
+        stamp = now()
+        with self.db.transaction():
+            if subscriber.status == "pending":
                 self.db.execute("UPDATE subscribers SET status = 'active', confirmed_at = ?, updated_at = ?, "
                                 "unsubscribed_at = NULL, unsubscribe_reason = NULL, soft_bounces = 0 "
                                 "WHERE address = ?", (stamp, stamp, subscriber.address))
-                key = self._suppression_key()
-                if key is not None:  # they came back by themselves: their new consent lifts the suppression
-                    self.db.execute("DELETE FROM suppressions WHERE hash = ?",
-                                    (tokens.address_hash(subscriber.address, key),))
+            elif subscriber.status in STOPPED:
+                request = self.db.row("SELECT name, language, lists, created_at, consent_version, consent_ip "
+                                      "FROM requests WHERE address = ?", (subscriber.address,))
+                if request is None:
+                    return subscriber
+                self.db.execute(
+                    "UPDATE subscribers SET status = 'active', name = ?, language = ?, consent_at = ?, "
+                    "consent_method = 'form', consent_version = ?, consent_ip = ?, confirmed_at = ?, updated_at = ?, "
+                    "unsubscribed_at = NULL, unsubscribe_reason = NULL, soft_bounces = 0, last_bounce = NULL "
+                    "WHERE address = ?",
+                    (request["name"], request["language"], request["created_at"], request["consent_version"],
+                     request["consent_ip"], stamp, stamp, subscriber.address))
+                self.db.execute("DELETE FROM memberships WHERE address = ?", (subscriber.address,))
+                self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)",
+                                    [(subscriber.address, x) for x in request["lists"].split(",") if x])
+                self.db.execute("DELETE FROM requests WHERE address = ?", (subscriber.address,))
+            else:
+                return subscriber
+            key = self._suppression_key()
+            if key is not None:  # they came back by themselves: their new consent lifts the suppression
+                self.db.execute("DELETE FROM suppressions WHERE hash = ?",
+                                (tokens.address_hash(subscriber.address, key),))
         return self.require(subscriber.address)
 
     def set_preferences(self, address: str, *, language: str, lists: Iterable[str], name: str | None = None
@@ -286,7 +341,7 @@ class SubscriberStore:
             return self.unsubscribe(subscriber.address, "preferences: no list chosen")
         with self.db.transaction():
             self.db.execute("UPDATE subscribers SET language = ?, name = ?, updated_at = ? WHERE address = ?",
-                            (language, subscriber.name if name is None else name.strip(), now(), subscriber.address))
+                            (language, subscriber.name if name is None else _one_line(name), now(), subscriber.address))
             self.db.execute("DELETE FROM memberships WHERE address = ?", (subscriber.address,))
             self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)",
                                 [(subscriber.address, x) for x in chosen])
@@ -312,12 +367,21 @@ class SubscriberStore:
         self.db.execute("UPDATE subscribers SET status = ?, unsubscribed_at = ?, unsubscribe_reason = ?, "
                         "updated_at = ? WHERE address = ?", (status, stamp, reason, stamp, subscriber.address))
 
-    def record_bounce(self, address: str, kind: str, detail: str) -> Subscriber | None:
-        """A returned message: `hard` and `complaint` stop the address at once, `soft` after the configured run."""
+    def record_bounce(self, address: str, kind: str, detail: str, key: str | None = None) -> Subscriber | None:
+        """A returned message: `hard` and `complaint` stop the address at once, `soft` after the configured run.
+
+        `key` names the returned message: one already recorded for this address under that key changes nothing.
+        """
         subscriber = self.get(address)
         if subscriber is None:
             return None
         with self.db.transaction():
+            if key is not None:
+                if self.db.scalar("SELECT COUNT(*) FROM bounces_seen WHERE address = ? AND key = ?",
+                                  (subscriber.address, key)):
+                    return subscriber
+                self.db.execute("INSERT INTO bounces_seen (address, key, at) VALUES (?, ?, ?)",
+                                (subscriber.address, key, now()))
             if kind == "complaint":
                 self._stop(subscriber, "complained", f"complaint: {detail}")
             elif kind == "hard":
@@ -342,6 +406,8 @@ class SubscriberStore:
             count = self.db.scalar("SELECT COUNT(*) FROM subscribers WHERE status = 'pending' AND created_at < ?",
                                    (cutoff,))
             self.db.execute("DELETE FROM subscribers WHERE status = 'pending' AND created_at < ?", (cutoff,))
+            count += self.db.scalar("SELECT COUNT(*) FROM requests WHERE created_at < ?", (cutoff,))
+            self.db.execute("DELETE FROM requests WHERE created_at < ?", (cutoff,))
         return count
 
     # ------------------------------------------------------------ GDPR
@@ -351,7 +417,12 @@ class SubscriberStore:
         subscriber = self.require(address)
         sends = self.db.rows("SELECT campaign, language, state, message_id, reply, attempts, updated_at "
                              "FROM send_log WHERE address = ? ORDER BY campaign", (subscriber.address,))
-        return {"subscriber": subscriber.as_dict(), "messages": sends}
+        request = self.db.row("SELECT name, language, lists, created_at, consent_version, consent_ip "
+                              "FROM requests WHERE address = ?", (subscriber.address,))
+        data: dict[str, Any] = {"subscriber": subscriber.as_dict(), "messages": sends}
+        if request is not None:
+            data["unconfirmed_request"] = {**request, "lists": request["lists"].split(",")}
+        return data
 
     def forget(self, address: str) -> bool:
         """Erase a person (GDPR art. 17), keeping only a keyed hash so no import brings them back.
@@ -363,6 +434,8 @@ class SubscriberStore:
             existed = self.db.scalar("SELECT COUNT(*) FROM subscribers WHERE address = ?", (address,)) > 0
             self.db.execute("DELETE FROM send_log WHERE address = ?", (address,))
             self.db.execute("DELETE FROM memberships WHERE address = ?", (address,))
+            self.db.execute("DELETE FROM requests WHERE address = ?", (address,))
+            self.db.execute("DELETE FROM bounces_seen WHERE address = ?", (address,))
             self.db.execute("DELETE FROM subscribers WHERE address = ?", (address,))
             self.db.execute("INSERT INTO suppressions (hash, reason, at) VALUES (?, 'forgotten', ?) "
                             "ON CONFLICT (hash) DO NOTHING", (tokens.address_hash(address, key), now()))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import email.policy
 import logging
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
@@ -41,6 +42,8 @@ from pipeline.web.labels import LABELS
 
 log = logging.getLogger("crebis.subscriptions")
 
+EXPIRE_EVERY = 3600.0  # seconds between two deletions of expired sign-ups by a running service
+
 
 class Service:
     """The state behind the routes: the project, its store (one connection per request) and the limits."""
@@ -59,11 +62,19 @@ class Service:
         self.per_ip = RateLimit("subscribe-ip", 10, 3600.0, self.key)
         self.per_address = RateLimit("subscribe-address", 3, 86400.0, self.key)
         self.send_mail = send_mail
+        self.expired_at = -EXPIRE_EVERY
         store = self.store()
         try:
-            store.expire_pending()
+            self.expire(store)
         finally:
             store.close()
+
+    def expire(self, store: SubscriberStore) -> None:
+        """Delete the unconfirmed sign-ups past `subscribers.pending_days`, at most once every EXPIRE_EVERY s
+        (a service runs for months: expiring only at start-up kept them, and their IP addresses, for good)."""
+        if time.monotonic() - self.expired_at >= EXPIRE_EVERY:
+            self.expired_at = time.monotonic()
+            store.expire_pending()
 
     def from_site(self, request: Request) -> bool:
         """A post from the sign-up form of the project's own site (base_url), which holds no CSRF token.
@@ -84,7 +95,8 @@ class Service:
 
     def render(self, template: str, lang: str, root: str, status: int = 200, **context: Any) -> Response:
         return page(self.env, template, status, lang=lang, labels=self.labels(lang), root=root,
-                    organisation=self.config.organisation, brand=self.config.brand,
+                    organisation=self.config.organisation, organisation_name=self.config.organisation.name_in(lang),
+                    brand=self.config.brand,
                     languages=[(c, LABELS[c]["language_name"]) for c in self.languages], **context)
 
     def message(self, lang: str, root: str, key: str, status: int = 200, **context: Any) -> Response:
@@ -108,7 +120,7 @@ class Service:
         message["Date"] = format_datetime(datetime.datetime.now(datetime.UTC))
         message["Message-ID"] = make_msgid(domain=urlsplit(self.config.base_url).hostname or None)
         message.set_content(labels["mail_body"].format(address=address, lists=names, url=url,
-                                                       organisation=self.config.organisation.name))
+                                                       organisation=self.config.organisation.name_in(lang)))
         message["Content-Language"] = lang
         try:
             connection = smtp.Connection(smtp.Server.from_options(self.config.smtp, smtp.password(self.config.smtp)))
@@ -119,6 +131,8 @@ class Service:
         except (MailError, smtp.TemporaryFailure, smtp.PermanentFailure, smtp.LostBeforeEnd,
                 smtp.LostAfterEnd) as exc:
             log.error("confirmation mail to %s not sent: %s", address, exc)
+        except Exception:  # runs after the response: a fault here must reach the log, not the reader
+            log.exception("confirmation mail to %s not sent: an unexpected error (a bug in crebis)", address)
 
 
 def _lang(request: Request, service: Service) -> str | None:
@@ -162,6 +176,7 @@ async def subscribe(request: Request) -> Response:
             return service.message(lang, root, "check", embed=embed)
         store = service.store()
         try:
+            service.expire(store)
             if not service.per_ip.allow(store.db, client_ip(request)):
                 return service.message(lang, root, "too_many", 429, embed=embed)
             try:
@@ -177,7 +192,7 @@ async def subscribe(request: Request) -> Response:
             if not errors and service.per_address.allow(store.db, address):
                 subscriber = store.subscribe(address, name=form["name"], language=language, lists=chosen,
                                              ip=client_ip(request))
-                if subscriber.status == "pending" and service.send_mail:
+                if store.awaits_confirmation(subscriber) and service.send_mail:
                     task = BackgroundTask(service.confirmation_mail, address, language, chosen)
         finally:
             store.close()
@@ -219,15 +234,19 @@ async def confirm(request: Request) -> Response:
     labels = service.labels(lang)
     if subscriber is None:
         return service.message(lang, "../", "invalid", 404, link=f"../{lang}/", link_text=labels["subscribe_title"])
-    if request.method == "POST":
-        store = service.store()
-        try:
-            store.confirm(address)
-        finally:
-            store.close()
-        return service.message(lang, "../", "confirmed")
+    store = service.store()
+    try:
+        if request.method == "POST":
+            service.expire(store)
+            subscriber = store.confirm(address)
+        waiting = store.awaits_confirmation(subscriber)
+    finally:
+        store.close()
     if subscriber.status == "active":
-        return service.message(lang, "../", "confirmed")
+        return service.message(subscriber.language if subscriber.language in service.languages else lang, "../",
+                               "confirmed")
+    if not waiting:  # stopped since, with no new request: the link is from before the stop
+        return service.message(lang, "../", "invalid", 404, link=f"../{lang}/", link_text=labels["subscribe_title"])
     return service.render("confirm.html", lang, "../", title=labels["confirm_title"],
                           text=labels["confirm_text"].format(address=address), button=labels["confirm_button"],
                           csrf=None)
@@ -294,6 +313,13 @@ async def unsubscribe(request: Request) -> Response:
                           button=labels["unsubscribe_button"], csrf=None)
 
 
+async def _to_language(request: Request) -> Response:
+    """/fr → /fr/; any other one-segment path (favicon.ico, robots.txt) is simply not found."""
+    if _lang(request, request.app.state.service) is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return RedirectResponse(f"{request.path_params['lang']}/")
+
+
 def create_app(project: Any, *, send_mail: bool = True) -> Any:
     """The subscription service of `project` as a Starlette app (CREBIS_SECRET must be set)."""
     service = Service(project, send_mail=send_mail)
@@ -301,7 +327,7 @@ def create_app(project: Any, *, send_mail: bool = True) -> Any:
     routes = [
         Route("/", index),
         Route("/style.css", style),
-        Route("/{lang}", lambda request: RedirectResponse(f"{request.path_params['lang']}/")),
+        Route("/{lang}", _to_language),
         Route("/{lang}/", subscribe, methods=["GET", "POST"]),
         Route("/{lang}/embed", subscribe, methods=["GET", "POST"]),
         Route("/confirm/{token}", confirm, methods=["GET", "POST"]),

@@ -11,11 +11,11 @@ from pipeline.cli import main
 from pipeline.mail.bounces import process_bounces
 
 
-def dsn(recipient: str, action: str, status: str) -> bytes:
+def dsn(recipient: str, action: str, status: str, message_id: str = "<dsn-1@mx.example.net>") -> bytes:
     """A delivery status notification as Postfix writes it (RFC 3464)."""
     boundary = "B0UND"
     return (
-        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n"
+        f"Message-ID: {message_id}\r\nFrom: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n"
         "To: newsletter@crebis.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
         "MIME-Version: 1.0\r\n"
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n\r\n'
@@ -70,11 +70,36 @@ def test_maildir_soft_bounces_in_a_row_stop_the_address(project_dir, tmp_path, m
     runner = CliRunner()
     assert runner.invoke(main, ["-C", str(project_dir), "subscribers", "add", "soft@example.org"]).exit_code == 0
     box = mailbox.Maildir(tmp_path / "Maildir")
-    for _ in range(3):
-        box.add(dsn("soft@example.org", "delayed", "4.2.2"))
+    for n in range(3):  # three sends, three returned messages
+        box.add(dsn("soft@example.org", "delayed", "4.2.2", f"<dsn-{n}@mx.example.net>"))
     box.close()
     result = runner.invoke(main, ["-C", str(project_dir), "subscribers", "bounces", str(tmp_path / "Maildir")])
     assert result.exit_code == 0, result.output
     assert "3 message(s): 0 hard bounce(s), 3 soft" in result.output and "stopped soft@example.org" in result.output
     missing = runner.invoke(main, ["-C", str(project_dir), "subscribers", "bounces", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "no such mbox file or Maildir folder" in missing.output
+
+
+def test_reading_a_mailbox_again_counts_nothing_twice(store, tmp_path):
+    for name in ("soft", "spam"):
+        store.add(f"{name}@example.org")
+    box = mailbox.mbox(tmp_path / "returned.mbox")
+    box.add(dsn("soft@example.org", "delayed", "4.2.2"))
+    box.add(arf("spam@example.org").replace(b"Original-Rcpt-To: spam@example.org",
+                                            b"Original-Rcpt-To: <spam@example.org>"))  # as RFC 5965 writes it
+    box.close()
+    first = process_bounces(store, tmp_path / "returned.mbox")
+    assert (first.soft, first.complaints, first.already) == (["soft@example.org"], ["spam@example.org"], 0)
+    assert store.get("spam@example.org").status == "complained"
+    for _ in range(3):
+        again = process_bounces(store, tmp_path / "returned.mbox")
+        assert (again.soft, again.complaints, again.already) == ([], [], 2)
+    assert store.get("soft@example.org").soft_bounces == 1
+
+
+def test_an_address_that_cannot_be_read_is_reported_not_dropped(store, tmp_path):
+    box = mailbox.mbox(tmp_path / "returned.mbox")
+    box.add(arf("not an address"))
+    box.close()
+    report = process_bounces(store, tmp_path / "returned.mbox")
+    assert report.unreadable == ["not an address"] and report.unrecognised == 0

@@ -21,7 +21,7 @@ from pipeline.mail import smtp
 from pipeline.mail.editions import newsletter_campaign
 from pipeline.mail.send import SendOptions, SendStopped, send_campaign
 from pipeline.mail.sendlog import SendLog
-from pipeline.mail.store import SubscriberStore
+from pipeline.mail.store import Consent, SubscriberStore
 from pipeline.mail.tokens import read_token
 from pipeline.project import Project
 
@@ -288,3 +288,40 @@ def test_two_sends_of_one_issue_cannot_run_at_once(send_project, smtp_server):
             send(project)
     assert smtp_server.handler.messages == []
     assert send(project).counts["sent"] == 2
+
+
+def test_an_address_that_cannot_be_sent_to_fails_alone_and_the_rest_is_sent(send_project, smtp_server):
+    project = Project.open(send_project)
+    addresses = subscribe(project, 3)
+    store = SubscriberStore.open(project)
+    # An address stored before crebis kept addresses in ASCII: without SMTPUTF8 it cannot be sent to.
+    with store.db.transaction():
+        store.insert_new("jérôme@example.org", "", "fr", ("newsletter",), Consent("by hand"), "active")
+    store.close()
+    result = CliRunner().invoke(main, ["-C", str(send_project), "newsletter", "send", ISSUE])
+    assert result.exit_code == 1, result.output
+    assert re.search(r"^sent\s+3\s+3$", result.output, re.M) and re.search(r"^failed\s+1\s+1$", result.output, re.M)
+    assert "failed    jérôme@example.org: jérôme@example.org: not an ASCII address" in result.output
+    assert smtp_server.handler.received() == {a: 1 for a in addresses}
+
+
+def test_an_unexpected_error_stops_the_whole_send_and_resume_finishes_it(send_project, smtp_server, monkeypatch):
+    from pipeline.mail.message import MessageFactory
+
+    project = Project.open(send_project)
+    addresses = subscribe(project, 8)
+    build = MessageFactory.build
+
+    def faulty(self, recipient, *args, **kwargs):
+        if recipient.address == addresses[3]:
+            raise ZeroDivisionError("a fault of crebis's own")
+        return build(self, recipient, *args, **kwargs)
+
+    monkeypatch.setattr(MessageFactory, "build", faulty)
+    with pytest.raises(SendStopped, match=rf"sending to {addresses[3]} failed on an unexpected error "
+                                          r"\(ZeroDivisionError.*a bug in crebis.*still queued.*--resume"):
+        send(project)
+    monkeypatch.setattr(MessageFactory, "build", build)
+    again = send(project, resume=True)
+    assert again.counts["sent"] == 8 and not again.counts.get("queued")
+    assert smtp_server.handler.received() == {a: 1 for a in addresses}

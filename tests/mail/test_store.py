@@ -14,6 +14,12 @@ def test_address_is_checked_and_normalised_without_dns():
         normalise_address("ana@@example.org")
 
 
+def test_address_is_kept_in_ascii_and_one_that_needs_smtputf8_is_refused():
+    assert normalise_address("Anne@Bücher.example.org") == "anne@xn--bcher-kva.example.org"
+    with pytest.raises(MailError, match=r"'jérôme@example.org' cannot be used: .*SMTPUTF8.*ASCII letters before "):
+        normalise_address("jérôme@example.org")
+
+
 def test_add_records_consent_and_lists(store):
     s = store.add("ana@example.org", name="Ana", language="nl", lists=["newsletter", "digest"],
                   consent=Consent("by hand", at="2026-01-02T10:00:00+00:00", version="v1"))
@@ -49,13 +55,41 @@ def test_unsubscribe_from_one_list_keeps_the_other(store):
     assert s.status == "unsubscribed"
 
 
-def test_form_subscription_is_pending_until_confirmed_even_for_a_former_subscriber(store):
-    store.add("ana@example.org")
-    store.unsubscribe("ana@example.org", "link")
-    s = store.subscribe("ana@example.org", language="en", lists=["digest"], ip="127.0.0.1")
+def test_form_subscription_is_pending_until_confirmed(store):
+    s = store.subscribe("ana@example.org", name="Ana", language="nl", lists=["digest"], ip="127.0.0.1")
     assert (s.status, s.consent_method, s.consent_ip, s.lists) == ("pending", "form", "127.0.0.1", ("digest",))
+    assert store.awaits_confirmation(s)
     s = store.confirm("ana@example.org")
-    assert s.status == "active" and s.confirmed_at and s.unsubscribed_at is None
+    assert s.status == "active" and s.confirmed_at and not store.awaits_confirmation(s)
+
+
+def test_a_stopped_record_stays_as_it_was_until_its_owner_confirms_a_new_request(store):
+    store.add("ana@example.org", name="Ana", lists=["newsletter"])
+    store.unsubscribe("ana@example.org", "asked by phone")
+    before = store.get("ana@example.org")
+    # Anyone can post the form for any address: the post alone changes nothing of the record.
+    s = store.subscribe("ana@example.org", name="Someone else", language="en", lists=["digest"], ip="127.0.0.9")
+    assert s == before and store.awaits_confirmation(s)
+    assert store.export("ana@example.org")["unconfirmed_request"]["lists"] == ["digest"]
+    with pytest.raises(MailError, match="is unsubscribed"):  # still never brought back by hand
+        store.add("ana@example.org")
+    store.db.execute("UPDATE requests SET created_at = '2000-01-01T00:00:00+00:00'")
+    assert store.expire_pending() == 1  # an expired request goes; the record stays
+    assert store.get("ana@example.org") == before and not store.awaits_confirmation(before)
+    assert store.confirm("ana@example.org") == before  # no request: confirming does nothing
+    store.subscribe("ana@example.org", name="Ana P.", language="en", lists=["digest"], ip="127.0.0.9")
+    s = store.confirm("ana@example.org")
+    assert (s.status, s.name, s.language, s.lists, s.consent_ip) == ("active", "Ana P.", "en", ("digest",),
+                                                                      "127.0.0.9")
+    assert s.unsubscribed_at is None and s.unsubscribe_reason is None
+    assert "unconfirmed_request" not in store.export("ana@example.org")
+
+
+def test_control_characters_in_a_name_become_spaces(store):
+    s = store.add("eve@example.org", name="Eve\r\nBcc: v@example.org\u2028\x00 x")
+    assert s.name == "Eve Bcc: v@example.org x"
+    s = store.subscribe("mal@example.org", name="Mal\nlory", language="fr", lists=["newsletter"])
+    assert s.name == "Mal lory"
 
 
 def test_forget_erases_everything_and_blocks_a_later_add(store):

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from pipeline.cli import main
 
 
-def run(project_dir, *args):
-    return CliRunner().invoke(main, ["-C", str(project_dir), "subscribers", *args])
+def run(project_dir, *args, input=None):
+    return CliRunner().invoke(main, ["-C", str(project_dir), "subscribers", *args], input=input)
 
 
 def test_add_list_stats_export_forget(project_dir):
@@ -45,3 +45,13 @@ def test_remove_then_unknown_address(project_dir):
     assert "unsubscribed ana@example.org" in run(project_dir, "remove", "ana@example.org").output
     missing = run(project_dir, "remove", "zed@example.org")
     assert missing.exit_code == 1 and "no subscriber 'zed@example.org'" in missing.output
+
+
+def test_forget_answered_no_or_not_answered_erases_nothing(project_dir, monkeypatch):
+    monkeypatch.setenv("CREBIS_SECRET", "test-secret-not-for-production-0123456789")
+    run(project_dir, "add", "eve@example.org")
+    no = run(project_dir, "forget", "eve@example.org", input="n\n")
+    assert no.exit_code == 0 and "nothing erased" in no.output
+    unanswered = run(project_dir, "forget", "eve@example.org", input="")  # no terminal: end of input
+    assert unanswered.exit_code == 1 and "Aborted" in unanswered.output and "Internal error" not in unanswered.output
+    assert "eve@example.org" in run(project_dir, "list").output

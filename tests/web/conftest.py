@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from html.parser import HTMLParser
 
 import pytest
-import uvicorn
 from postgres import postgres_database  # noqa: F401 (a fixture)
 from projects import CONFIG, REPO, write_result
+from served import Served
 from smtp_server import PASSWORD, SmtpServer, free_port
 
 from pipeline.project import Project
@@ -18,25 +16,6 @@ from pipeline.publish import build
 from pipeline.web.subscriptions import create_app
 
 SECRET = "test-secret-not-for-production-0123456789"
-
-
-class Served:
-    def __init__(self, app, port: int):
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}/"
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 def _project(root, smtp, extra: str = "") -> Project:

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from served import Served
+from smtp_server import free_port
 
 from pipeline.errors import MailError
 from pipeline.mail.store import SubscriberStore
@@ -158,3 +160,57 @@ def test_the_sites_form_has_the_honeypot_a_robot_filling_it_subscribes_nobody(se
     wait_for(lambda: smtp.handler.received()["reader@example.org"] == 1)
     time.sleep(0.3)
     assert smtp.handler.received()["victim@example.org"] == 0
+
+
+def test_a_post_for_a_stopped_address_keeps_its_record_until_its_owner_confirms(service):
+    url, project, smtp = service
+    store_of(project).add("ana@example.org", name="Ana", language="fr")
+    store_of(project).unsubscribe("ana@example.org", "asked by phone")
+    before = store_of(project).get("ana@example.org")
+    with httpx.Client(base_url=url) as client:
+        answer = form_post(client, "nl/", email="ana@example.org", language="nl", lists=["digest"])
+        assert answer.status_code == 200 and "Kijk in uw mailbox" in answer.text
+        assert store_of(project).get("ana@example.org") == before  # a stranger's post wipes nothing
+        wait_for(lambda: smtp.handler.messages)
+        (mail,) = smtp.handler.parsed()
+        link = re.search(r"https://\S+/confirm/(\S+)", mail.get_content()).group(1)
+        assert "<button" in client.get(f"confirm/{link}").text
+        done = client.post(f"confirm/{link}")
+        assert done.status_code == 200 and "Inschrijving bevestigd" in done.text
+    s = store_of(project).get("ana@example.org")
+    assert (s.status, s.language, s.lists, s.unsubscribe_reason) == ("active", "nl", ("digest",), None)
+
+
+def test_an_old_confirmation_link_of_a_record_stopped_since_does_nothing(service):
+    url, project, _ = service
+    store_of(project).add("ana@example.org", language="fr")
+    store_of(project).unsubscribe("ana@example.org", "link")
+    token = make_token("confirm", "ana@example.org")
+    assert httpx.get(f"{url}confirm/{token}").status_code == 404
+    assert httpx.post(f"{url}confirm/{token}").status_code == 404
+    assert store_of(project).get("ana@example.org").status == "unsubscribed"
+
+
+def test_the_page_names_the_organisation_in_its_language_and_odd_paths_are_not_found(service):
+    _url, project, _ = service
+    organisation = replace(project.config.organisation, name={"fr": "Centre de test", "nl": "Testcentrum"})
+    project = replace(project, config=replace(project.config, organisation=organisation))
+    with Served(create_app(project, send_mail=False), free_port()) as served:
+        nl = httpx.get(f"{served.url}nl/")
+        assert "TEST – Testcentrum" in nl.text and "{" not in nl.text.split("<header>")[1].split("</header>")[0]
+        assert "TEST – Centre de test" in httpx.get(f"{served.url}fr/").text
+        assert httpx.get(f"{served.url}favicon.ico").status_code == 404
+        assert httpx.get(f"{served.url}fr", follow_redirects=False).status_code == 307
+
+
+def test_a_running_service_expires_old_sign_ups_without_a_restart(service, monkeypatch):
+    import pipeline.web.subscriptions as subscriptions
+
+    url, project, _ = service
+    with httpx.Client(base_url=url) as client:
+        form_post(client, "fr/", email="old@example.org", lists=["newsletter"])
+        store_of(project).db.execute("UPDATE subscribers SET created_at = '2000-01-01T00:00:00+00:00'")
+        monkeypatch.setattr(subscriptions, "EXPIRE_EVERY", 0.0)
+        form_post(client, "fr/", email="new@example.org", lists=["newsletter"])
+    assert store_of(project).get("old@example.org") is None
+    assert store_of(project).get("new@example.org").status == "pending"
