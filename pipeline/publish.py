@@ -231,7 +231,8 @@ def _build(project: Project, only: set[str] | None, langs: set[str] | None, forc
     kept = {o for t in targets if not t.broken and _shows_failed(t, failing) for o in t.outputs}
     tools = {name: version() for name, version in TOOLS.items() if any(name in t.tools for t in targets)}
     scope = Scope(kinds=frozenset(only) if only else None, langs=frozenset(langs) if langs else None,
-                  keep_sources=planned.failed + blocked, keep_outputs=frozenset(kept))
+                  keep_sources=planned.failed + blocked + _result_folders(project, (*planned.failed, *blocked)),
+                  keep_outputs=frozenset(kept))
     outputs_dir, state_dir = build_dirs(project, drafts)
     state_dir.mkdir(parents=True, exist_ok=True)
     report = run_build(
@@ -271,6 +272,17 @@ def _give_back_memory() -> None:
 def _kind_lang(targets: list[Target], output: str) -> tuple[str, str | None]:
     target = next(t for t in targets if output in t.outputs)
     return target.kind, target.lang
+
+
+def _result_folders(project: Project, failing: tuple[str, ...]) -> tuple[str, ...]:
+    """The result folders that hold a failing file: nothing built from them is removed while it fails (a page
+    kept as it was still shows its pictures, whose targets went with its edition)."""
+    folders = set()
+    for relative in failing:
+        path = project.root / relative.rstrip("/")
+        if path.is_relative_to(project.results_dir) and path != project.results_dir:
+            folders.add(f"{project.relative(project.results_dir / path.relative_to(project.results_dir).parts[0])}/")
+    return tuple(sorted(folders))
 
 
 def _shows_failed(target: Target, failing: set[Path]) -> bool:

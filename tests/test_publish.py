@@ -8,7 +8,7 @@ import sys
 import time
 
 import yaml
-from projects import REPO, edition_text, write_result
+from projects import REPO, chart_figures, edition_text, write_chart, write_result
 
 from pipeline.project import Project
 from pipeline.publish import build
@@ -164,8 +164,56 @@ def test_a_broken_result_keeps_its_previous_outputs_and_the_others_build(project
     siblings = {f"site/{lang}/results/broken-study/index.html" for lang in ("nl", "en")}
     assert edition_outputs("nl", "broken-study") - siblings <= built(outcome) | {t.output for t in outcome.report.fresh}
     indexes = {f"site/fr/{page}index.html" for page in ("", "results/", *THEME_PAGES)}
-    assert set(outcome.report.kept) == siblings | indexes
+    assert set(outcome.report.kept) == siblings | indexes | {"site/fr/feed.xml", "site/sitemap.xml"}
     assert (project_dir / "outputs/briefs/broken-study/broken-study-fr.pdf").exists()
+
+
+def outputs_of(project_dir) -> dict[str, bytes]:
+    root = project_dir / "outputs"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and ".crebis" not in p.parts}
+
+
+def test_an_edition_left_out_for_an_error_in_another_file_keeps_everything_it_showed(project_dir):
+    directory = write_result(project_dir, langs=())
+    write_chart(directory)
+    for lang in ("fr", "en"):
+        (directory / f"{lang}.md").write_text(edition_text(lang, figures=chart_figures(lang)), encoding="utf-8")
+    shutil.copy(directory / "chart.png", directory / "nl-map.png")  # a picture of the Dutch edition alone
+    (directory / "nl.md").write_text(
+        edition_text("nl", figures=chart_figures("nl")) + "\n![Een kaart van de scholen.](nl-map.png)\n",
+        encoding="utf-8")
+    assert build(Project.open(project_dir)).ok
+    before = outputs_of(project_dir)
+    assert "site/media/housing-first/nl-map.png" in before
+    labels = directory / "take-up.labels.csv"  # one Dutch label missing: the error names the labels table
+    lines = labels.read_text(encoding="utf-8").splitlines()
+    key, fr, _nl, en = lines[1].split(",")
+    labels.write_text("\n".join([lines[0], f"{key},{fr},,{en}", *lines[2:]]) + "\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert not outcome.ok
+    assert [e.file for e in outcome.content_errors] == ["content/results/housing-first/take-up.labels.csv"]
+    assert outcome.report.removed == []
+    after = outputs_of(project_dir)
+    dutch = {o for o in before if "/nl/" in o or "-nl" in o or o.endswith("nl-map.png")}
+    assert dutch and {o for o in dutch if after.get(o) != before[o]} == set()
+    # ... and so are the pages that link it, the feed and the sitemap that list it
+    for shown in ("site/fr/results/housing-first/index.html", "site/nl/feed.xml", "site/sitemap.xml"):
+        assert after[shown] == before[shown], shown
+
+
+def test_a_result_that_fails_whole_keeps_its_feed_entry_and_sitemap_lines(project_dir):
+    broken = write_result(project_dir, slug="broken-study")
+    write_result(project_dir)
+    build(Project.open(project_dir))
+    before = outputs_of(project_dir)
+    for lang in ("fr", "nl", "en"):
+        (broken / f"{lang}.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert not outcome.ok and outcome.report.removed == []
+    after = outputs_of(project_dir)
+    for shown in ("site/sitemap.xml", *(f"site/{lang}/feed.xml" for lang in ("fr", "nl", "en"))):
+        assert after[shown] == before[shown] and b"broken-study" in after[shown], shown
 
 
 def test_a_check_error_blocks_only_the_outputs_of_its_file(project_dir):
@@ -186,7 +234,8 @@ def test_a_check_error_blocks_only_the_outputs_of_its_file(project_dir):
     # the Dutch brief and summary build; the pages that link the English edition wait for it
     assert edition_outputs("nl") - PAGES <= built(outcome)
     assert set(outcome.report.kept) == PAGES - {"site/en/results/housing-first/index.html"} | {
-        f"site/en/{page}index.html" for page in ("", "results/", *THEME_PAGES)}
+        f"site/en/{page}index.html" for page in ("", "results/", *THEME_PAGES)} | {"site/en/feed.xml",
+                                                                                   "site/sitemap.xml"}
 
 
 def test_check_warnings_reach_the_build_and_are_cached(project_dir):

@@ -66,11 +66,15 @@ class Loaded:
     build's fingerprints work from this one reading instead of reading the files again."""
     problems: dict[Path, list[BodyProblem]] = field(default_factory=dict)
     """The body problems of every edition read this far (`body_problems`): the checks report them from here."""
+    left_out: set[Path] = field(default_factory=set)
+    """Edition files of loaded results that were left out, whatever file their error names (a chart's labels
+    table, a sibling they disagree with): their outputs too are kept as they were."""
 
     @property
     def failed_files(self) -> set[Path]:
-        """Files (or folders) with an error: their outputs are not built, nor removed."""
-        return {e.path for e in self.errors}
+        """Files (or folders) with an error, and editions left out for one: their outputs are not built, nor
+        removed."""
+        return {e.path for e in self.errors} | self.left_out
 
 
 def read_text(path: Path) -> tuple[bytes, str]:
@@ -782,4 +786,7 @@ def load_results(results_dir: Path, languages: list[str], themes: dict[str, Them
             loaded.failed.add(directory.name)
         else:
             loaded.results.append(result)
+            kept = {e.path for e in result.editions}
+            loaded.left_out.update(path for lang in languages
+                                   if (path := directory / f"{lang}.md") not in kept and path.is_file())
     return loaded

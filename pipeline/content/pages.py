@@ -16,7 +16,13 @@ from pipeline.errors import ContentError
 
 MAX_DESCRIPTION = 160
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_RESERVED = {"results", "themes", "newsletters", "watch", "search", "pagefind"}
+RESERVED = {"results", "themes", "newsletters", "watch", "search", "pagefind"}
+"""Folder names the site uses for its own pages: a page folder cannot take one."""
+
+
+def is_page_name(name: str) -> bool:
+    """Whether a folder of content/pages may be a page: a slug the site does not use for its own pages."""
+    return bool(_SLUG.match(name)) and name not in RESERVED
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,9 @@ def load_pages(pages_dir: Path, languages: list[str]) -> LoadedPages:
     if not pages_dir.is_dir():
         return loaded
     for directory in content_folders(pages_dir):
-        if not _SLUG.match(directory.name) or directory.name in _RESERVED:
+        if not is_page_name(directory.name):
             loaded.errors.append(ContentError(directory, f"page folder '{directory.name}' must be lower-case words "
-                                              "joined by '-' and not one of " + ", ".join(sorted(_RESERVED))))
+                                              "joined by '-' and not one of " + ", ".join(sorted(RESERVED))))
             continue
         editions = []
         for lang in languages:

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from pipeline.build import Target
 from pipeline.content.model import Edition, Result, Theme
 from pipeline.content.newsletter import NewsletterEdition, load_newsletters
-from pipeline.content.pages import Page, PageEdition, load_pages
+from pipeline.content.pages import Page, PageEdition, is_page_name, load_pages
 from pipeline.errors import ContentError, ContentErrors
 from pipeline.render.citation import how_to_cite
 from pipeline.render.context import RenderContext
@@ -424,7 +424,10 @@ def page_error_targets(ctx: RenderContext, errors: list[ContentError]) -> list[T
         def fail(problems: list[ContentError] = problems) -> bytes:
             raise problems[0] if len(problems) == 1 else ContentErrors(problems)
 
-        targets.append(Target(output=f"site/{lang}/{slug}/index.html", kind=KIND, lang=lang, source=path,
+        # A folder that may not be a page (a reserved or malformed name) never had a page: its report takes an
+        # output no page has (no slug holds a dot), not the site's own page of that name.
+        output = f"site/{lang}/{slug}/index.html" if is_page_name(slug) else f"site/{lang}/{slug}.not-a-page"
+        targets.append(Target(output=output, kind=KIND, lang=lang, source=path,
                               render=fail, inputs=(path,) if path.is_file() else (),
                               data=[str(e) for e in problems]))
     return targets

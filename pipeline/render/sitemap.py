@@ -125,8 +125,10 @@ def discovery_targets(ctx: RenderContext, targets: list[Target], drafts: bool) -
     config = ctx.config_slice("organisation", "brand")
     layouts = ctx.project.layouts_dir / "site"
     made: list[Target] = [
+        # It lists every page: content that fails to load keeps it as it was (its pages are kept too).
         Target(output="site/sitemap.xml", kind=KIND, source=layouts, render=lambda: render_sitemap(ctx, groups),
-               data={"base_url": ctx.project.config.base_url, "languages": ctx.languages, "pages": groups}),
+               data={"base_url": ctx.project.config.base_url, "languages": ctx.languages, "pages": groups},
+               depends=tuple(sorted(ctx.project.content_dir.glob("*/*/*.md")))),
         Target(output="site/robots.txt", kind=KIND, source=layouts, render=lambda: render_robots(ctx),
                data=ctx.project.config.base_url),
         Target(output="site/site.webmanifest", kind=KIND, source=logo, render=lambda: render_manifest(ctx),
@@ -148,6 +150,7 @@ def discovery_targets(ctx: RenderContext, targets: list[Target], drafts: bool) -
         made.append(Target(
             output=f"site/{lang}/feed.xml", kind=KIND, lang=lang, source=ctx.project.results_dir,
             render=lambda lang=lang, eds=editions: render_results_feed(ctx, lang, eds), inputs=(ctx.label_file(lang),),
+            depends=tuple(sorted(ctx.project.results_dir.glob(f"*/{lang}.md"))),  # as the indexes: see site.py
             data={**config, "entries": [(e.slug, e.title, e.date, e.summary, e.themes, [a.name for a in e.authors])
                                         for e in editions[:20]],
                   # the entries' categories show the themes' labels

@@ -152,3 +152,19 @@ def test_signup_form_posts_to_the_configured_service_only(project_dir):
         assert form == {"method": "post", "action": f"https://crebis.example.org/subscriptions/{lang}/"}
         assert page.inputs == [("language", lang), ("lists", "newsletter"), ("website", None), ("email", None)]
     assert parse(project_dir / "outputs/site/fr/results/index.html").forms == []
+
+
+@pytest.mark.parametrize("name", ["results", "search", "newsletters", "Bad Name"])
+def test_a_page_folder_with_a_name_the_site_uses_is_an_error_naming_it_and_the_rest_builds(project_dir, name):
+    from projects import write_result
+
+    write_result(project_dir)
+    folder = project_dir / "content" / "pages" / name
+    folder.mkdir(parents=True)
+    (folder / "en.md").write_text('---\ntitle: "Results"\ndescription: "Ours."\n---\n\nHi\n', encoding="utf-8")
+    outcome = build(Project.open(project_dir))
+    assert not outcome.ok
+    assert [str(f) for f in outcome.report.failed] and all(
+        f"page folder '{name}' must be lower-case words" in f.message for f in outcome.report.failed)
+    assert (project_dir / "outputs/site/en/results/housing-first/index.html").is_file()
+    assert (project_dir / "outputs/site/en/results/index.html").is_file()
