@@ -268,3 +268,25 @@ def test_a_table_caption_is_printed_as_written_numbered_once(project_dir):
         assert text.count("Tableau 1") == 2, text  # the caption and the cross-reference, nothing else
     captions = [p.text for p in docx.Document(briefs / "housing-first-fr.docx").paragraphs if "non-recours" in p.text]
     assert captions == ["Tableau 1\u202f: non-recours par prestation"]
+
+
+def test_a_figure_stays_where_it_fits_and_one_that_does_not_floats_with_the_text_flowing_on(project_dir):
+    from projects import chart_figures, write_chart
+
+    directory = write_result(project_dir, langs=())
+    write_chart(directory)
+    # A short text: chart and data table fit on page 1 (floating every figure put the chart above the title);
+    # the picture after them does not, and floats to page 2 while the text after it fills page 1.
+    body = "\n\n## Résultats\n\nAvant le graphique.\n\n![](take-up.vl.yaml)\n\n" + "Texte. " * 300 + \
+        "\n\n![](chart.png)\n\nAPRÈS LA FIGURE.\n"
+    text = edition_text("fr", figures=chart_figures("fr"))
+    (directory / "fr.md").write_text(text.split("\n\n## ")[0] + body, encoding="utf-8")
+    outcome = build(Project.open(project_dir), only={"brief"})
+    assert outcome.ok, [f.message for f in outcome.report.failed]
+    reader = pypdf.PdfReader(project_dir / "outputs/briefs/housing-first/housing-first-fr.pdf")
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    first = pages[0]
+    assert first.index("Le logement d’abord") < first.index("Avant le graphique") < first.index("Fig. 1")
+    assert first.index("Fig. 1") < first.index("Données du graphique")  # the data table under its chart
+    assert "Fig. 2" not in first and "Fig. 2" in pages[1]
+    assert "APRÈS LA FIGURE" in first or pages[1].index("Fig. 2") < pages[1].index("APRÈS LA FIGURE")
