@@ -33,12 +33,17 @@ MAX_NODES = 50_000
 """Values a YAML document may hold."""
 
 # Not allowed in HTML or XML 1.0: C0/C1 controls but tab, line feed and carriage return; DEL;
-# noncharacters (U+FDD0–U+FDEF, U+xFFFE and U+xFFFF); lone surrogates.
-_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
+# noncharacters (U+FDD0–U+FDEF, U+xFFFE and U+xFFFF); lone surrogates. Nor, in what crebis publishes, the
+# bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069: an override printed the rest
+# of a paragraph backwards, on the page and in the PDF; the marks U+200E and U+200F stay allowed) and the
+# private-use characters (U+E000–U+F8FF, planes 15 and 16: each font draws what it likes there, or nothing).
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ue000-\uf8ff"
+                            "\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
 # The noncharacters beyond the BMP are searched for apart, only in a text that has such characters: one class
 # holding both made every search about 15 times slower (the loader runs it on every file and YAML value).
 _BAD_ASTRAL = re.compile(
-    "[" + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)) + "]")
+    "[" + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 15))
+    + "\U000f0000-\U0010ffff]")
 _ALLOWED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map",
                                                      "timestamp", "value")}
 
@@ -64,8 +69,9 @@ def check_characters(text: str, path: Path | str, first_line: int = 1) -> None:
     found = bad_character(text)
     if found is not None:
         line, column = position(text, found[0])
-        raise ContentError(path, f"character {found[1]} at column {column} cannot be published (a control "
-                           "character or a non-character, often pasted by accident): delete it",
+        raise ContentError(path, f"character {found[1]} at column {column} cannot be published (a control, "
+                           "bidirectional-override, private-use or non-character, often pasted by accident): "
+                           "delete it",
                            line=line + first_line - 1)
 
 

@@ -255,6 +255,25 @@ def test_control_characters_are_refused_with_line_and_column(project_dir, themes
     assert error.line == 34 and "character U+0007 at column 8 cannot be published" in error.message
 
 
+@pytest.mark.parametrize(("character", "name"), [
+    ("\u202e", "U+202E"),  # printed the rest of the paragraph backwards
+    ("\u2066", "U+2066"),
+    ("\ue123", "U+E123"),  # private use: each font draws what it likes there
+    ("\U000f0001", "U+F0001"),
+])
+def test_bidirectional_overrides_and_private_use_characters_are_refused(project_dir, themes, character, name):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "fr.md").write_text(edition_text("fr") + f"\nUn mot {character}ici.\n", encoding="utf-8")
+    (error,) = load(project_dir, themes).errors
+    assert error.line == 34 and f"character {name} at column 8 cannot be published" in error.message
+
+
+def test_marks_of_direction_stay_allowed(project_dir, themes):
+    directory = write_result(project_dir, langs=("fr",))
+    (directory / "fr.md").write_text(edition_text("fr") + "\nUn nom \u200fعلي\u200e ici.\n", encoding="utf-8")
+    assert load(project_dir, themes).errors == []
+
+
 def test_not_utf8_gives_line_and_column(project_dir, themes):
     directory = write_result(project_dir, langs=("fr",))
     (directory / "fr.md").write_bytes(edition_text("fr").encode() + "\nCaf\xe9 cr\xe8me\n".encode("latin-1"))
