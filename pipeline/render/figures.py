@@ -41,6 +41,9 @@ def caption_markdown(figure: Figure, source_label: str) -> str:
     """A figure's caption in Markdown, its source after it (`source_label` ends with its colon)."""
     caption = figure.caption
     if figure.source:
+        # A full stop between them: "…par commune Source : …" read as one sentence, in every output.
+        if caption and not caption.rstrip("*_ ").endswith((".", "!", "?", "…", ":")):
+            caption += "."
         caption += f" *{source_label} {figure.source}*"
     return caption
 
