@@ -199,7 +199,8 @@ def typst_source(ctx: RenderContext, result: Result, edition: Edition) -> str:
         notice=typst_escape(labels["illustrative_notice"]) if edition.illustrative else "",
         url=typst_escape(values["url"]), url_str=typst_string(values["url"]),
         contact=typst_escape(config.organisation.contact),
-        mailto_str=typst_string(f"mailto:{config.organisation.contact}"), date=typst_escape(values["date"]),
+        mailto_str=typst_string(f"mailto:{config.organisation.contact}"),
+        date=typst_escape(values["date"].replace(" ", "\u00a0")),  # "20 novembre 2026" on one line
     )
 
 

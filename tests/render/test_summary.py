@@ -66,3 +66,10 @@ def test_typst_special_characters_are_escaped(tmp_path):
     text = pypdf.PdfReader(__import__("io").BytesIO(pdf)).pages[0].extract_text()
     assert " ".join(text.split()) == " ".join(nasty.split())
     assert to_typst("a **b** *c* [d](https://e.be)") == 'a #strong[b] #emph[c] #link("https://e.be")[d]'
+
+
+def test_pdf_keeps_the_date_on_one_line(built):
+    reader = pypdf.PdfReader(built / "housing-first-fr.pdf")
+    lines = [line for page in reader.pages for line in page.extract_text().splitlines()]
+    # no-break spaces: with the centre's long name before it, the date broke as "12 / mars 2026"
+    assert any("12\u00a0mars\u00a02026" in line for line in lines), lines[-5:]
