@@ -17,6 +17,11 @@ def locale_of(lang: str) -> str:
     return LOCALES[lang]
 
 
+def territorial_locale(lang: str) -> str:
+    """The locale with its territory (fr_BE, nl_BE, en_GB): Open Graph's og:locale needs one."""
+    return _DATE_LOCALES[lang]
+
+
 def format_date(value: datetime.date, lang: str, style: str = "long") -> str:
     """`12 mars 2026`, `12 maart 2026`, `12 March 2026`."""
     return _babel_date(value, format=style, locale=_DATE_LOCALES[lang])

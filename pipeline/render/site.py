@@ -43,7 +43,7 @@ from pipeline.render.figures import (
     place_figures,
     web_chart,
 )
-from pipeline.render.locale import locale_of
+from pipeline.render.locale import locale_of, territorial_locale
 from pipeline.render.pandoc import Citations, convert
 from pipeline.render.templates import render_template
 from pipeline.render.typography import typeset
@@ -385,7 +385,7 @@ def install_globals(ctx: RenderContext, content: SiteContent) -> None:
         # The sign-up form posts to the subscription service's form in the page's language (<service>/<lang>/).
         site_subscribe_url=service.rstrip("/") + "/" if service else "",
         site_digest=has_digest(ctx),
-        og_locales={lang: locale_of(lang) for lang in ctx.languages},
+        og_locales={lang: territorial_locale(lang) for lang in ctx.languages},
     )
 
 

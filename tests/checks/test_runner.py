@@ -55,6 +55,11 @@ def test_a_missing_and_an_outdated_translation(project_dir):
     report = check_project(Project.open(project_dir))
     rules = {(f.file.rsplit("/", 1)[1], f.rule) for f in report.findings if f.rule.startswith("translation")}
     assert rules == {("en.md", "translation-missing"), ("nl.md", "translation-stale")}
+    (missing,) = [f for f in report.findings if f.rule == "translation-missing"]
+    assert missing.message == "no English edition of this result (fr.md, nl.md exist)"
+    (directory / "nl.md").unlink()
+    messages = {f.message for f in check_project(Project.open(project_dir)).findings if f.rule == "translation-missing"}
+    assert "no English edition of this result (fr.md exists)" in messages
     fresh = write_result(project_dir, slug="fresh-study")
     assert not [f for f in check_project(Project.open(project_dir), [fresh]).findings
                 if f.rule.startswith("translation")]

@@ -114,6 +114,9 @@ def test_every_page_has_a_short_description_and_open_graph_tags(sample_site):
         if page.parent != sample_site:
             assert h.first("og:title") and h.first("og:url") == url_of(sample_site, page), page
             assert h.first("twitter:card") == "summary_large_image"
+            # Open Graph's locales are language_TERRITORY
+            assert all(re.fullmatch(r"[a-z]{2}_[A-Z]{2}", x) for x in [h.first("og:locale"),
+                                                                        *h.all("og:locale:alternate")]), page
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])

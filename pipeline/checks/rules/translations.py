@@ -65,7 +65,8 @@ def translations(directory: Path, relative: str, languages: list[str], times: di
         if lang not in present:
             yield Finding(f"{relative}/{lang}.md", None, None, rule.severity, "translation-missing",
                           f"no {LANGUAGE_FILES[lang]} edition of this result ({', '.join(f'{x}.md' for x in present)}"
-                          " exist)", f"Translate {present[0]}.md into {lang}.md")
+                          f" {'exists' if len(present) == 1 else 'exist'})",
+                          f"Translate {present[0]}.md into {lang}.md")
     folders: dict[Path, Path] = {}
     stamps = {lang: times.get(resolved(directory / f"{lang}.md", folders)) for lang in present}
     for lang, when in stamps.items():
