@@ -30,6 +30,7 @@ import hashlib
 import html
 import logging
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -508,8 +509,9 @@ def create_app(project_root: Path, state: BuildState, site_dir: Path | None = No
 
 
 def serve(project_root: Path, host: str = "127.0.0.1", port: int = 8000,
-          echo: Callable[[str], None] = print) -> None:
-    """Build, serve and watch until interrupted (Ctrl-C)."""
+          echo: Callable[[str], None] = print, sock: socket.socket | None = None) -> None:
+    """Build, serve and watch until interrupted (Ctrl-C); on `sock` if given, a socket already listening on
+    HOST:PORT (`crebis serve` takes the port before the build, so a port in use stops it at once)."""
     import uvicorn
 
     root = Path(project_root).resolve()
@@ -538,7 +540,7 @@ def serve(project_root: Path, host: str = "127.0.0.1", port: int = 8000,
     echo(f"Serving the preview at http://{host}:{port}{prefix} (Ctrl-C stops)")
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
     finally:
         stop.set()
         session.stop.set()
@@ -546,4 +548,6 @@ def serve(project_root: Path, host: str = "127.0.0.1", port: int = 8000,
         builder.join(timeout=5)
         session.renders.shutdown(wait=False, cancel_futures=True)
         session.planner.shutdown(wait=False, cancel_futures=True)
+        if sock is not None:
+            sock.close()
 
