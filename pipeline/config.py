@@ -8,6 +8,7 @@ together, naming the file and the key (the MkDocs model).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
 import os
 import re
@@ -677,72 +678,153 @@ _REPLACED = {
 }
 
 
-def _build(cls: type, data: dict[str, Any], prefix: str, problems: list[str]) -> Any:
+Problems = list[tuple[tuple[str, ...], str]]
+"""Each problem with the key it is about (its path of table names), for the line that gets it."""
+
+
+def _dotted(path: tuple[str, ...]) -> str:
+    return ".".join(path)
+
+
+def _build(cls: type, data: dict[str, Any], path: tuple[str, ...], problems: Problems) -> Any:
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
-        if f"{prefix}{key}" in _REPLACED:
-            problems.append(f"'{prefix}{key}': {_REPLACED[f'{prefix}{key}']}")
+        dotted = _dotted((*path, key))
+        if dotted in _REPLACED:
+            problems.append(((*path, key), f"'{dotted}': {_REPLACED[dotted]}"))
         elif key not in fields:
-            known = ", ".join(sorted(fields))
-            problems.append(f"unknown key '{prefix}{key}' (known keys here: {known})")
+            # As the front matter's typos are told: the likely key, else every key of the table.
+            close = difflib.get_close_matches(key, sorted(fields), n=1)
+            hint = f": did you mean '{close[0]}'?" if close else f" (known keys here: {', '.join(sorted(fields))})"
+            problems.append(((*path, key), f"unknown key '{dotted}'{hint}"))
     kwargs = {}
     for name, f in fields.items():
         if name not in data:
             continue
-        tp, value, dotted = hints[name], data[name], f"{prefix}{name}"
+        tp, value, where = hints[name], data[name], (*path, name)
+        dotted = _dotted(where)
         if dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
-                problems.append(f"'{dotted}' must be a table ([{dotted}])")
+                problems.append((where, f"'{dotted}' must be a table ([{dotted}])"))
                 continue
-            kwargs[name] = _build(tp, value, f"{dotted}.", problems)
+            kwargs[name] = _build(tp, value, where, problems)
             continue
         if typing.get_origin(tp) is dict:
-            coerced, problem = _build_tables(typing.get_args(tp)[1], value, f"{dotted}.", problems)
+            coerced, problem = _build_tables(typing.get_args(tp)[1], value, where, problems)
         else:
             coerced, problem = _coerce(value, tp)
         if problem is None and f.metadata.get("check"):
             problem = f.metadata["check"](coerced)
         if problem:
-            problems.append(f"'{dotted}': {problem}")
+            problems.append((where, f"'{dotted}': {problem}"))
         else:
             kwargs[name] = coerced
     return cls(**kwargs)
 
 
-def _build_tables(cls: type, value: Any, prefix: str, problems: list[str]) -> tuple[Any, str | None]:
+def _build_tables(cls: type, value: Any, path: tuple[str, ...], problems: Problems) -> tuple[Any, str | None]:
     """A table of named tables, such as [lists.newsletter] and [lists.digest]."""
     if not isinstance(value, dict):
         return None, "expected a table of tables"
     tables = {}
     for name, inner in value.items():
         if not isinstance(inner, dict):
-            problems.append(f"'{prefix}{name}' must be a table ([{prefix}{name}])")
+            dotted = _dotted((*path, name))
+            problems.append(((*path, name), f"'{dotted}' must be a table ([{dotted}])"))
             continue
-        tables[name] = _build(cls, inner, f"{prefix}{name}.", problems)
+        tables[name] = _build(cls, inner, (*path, name), problems)
     return tables, None
+
+
+# A key as TOML writes it: bare, "basic" or 'literal', dotted with optional spaces around the dots.
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_KEY = rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*"
+_TABLE_LINE = re.compile(rf"^[ \t]*\[\[?[ \t]*(?P<key>{_KEY})[ \t]*\]\]?[ \t]*(?:#.*)?$")
+_KEY_LINE = re.compile(rf"^[ \t]*(?P<key>{_KEY})[ \t]*=")
+
+
+def _key_path(key: str) -> tuple[str, ...]:
+    """The names of a TOML key as written (`a."b.c"`: a, b.c), read by tomllib itself for its quoting."""
+    node: Any = tomllib.loads(f"{key} = 0")
+    names = []
+    while isinstance(node, dict):
+        ((name, node),) = node.items()
+        names.append(name)
+    return tuple(names)
+
+
+def key_lines(text: str) -> list[tuple[tuple[str, ...], int, bool]]:
+    """Where `text` (a TOML file) defines each key: (its path of names, its line, whether it is a table header).
+
+    tomllib gives no positions, so the lines are found here: table headers set the table the keys below
+    belong to, dotted keys count each name, and the lines of a multi-line string are skipped (they may hold
+    anything). A key inside an inline table is found at the line of the table's own key (`_line_of`).
+    """
+    found: list[tuple[tuple[str, ...], int, bool]] = []
+    table: tuple[str, ...] = ()
+    open_string: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if open_string is not None:
+            if open_string in line:
+                open_string = None
+            continue
+        if header := _TABLE_LINE.match(line):
+            table = _key_path(header["key"])
+            found.append((table, number, True))
+            continue
+        if key := _KEY_LINE.match(line):
+            found.append(((*table, *_key_path(key["key"])), number, False))
+            value = line[key.end():]
+            for quotes in ('"""', "'''"):
+                if value.count(quotes) % 2:
+                    open_string = quotes
+                    break
+    return found
+
+
+def _line_of(path: tuple[str, ...], lines: list[tuple[tuple[str, ...], int, bool]]) -> int | None:
+    """The line a problem with the key `path` is at: where that key is written; else the first table or key
+    under it (`[brnad.pdf]` for 'brnad'); else the key whose value holds it (`brief = { max_page = 4 }`)."""
+    for names, number, _header in lines:
+        if names == path:
+            return number
+    for names, number, _header in lines:
+        if names[:len(path)] == path:
+            return number
+    holders = [(len(names), -number) for names, number, header in lines
+               if not header and path[:len(names)] == names]
+    return -max(holders)[1] if holders else None
 
 
 # Files the project must have for the build to work, by config key.
 _REQUIRED_FILES = ("organisation.logo",)
 
 
-def parse_config(data: dict[str, Any], path: Path | str = CONFIG_FILE, root: Path | None = None) -> Config:
+def parse_config(data: dict[str, Any], path: Path | str = CONFIG_FILE, root: Path | None = None,
+                 text: str | None = None) -> Config:
     """Validate raw TOML data into a `Config`, raising one `ConfigError` that lists every problem.
 
-    With `root`, files the config names are checked to exist relative to it.
+    With `root`, files the config names are checked to exist relative to it. With `text`, the file the data
+    was read from, each problem starts with the file and line of its key (`crebis.toml:12: ...`).
     """
-    problems: list[str] = []
-    config = _build(Config, data, "", problems)
+    problems: Problems = []
+    config = _build(Config, data, (), problems)
     if root is not None:
         for dotted in _REQUIRED_FILES:
             section_name, key = dotted.split(".")
             value = getattr(getattr(config, section_name), key)
             if not (root / value).is_file():
-                problems.append(f"'{dotted}': file {value} not found in the project folder")
-        problems.extend(_shared_folder_problems(config.build.shared_folders, root))
+                problems.append(((section_name, key), f"'{dotted}': file {value} not found in the project folder"))
+        problems.extend((("build", "shared_folders"), problem)
+                        for problem in _shared_folder_problems(config.build.shared_folders, root))
     if problems:
-        raise ConfigError(path, problems)
+        lines = key_lines(text) if text is not None else []
+        located = []
+        for key, problem in problems:
+            line = _line_of(key, lines)
+            located.append(f"{path}:{line}: {problem}" if line else problem)
+        raise ConfigError(path, located)
     return config
 
 
@@ -782,7 +864,7 @@ def load_config(root: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
-    return parse_config(data, path, root)
+    return parse_config(data, path, root, text)
 
 
 def describe(cls: type = Config, prefix: str = "") -> list[tuple[str, str, Any]]:

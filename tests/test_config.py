@@ -108,3 +108,62 @@ def test_a_replaced_key_names_its_replacement():
     (problem,) = info.value.problems
     assert problem.startswith("'site.subscribe_url': it was replaced by mail.service_url")
     assert 'service_url = "https://crebis.example.org/subscriptions/" under [mail]' in problem
+
+
+def _with_logo(root: Path) -> Path:
+    (root / "layouts" / "assets").mkdir(parents=True)
+    (root / "layouts" / "assets" / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    return root
+
+
+def test_problems_in_the_file_name_its_line_and_the_likely_key(tmp_path: Path):
+    _with_logo(tmp_path)
+    (tmp_path / "crebis.toml").write_text(
+        'langauges = ["fr"]\n'                        # 1: a typo of a top-level key
+        "\n"
+        "[organisation]\n"
+        'name = """\n'                                # 4: a multi-line string whose lines look like TOML
+        "[brief]\n"
+        "max_page = 4\n"
+        '"""\n'
+        "\n"
+        "[brief]\n"
+        "max_page = 4\n"                              # 10: a typo in a table
+        "\n"
+        "[build]\n"
+        'jobs = "two"\n'                              # 13: a value of the wrong type
+        "\n"
+        "[brnad.pdf]\n"                               # 15: a typo of a table, named by a header of its subtable
+        "x = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    toml = tmp_path / "crebis.toml"
+    assert info.value.problems == [
+        f"{toml}:1: unknown key 'langauges': did you mean 'languages'?",
+        f"{toml}:15: unknown key 'brnad': did you mean 'brand'?",
+        f"{toml}:13: 'build.jobs': expected a whole number, got 'two'",
+        f"{toml}:10: unknown key 'brief.max_page': did you mean 'max_pages'?",
+    ]
+
+
+def test_dotted_keys_and_inline_tables_are_found_at_their_line(tmp_path: Path):
+    _with_logo(tmp_path)
+    (tmp_path / "crebis.toml").write_text(
+        "# the brief\n"
+        "brief.max_page = 4\n"                        # 2: a dotted key at the top
+        'build = { jobs = "two", colour = 1 }\n'      # 3: keys in an inline table
+        '"watch" . "read_timeout" = "soon"\n'         # 4: quoted names, spaces around the dot
+        "[site]\n"
+        "zzz = 1\n", encoding="utf-8")                # 6: nothing close: the keys of the table
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    lines = sorted(p.split(":")[1] for p in info.value.problems)
+    assert lines == ["2", "3", "3", "4", "6"], info.value.problems
+    assert any(p.endswith(":6: unknown key 'site.zzz' (known keys here: " + known(type(Config().site)) + ")")
+               for p in info.value.problems)
+
+
+def test_a_config_read_from_data_has_no_lines():
+    with pytest.raises(ConfigError) as info:
+        parse_config({"brief": {"max_page": 4}})
+    assert info.value.problems == ["unknown key 'brief.max_page': did you mean 'max_pages'?"]
