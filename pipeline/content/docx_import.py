@@ -317,9 +317,11 @@ def _tidy(ast: dict) -> _Tidied:
     - Empty headings go (a writer pressed Enter in a heading style); a heading holding only a picture
       becomes a paragraph.
     - The outline starts at `##` and never skips a level, whatever Word level the report began at.
+    - A table of one-line cells loses Word's column widths, so that it is written as a pipe table.
     """
     tidied = _Tidied()
     links = _inlines_pass(ast)
+    _forget_simple_widths(ast)
     if links:
         tidied.notes.append(f"{links} cross-reference(s) to Word bookmarks (\u201csee Table 1\u201d) kept as "
                             "text: check they still read well")
@@ -388,6 +390,32 @@ def _inlines_pass(node: object) -> int:
                     spliced.append(value)
             node[:] = spliced
     return unwrapped
+
+
+def _forget_simple_widths(node: object) -> None:
+    """Give every simple table (each cell one paragraph or empty, nothing spanning) pandoc's default widths.
+
+    Word stores each column's width, and pandoc's Markdown writer keeps relative widths in a grid table
+    (`+----+`) only: a table of one-line cells came out as a grid, hard to edit, where README promises a
+    pipe table. A table whose cells hold paragraphs or lists keeps its widths, and its grid.
+    """
+    if isinstance(node, dict):
+        if node.get("t") == "Table" and _is_simple_table(node["c"]):
+            node["c"][2] = [[align, {"t": "ColWidthDefault"}] for align, _width in node["c"][2]]
+        for value in node.values():
+            _forget_simple_widths(value)
+    elif isinstance(node, list):
+        for value in node:
+            _forget_simple_widths(value)
+
+
+def _is_simple_table(table: list) -> bool:
+    _attr, _caption, _specs, head, bodies, foot = table
+    rows = [*head[1], *(row for body in bodies for row in (*body[2], *body[3])), *foot[1]]
+    cells = [cell for _row_attr, row_cells in rows for cell in row_cells]
+    return all(rowspan == 1 and colspan == 1 and len(blocks) <= 1
+               and all(block.get("t") in ("Plain", "Para") for block in blocks)
+               for _cell_attr, _align, rowspan, colspan, blocks in cells)
 
 
 def _is_inline(value: object) -> bool:

@@ -297,3 +297,25 @@ def test_any_outline_and_tables_import_to_an_edition_the_loader_accepts(project_
     assert "<table" not in body and not re.search(r"^#+\s*$", body, re.M)
     loaded = load_results(project_dir / "content/results", ["fr"], load_themes(project_dir / "content/themes.yaml"))
     assert [e.message for e in loaded.errors if "TODO" not in e.message] == []
+
+
+def test_a_table_of_one_line_cells_is_a_pipe_table(project_dir, tmp_path):
+    # Word (and python-docx) store each column's width: pandoc wrote such a table as a grid (+----+)
+    document = docx.Document()
+    document.add_heading("Un rapport simple", level=1)
+    table = document.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    for row, values in zip(table.rows, [("Commune", "Logés", "Taux"), ("Anderlecht", "40", "85 %"),
+                                        ("Ixelles", "25", "90 %")], strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    document.save(tmp_path / "simple.docx")
+    report = import_docx(Project.open(project_dir), tmp_path / "simple.docx", "simple", "fr")
+    body = report.written.read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert "+--" not in body
+    assert re.findall(r"^\|.*\|$", body, re.M) == [
+        "| Commune    | Logés | Taux |",
+        "|------------|-------|------|",
+        "| Anderlecht | 40    | 85 % |",
+        "| Ixelles    | 25    | 90 % |",
+    ]
