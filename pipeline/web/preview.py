@@ -419,9 +419,13 @@ def _reload_script(version: int, output: str, seen: str, problems: str) -> str:
 
 
 def _problem_box(problems: list[str]) -> str:
-    items = "".join(f"<li><pre>{html.escape(p)}</pre></li>" for p in problems)
-    return ('<div id="crebis-build-error" role="alert" style="position:sticky;top:0;z-index:1000;margin:0;'
-            'padding:0.75rem 1rem;background:#7a1010;color:#fff;font:15px/1.4 system-ui,sans-serif">'
+    # In the page's flow, first in its body: it pushes the page down and hides nothing. (It was sticky, over
+    # the site's header as soon as the page scrolled, which a reload keeps: the logo, the language links and
+    # the focused skip link went under it.) Long lines wrap: a path must not widen a phone's page.
+    items = "".join(f'<li><pre style="margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font:13px/1.4 '
+                    f'ui-monospace,monospace">{html.escape(p)}</pre></li>' for p in problems)
+    return ('<div id="crebis-build-error" role="alert" style="position:static;margin:0;padding:0.75rem 1rem;'
+            'background:#7a1010;color:#fff;font:15px/1.4 system-ui,sans-serif">'
             f"<strong>crebis build: {len(problems)} problem(s)</strong><ul style=\"margin:0.5rem 0 0;"
             f"padding-left:1.25rem\">{items}</ul></div>")
 

@@ -81,6 +81,39 @@ def test_an_edit_shows_in_the_open_page_and_a_broken_file_shows_its_error(previe
     page.close()
 
 
+_RECT = """selector => { const r = document.querySelector(selector).getBoundingClientRect();
+                          return {top: r.top, bottom: r.bottom}; }"""
+
+
+def test_the_error_box_pushes_the_page_down_and_hides_nothing(preview, browser):
+    root, url = preview
+    source = root / "content/pages/about/fr.md"
+    original = source.read_text(encoding="utf-8")
+    page = browser.new_page(viewport={"width": 375, "height": 700})
+    page.set_default_timeout(120_000)
+    page.goto(url + "fr/about/")
+    # a long problem line: the box wraps it rather than widen a phone's page
+    source.write_text(original.replace("title: \"", "title: [" + "x" * 120, 1), encoding="utf-8")
+    try:
+        page.wait_for_selector("#crebis-build-error")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        for scrolled in (0, 60):  # a reload keeps the page's scroll: the box was sticky, over the header
+            page.evaluate(f"window.scrollTo(0, {scrolled})")
+            box = page.evaluate(_RECT, "#crebis-build-error")
+            for part in (".brand", ".languages", ".site-nav"):
+                assert page.evaluate(_RECT, part)["top"] >= box["bottom"], (scrolled, part)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.keyboard.press("Tab")  # the skip link shows over the box, not under it
+        link = page.evaluate(_RECT, ".skip-link")
+        assert page.evaluate("""() => { const r = document.querySelector('.skip-link').getBoundingClientRect();
+            return document.elementFromPoint(r.left + 2, r.top + r.height / 2).closest('.skip-link') !== null; }""")
+        assert link["top"] >= 0
+    finally:
+        source.write_text(original, encoding="utf-8")
+    page.wait_for_function("!document.querySelector('#crebis-build-error')")
+    page.close()
+
+
 def test_pages_get_the_reload_script_and_the_build_problems():
     state = BuildState()
     state.publish(["content/x.md:3: bad <value>"], 0.1)
