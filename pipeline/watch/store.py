@@ -237,17 +237,28 @@ class Store:
         """Store a feed's entries: (new items, updated items).
 
         An entry already seen from this feed updates its item when its content changed,
-        keeping the first-seen date; an entry whose link another feed already brought
-        becomes a second source of that item.
+        keeping the first-seen date. So does an entry with a new key whose link is that of
+        an item of this feed whose own key the body no longer lists: some feeds make up a
+        new guid on every fetch, and each fetch added the same stories again. An entry
+        whose link another feed already brought becomes a second source of that item.
         """
         now = iso(fetched_at)
         pairs = list(zip(entries, matches, strict=True))
         updated = 0
         with self.grouped():
-            known = self._known_entries(state.id, [e.key for e, _ in pairs])
+            keys = [e.key for e, _ in pairs]
+            known = self._known_entries(state.id, keys)
+            unknown = [e for e, _ in pairs if e.key not in known]
+            orphans = self._orphans_by_link(state.id, set(keys), [e.link for e in unknown if e.link])
             fresh = []
             for entry, match in pairs:
                 digest = _content_hash(entry)
+                if entry.key not in known and entry.link and orphans.get(entry.link):
+                    old_key, *known[entry.key] = orphans[entry.link].pop(0)
+                    self.db.execute(
+                        "UPDATE sources SET entry_key=? WHERE feed_id=? AND entry_key=?",
+                        (entry.key, state.id, old_key),
+                    )
                 if entry.key in known:
                     item_id, old_digest, first_seen = known[entry.key]
                     if old_digest != digest:
@@ -257,6 +268,25 @@ class Store:
                     fresh.append((entry, match, digest))
             new = self._insert_entries(state, fresh, now)
         return new, updated
+
+    def _orphans_by_link(
+        self, feed_id: int, listed: set[str], links: list[str]
+    ) -> dict[str, list[tuple[str, str, str, str]]]:
+        """link -> (entry key, item id, content hash, first seen) of this feed's items with that
+        link whose entry key is not among `listed`, earliest first."""
+        found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
+        for chunk in _chunks(sorted(set(links))):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT i.link, s.entry_key, i.id, i.content_hash, i.first_seen FROM sources s"
+                f" JOIN items i ON i.id = s.item_id WHERE s.feed_id=? AND i.link IN ({marks})"
+                " ORDER BY i.first_seen, i.id",
+                (feed_id, *chunk),
+            )
+            for link, key, item_id, digest, seen in rows:
+                if key not in listed:
+                    found[link].append((key, item_id, digest, seen))
+        return found
 
     def _known_entries(self, feed_id: int, keys: list[str]) -> dict[str, tuple[str, str, str]]:
         """entry key -> (item id, content hash, first seen) for the keys this feed already brought."""

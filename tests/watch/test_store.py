@@ -71,7 +71,8 @@ def test_a_schema_1_store_is_migrated_in_place(tmp_path):
     with Store(path) as store:
         state = store.feed_states()["https://f.example/feed"]
         assert state.refresh is None and state.item_count == 1
-        assert store.ingest(state, [_entry("b", "https://x.example/1")], [ThemeMatch()], WHEN) == (1, 0)
+        both = [_entry("a", "https://x.example/1"), _entry("b", "https://x.example/1")]
+        assert store.ingest(state, both, [ThemeMatch(), ThemeMatch()], WHEN) == (1, 0)
         assert len(store.items()) == 2
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
 
@@ -81,3 +82,18 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(FeedError, match=r"not a usable watch database .* move it away"):
         Store(path)
+
+
+def test_an_entry_with_a_new_guid_and_a_stored_link_of_its_feed_is_that_item(tmp_path):
+    with Store(tmp_path / "w.sqlite") as store:
+        state = store.feed_states(["https://f.example/feed"])["https://f.example/feed"]
+        assert store.ingest(state, [_entry("g1", "https://x.example/1")], [ThemeMatch()], WHEN) == (1, 0)
+        later = datetime(2026, 3, 2, tzinfo=UTC)
+        assert store.ingest(state, [_entry("g2", "https://x.example/1")], [ThemeMatch()], later) == (0, 0)
+        assert store.ingest(state, [_entry("g3", "https://x.example/1", "Retitled")], [ThemeMatch()], later) == (0, 1)
+        [item] = store.items()
+        assert (item.title, item.first_seen) == ("Retitled", "2026-03-01T12:00:00+00:00")
+        assert [s.entry_key for s in item.sources] == ["g3"]
+        # a second entry with that link beside the known one is still a second item
+        both = [_entry("g3", "https://x.example/1", "Retitled"), _entry("g4", "https://x.example/1", "Other")]
+        assert store.ingest(state, both, [ThemeMatch(), ThemeMatch()], later) == (1, 0)

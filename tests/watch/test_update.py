@@ -679,3 +679,25 @@ def test_only_named_feeds_are_fetched(project, server, watch):
     assert [r.url for r in summary.reports] == [two] and server.hits["/rss2.xml"] == 0
     with pytest.raises(FeedError, match=r"not in content/watch/feeds\.opml"):
         update_feeds(project, only=("https://unknown.example/feed",))
+
+
+def test_a_feed_changing_its_guids_on_every_fetch_keeps_one_item_per_link(project, server, watch):
+    def body(fetch: int) -> str:
+        return _rss(
+            f"<item><title>Sans-abri : 200 places</title><link>https://g.example/sansabri?utm_source=rss</link>"
+            f"<guid isPermaLink='false'>uuid-{fetch}-a</guid><description>fetch {fetch}</description></item>"
+            f"<item><title>Asile : accueil saturé</title><link>https://g.example/asile</link>"
+            f"<guid isPermaLink='false'>uuid-{fetch}-b</guid></item>"
+        )
+
+    url = server.add("/guids.xml", body(1))
+    watch(url)
+    assert update_feeds(project).new == 2
+    for fetch in (2, 3):
+        server.routes["/guids.xml"] = replace(server.routes["/guids.xml"], body=body(fetch).encode())
+        summary = update_feeds(project)
+        assert (summary.new, summary.updated) == (0, 1)  # the summary changed, the item is the same
+    items = list_items(project)
+    assert sorted(i.link for i in items) == ["https://g.example/asile", "https://g.example/sansabri"]
+    assert [[s.entry_key for s in i.sources] for i in sorted(items, key=lambda i: i.link)] == [
+        ["uuid-3-b"], ["uuid-3-a"]]  # the source follows the feed's latest guid: no growth
