@@ -17,8 +17,10 @@ from pipeline.project import Project
 from pipeline.watch.listing import rank_items
 from pipeline.watch.models import Item
 from pipeline.watch.opml import read_opml
+from pipeline.watch.sanitize import html_to_text
 from pipeline.watch.sources import feeds_path
 from pipeline.watch.store import STORE_FILE, open_store
+from pipeline.watch.titles import fallback_title
 from pipeline.watch.weeks import Week, item_moment, project_timezone, week_items
 
 UNTHEMED = "unthemed"
@@ -109,11 +111,17 @@ def stories(ranked: list[Item], names: dict[str, str], tz: tzinfo) -> list[Candi
         for other in others:
             other_sources = [source_name(s.feed, names) for s in other.sources]
             sources.extend(s for s in other_sources if s not in sources)
-            also.append(Member(other.id, other.title, other.link, other_sources[0] if other_sources else "",
+            also.append(Member(other.id, _title(other), other.link, other_sources[0] if other_sources else "",
                                other.language))
         out.append(Candidate(
-            id=lead.id, title=lead.title, link=lead.link, sources=tuple(sources), language=lead.language,
+            id=lead.id, title=_title(lead), link=lead.link, sources=tuple(sources), language=lead.language,
             themes=lead.themes, date=item_moment(lead).astimezone(tz).date(), score=lead.score,
             summary=lead.summary, also=tuple(also),
         ))
     return out
+
+
+def _title(item: Item) -> str:
+    """The item's title; one made from its summary or link for an item stored without (before crebis made
+    one when parsing)."""
+    return item.title or fallback_title(html_to_text(item.summary), item.link)

@@ -25,6 +25,7 @@ from pipeline.watch.languages import language_code
 from pipeline.watch.links import canonical_link, is_web_url
 from pipeline.watch.models import Entry, ParsedFeed, ParseLimits
 from pipeline.watch.sanitize import MAX_DEPTH, flat_text, html_to_text, nesting_depth, sanitize_html, text_to_html
+from pipeline.watch.titles import fallback_title
 
 _SPACE = re.compile(r"\s+")
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
@@ -137,6 +138,8 @@ def parse_feed(
         if len(entries) >= limits.max_entries:
             continue
         entry = normaliser.entry(raw)
+        if entry is None:
+            continue
         entries.setdefault(entry.key, entry)  # a repeated guid keeps its first entry
     if seen > limits.max_entries:
         warnings[f"{seen} entries, the first {limits.max_entries} kept (watch.max_entries)"] += 1
@@ -311,22 +314,33 @@ class _Normaliser:
         self.warnings = warnings
         self.html_seconds = 0.0
 
-    def entry(self, raw: RawEntry) -> Entry:
+    def entry(self, raw: RawEntry) -> Entry | None:
+        """The normalised entry; None for one that readers could neither name nor open."""
         limits, warnings = self.limits, self.warnings
         link = canonical_link(raw.link[: limits.max_link + 1], self.base) if raw.link else None
         if link and len(link) > limits.max_link:
             link = None
             warnings[f"link longer than {limits.max_link} characters dropped"] += 1
         title = _cap(_title(raw.title, raw.title_is_html), limits.max_title, warnings, "title")
+        if not title and not link:
+            warnings["entry without title or link dropped"] += 1
+            return None
         published = raw.published
         if published is not None and published < EARLIEST_DATE:
             published = None
             warnings["date before 1990 treated as missing"] += 1
+        summary = self.summary(raw)
+        key = _key(raw.id, link, title, published, raw.summary)  # before any made-up title: stable
+        if not title:
+            # An empty title became an empty link in the digest (no accessible name) and an
+            # empty heading on the curation page.
+            title = _cap(fallback_title(html_to_text(summary), link), limits.max_title, warnings, None)
+            warnings["entry without a title titled from its summary or link"] += 1
         return Entry(
-            key=_key(raw.id, link, title, published, raw.summary),
+            key=key,
             link=link,
             title=title,
-            summary=self.summary(raw),
+            summary=summary,
             published=published,
             author=_cap(_SPACE.sub(" ", raw.author).strip(), limits.max_author, warnings, "author name"),
             language=raw.language or self.feed_language,

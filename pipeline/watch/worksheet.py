@@ -371,15 +371,19 @@ class _Reader:
             return None
         span, indent = self.entry_span(node, next_index)
         get = {name: value for name, (_key, value) in keys.items()}
+        title = self.text_of(get.get("title"), "title")
+        keep = self.keep(get.get("keep"))
+        if keep and not title:  # published, it would be a link with no name (and an empty heading)
+            self.error(node, "keep: true, but the entry has no title: give it one (readers click on it)")
         return Entry(
             id=entry_id, group=group,
-            title=self.text_of(get.get("title"), "title"),
+            title=title,
             link=self.text_of(get.get("link"), "link") or None,
             sources=self.texts(get.get("sources"), "sources"),
             language=self.text_of(get.get("language"), "language"),
             themes=self.texts(get.get("themes"), "themes"),
             date=self.date(get.get("date")), score=self.score(get.get("score")),
-            keep=self.keep(get.get("keep")),
+            keep=keep,
             notes=self.notes(get["note"], "note") if "note" in get else {},
             also=self.members(get.get("also")), line=node.start_mark.line + 1, span=span, indent=indent,
         )

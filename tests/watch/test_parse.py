@@ -113,3 +113,31 @@ def test_any_body_is_parsed_or_refused_with_a_feed_error(pieces, content_type):
     for entry in parsed.entries:
         assert len(entry.title) <= 50 and "\ud800" not in entry.title + entry.summary
         assert '="javascript' not in entry.summary.lower()
+
+
+def _items(items: str) -> bytes:
+    return f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+def test_an_entry_without_title_is_titled_from_its_summary_else_its_link():
+    long = " ".join(f"mot{i}" for i in range(40))
+    feed = parse_feed(_items(
+        "<item><link>https://x.example/a</link><description>&lt;p&gt;Le CPAS &lt;b&gt;ouvre&lt;/b&gt; "
+        "200 places.&lt;/p&gt;</description></item>"
+        f"<item><link>https://x.example/b</link><description>{long}</description></item>"
+        "<item><title>  </title><link>https://www.x.example/news/c/?id=3</link></item>"
+    ), XML, "https://x.example/feed")
+    titles = [e.title for e in feed.entries]
+    assert titles[0] == "Le CPAS ouvre 200 places."
+    assert titles[1].startswith("mot0 mot1 ") and titles[1].endswith("…") and len(titles[1]) <= 81
+    assert titles[2] == "x.example/news/c"
+    assert feed.warning == "entry without a title titled from its summary or link (3 entries)"
+
+
+def test_an_entry_with_neither_title_nor_link_is_dropped_with_a_warning():
+    feed = parse_feed(_items(
+        "<item><guid isPermaLink='false'>g1</guid><description>Only a text</description></item>"
+        "<item><title>Kept</title><guid isPermaLink='false'>g2</guid></item>"
+    ), XML, "https://x.example/feed")
+    assert [e.title for e in feed.entries] == ["Kept"]
+    assert feed.warning == "entry without title or link dropped"

@@ -639,7 +639,7 @@ def test_json_feed_1_1_and_1_0_are_parsed(project, server, watch):
     assert first.summary == "<p>Du <b>logement</b></p>" and "housing" in first.themes
     assert first.published == "2024-03-05T07:30:00+00:00"
     assert (items["Sans lien"].language, items["Sans lien"].summary) == ("nl", "<p>a &lt; b</p>")
-    assert items[""].author == "Ann" and items[""].link == "https://j.example/x"
+    assert items["S"].author == "Ann" and items["S"].link == "https://j.example/x"  # untitled: titled by its summary
 
 
 # Scheduling: a minimum interval per feed, the feed's own ttl as a floor, --force, --feed.

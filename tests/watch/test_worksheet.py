@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from watchweek import LATER, NOW, WEEK, cluster, fill, ingest
+from watchweek import LATER, NOW, WEEK, add_feeds, cluster, fill, ingest
 
 from pipeline.cli import main
 from pipeline.errors import ContentErrors
@@ -250,3 +250,31 @@ def test_the_command_names_a_week_that_does_not_exist_and_exits_1(project):
     assert result.exit_code == 1
     assert "Error: 2025 has no week 53: its weeks are 1 to 52" in result.output
     assert not (project.root / "content/watch/curation").exists()
+
+
+def test_a_kept_entry_without_a_title_is_an_error_with_its_line(week):
+    project, ids = week
+    review(project, WEEK, now=NOW)
+    path = worksheet_path(project, WEEK)
+    text = path.read_text(encoding="utf-8")
+    entry = f"- id: {ids['jazz']}\n    title: Un festival de jazz au parc\n"
+    broken = text.replace(entry, f"- id: {ids['jazz']}\n    title:\n", 1)
+    at = broken.index(ids["jazz"])
+    broken = broken[:at] + broken[at:].replace("keep:\n", "keep: true\n", 1)
+    path.write_text(broken, encoding="utf-8")
+    line = broken[:broken.index(f"- id: {ids['jazz']}")].count("\n") + 1
+    with pytest.raises(ContentErrors) as info:
+        read_worksheet(path, LANGS, shown="content/watch/curation/2026-W48.yaml")
+    assert (f"content/watch/curation/2026-W48.yaml:{line}: keep: true, but the entry has no title: "
+            "give it one (readers click on it)") in str(info.value)
+    read_worksheet(path, LANGS, broken.replace("title:\n", "title: Jazz\n", 1))  # once titled, it reads
+
+
+def test_a_stored_item_without_a_title_is_listed_with_one_made_from_its_summary(project):
+    add_feeds(project)
+    ingest(project, {"untitled": ("soir", "/u", "", "<p>Un <b>nouveau</b> centre d'accueil.</p>", "fr",
+                                  NOW.replace(day=24))})
+    review(project, WEEK, now=NOW)
+    data = yaml.safe_load(worksheet_path(project, WEEK).read_text(encoding="utf-8"))
+    [entry] = [e for group in data["candidates"].values() for e in group]
+    assert entry["title"] == "Un nouveau centre d'accueil."
