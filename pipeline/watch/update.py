@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_all_start_methods, get_context
@@ -77,7 +79,7 @@ def update_feeds(
     watch = project.config.watch
     workers = watch.parse_workers or os.cpu_count() or 1
     try:
-        with open_store(project.state_dir) as store, make_parser_pool(workers) as pool:
+        with open_store(project.state_dir) as store, parser_pool(workers) as pool:
             run = Run(store, pool, FetchOptions.from_config(project.config), parse_limits(project.config), taxonomy,
                       schedule=Schedule(watch.min_interval_minutes * 60, force))  # fmt: skip
             reports = asyncio.run(ingest_feeds(run, tuple(feeds), progress))
@@ -144,10 +146,35 @@ def make_parser_pool(workers: int) -> Executor:
     if workers <= 1:
         return ThreadPoolExecutor(1, thread_name_prefix="crebis-parse")
     methods = get_all_start_methods()
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork" if "fork" in methods else "spawn"))
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork" if "fork" in methods else "spawn"),
+                               initializer=_init_worker)  # fmt: skip
     for _ in range(workers):
         pool.submit(warm_up)
     return pool
+
+
+@contextmanager
+def parser_pool(workers: int) -> Iterator[Executor]:
+    """`make_parser_pool`, shut down on leaving; when interrupted, without parsing what is still queued."""
+    pool = make_parser_pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _init_worker() -> None:
+    """Runs first in each parse worker.
+
+    Ctrl-C signals the whole process group: a worker that took it died with a traceback
+    of its own (two "Process ForkProcess-N" tracebacks above "Interrupted."). The parent
+    alone decides to stop, and then shuts the pool down. A SIGTERM handler the parent had
+    when forking is the parent's business too.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 async def ingest_feeds(run: Run, feeds: tuple[Feed, ...], progress: Progress | None = None) -> list[FeedReport]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,6 +26,7 @@ from pipeline.watch.store import Store
 from pipeline.watch.update import update_feeds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
 ETAG = '"v1"'
 LAST_MODIFIED = "Wed, 06 Mar 2024 10:00:00 GMT"
 
@@ -701,3 +706,74 @@ def test_a_feed_changing_its_guids_on_every_fetch_keeps_one_item_per_link(projec
     assert sorted(i.link for i in items) == ["https://g.example/asile", "https://g.example/sansabri"]
     assert [[s.entry_key for s in i.sources] for i in sorted(items, key=lambda i: i.link)] == [
         ["uuid-3-b"], ["uuid-3-a"]]  # the source follows the feed's latest guid: no growth
+
+
+# Stopping a fetch: Ctrl-C, SIGTERM and SIGKILL leave neither tracebacks nor parse workers behind.
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of `pid` (zombies count as ended)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _fetch_in_progress(tmp_path, server):
+    """A `crebis watch fetch` in its own session, its 2 parse workers started, one feed hanging: (process, workers)."""
+    from pipeline.watch.opml import add_outlines
+
+    from .conftest import WATCH_CONFIG, make_project
+
+    config = (WATCH_CONFIG.replace("parse_workers = 1", "parse_workers = 2")
+              .replace("read_timeout = 1.0", "read_timeout = 60.0")
+              .replace("total_timeout = 3.0", "total_timeout = 60.0"))
+    project = make_project(tmp_path / "p", config)
+    add_outlines(feeds_path(project), [Feed(server.add_fixture("rss2.xml")), Feed(server.add("/hang.xml", hang=True))])
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from pipeline.cli import run; run()", "-C", str(project.root), "watch", "fetch"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None and not (
+            server.hits["/hang.xml"] and server.hits["/rss2.xml"] and len(_children(process.pid)) >= 2):
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()
+    workers = _children(process.pid)
+    assert len(workers) == 2
+    return process, workers
+
+
+def _wait_gone(pids: set[int]) -> set[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    return {p for p in pids if _alive(p)}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["ctrl-c"])
+def test_an_interrupted_fetch_says_interrupted_only_and_its_workers_end(tmp_path, server, how):
+    process, workers = _fetch_in_progress(tmp_path, server)
+    if how == "ctrl-c":  # a terminal signals the whole process group
+        os.killpg(process.pid, signal.SIGINT)
+    else:  # `kill PID`, `timeout`, systemd: the fetch process alone
+        process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err and "ForkProcess" not in err, err
+    assert err.rstrip().endswith("Interrupted."), err
+    assert _wait_gone(workers) == set()
