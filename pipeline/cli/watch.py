@@ -32,7 +32,7 @@ from pipeline.watch.sources import (
     remove_feed,
     set_feed,
 )
-from pipeline.watch.update import update_feeds
+from pipeline.watch.update import terminate_as_interrupt, update_feeds
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -144,7 +144,7 @@ def fetch(ctx: click.Context, only: tuple[str, ...], force: bool, strict: bool) 
     that a cron job or systemd timer notices.
     """
     project = open_project(ctx)
-    with click.progressbar(length=0, label="Fetching feeds", file=sys.stderr) as bar:
+    with terminate_as_interrupt(), click.progressbar(length=0, label="Fetching feeds", file=sys.stderr) as bar:
 
         def progress(report: object, done: int, total: int) -> None:
             bar.length = total

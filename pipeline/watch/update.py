@@ -8,10 +8,14 @@ clusters are recomputed for recent items.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 import signal
 import sqlite3
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -141,16 +145,31 @@ def make_parser_pool(workers: int) -> Executor:
 
     Workers are forked where the platform allows, before the event loop and its threads
     exist: they start in milliseconds with everything imported. Elsewhere they are
-    spawned, importing only the parsing modules.
+    spawned, importing only the parsing modules. Each worker ends with the process that
+    started it (see `_init_worker`).
     """
     if workers <= 1:
         return ThreadPoolExecutor(1, thread_name_prefix="crebis-parse")
     methods = get_all_start_methods()
     pool = ProcessPoolExecutor(workers, mp_context=get_context("fork" if "fork" in methods else "spawn"),
-                               initializer=_init_worker)  # fmt: skip
+                               initializer=_init_worker, initargs=(os.getpid(),))  # fmt: skip
     for _ in range(workers):
         pool.submit(warm_up)
     return pool
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Inside, SIGTERM (`kill PID`, `timeout`, systemd stopping a unit) stops like Ctrl-C: the store
+    committed and closed, the parse workers shut down, "Interrupted." said. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -165,16 +184,48 @@ def parser_pool(workers: int) -> Iterator[Executor]:
     pool.shutdown(wait=True)
 
 
-def _init_worker() -> None:
+# prctl(2) option: the signal a process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_worker(parent: int) -> None:
     """Runs first in each parse worker.
 
     Ctrl-C signals the whole process group: a worker that took it died with a traceback
     of its own (two "Process ForkProcess-N" tracebacks above "Interrupted."). The parent
     alone decides to stop, and then shuts the pool down. A SIGTERM handler the parent had
     when forking is the parent's business too.
+
+    A worker whose parent is killed (SIGKILL, or any end that skips the pool's shutdown)
+    waited on its task queue forever, reparented to init: a forked worker holds both ends
+    of that pipe, so it never sees it close. Linux kills it with its parent (prctl); the
+    check after it catches a parent that died before the prctl, and elsewhere a thread
+    watches the parent.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    killed_with_parent = _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+    if not killed_with_parent:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="crebis-parent-watch").start()
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to kill this process when its parent ends; whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 async def ingest_feeds(run: Run, feeds: tuple[Feed, ...], progress: Progress | None = None) -> list[FeedReport]:

@@ -765,7 +765,7 @@ def _wait_gone(pids: set[int]) -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("how", ["ctrl-c"])
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_an_interrupted_fetch_says_interrupted_only_and_its_workers_end(tmp_path, server, how):
     process, workers = _fetch_in_progress(tmp_path, server)
     if how == "ctrl-c":  # a terminal signals the whole process group
@@ -776,4 +776,12 @@ def test_an_interrupted_fetch_says_interrupted_only_and_its_workers_end(tmp_path
     assert process.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err and "ForkProcess" not in err, err
     assert err.rstrip().endswith("Interrupted."), err
+    assert _wait_gone(workers) == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_parse_workers_end_when_the_fetch_is_killed(tmp_path, server):
+    process, workers = _fetch_in_progress(tmp_path, server)
+    process.kill()
+    process.communicate(timeout=60)
     assert _wait_gone(workers) == set()
