@@ -60,6 +60,12 @@ def read_mailbox(source: Path) -> Iterator[Message]:
         box.close()
 
 
+def _quoted(part: Message) -> Message:
+    """The original message (or its headers) a message/rfc822 or text/rfc822-headers part quotes."""
+    payload = part.get_payload()
+    return payload[0] if isinstance(payload, list) and payload else email.message_from_string(str(payload))
+
+
 def _complaint_recipients(message: Message) -> list[str] | None:
     """The complained-about recipients of an ARF report, or None if `message` is not one."""
     if message.get_content_type() != "multipart/report" or \
@@ -81,10 +87,7 @@ def _complaint_recipients(message: Message) -> list[str] | None:
             # RFC 5965's own examples write the address in angle brackets.
             found += [v.strip().removeprefix("<").removesuffix(">").strip() for v in values]
         elif kind in ("message/rfc822", "text/rfc822-headers") and not found:
-            payload = part.get_payload()
-            original = payload[0] if isinstance(payload, list) and payload else \
-                email.message_from_string(str(payload))
-            found += [addr for _, addr in email.utils.getaddresses(original.get_all("To", []))]
+            found += [addr for _, addr in email.utils.getaddresses(_quoted(part).get_all("To", []))]
     return found
 
 
@@ -94,9 +97,7 @@ def message_key(message: Message) -> str:
     returned message's own, else a digest of its bytes."""
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
-            payload = part.get_payload()
-            original = payload[0] if isinstance(payload, list) and payload else \
-                email.message_from_string(str(payload))
+            original = _quoted(part)
             if original.get("Message-ID"):
                 return "quoted " + str(original["Message-ID"]).strip()
     if message.get("Message-ID"):

@@ -27,6 +27,7 @@ from pipeline.config import Config
 from pipeline.errors import MailError
 from pipeline.mail import tokens
 from pipeline.mail.dkim import Signer
+from pipeline.mail.store import one_line
 
 # Placeholders the editions leave for the sending step (see pipeline/render/newsletter.py).
 NAME, UNSUBSCRIBE, PREFERENCES = "[[recipient_name]]", "[[unsubscribe_url]]", "[[preferences_url]]"
@@ -69,7 +70,6 @@ class Recipient:
     language: str
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIELD = re.compile(r"(\[\[recipient_name\]\]|\[\[unsubscribe_url\]\]|\[\[preferences_url\]\])")
 _SOFT_BREAK = b"=\r\n"  # a quoted-printable line break that decoding removes
 
@@ -285,7 +285,7 @@ class MessageFactory:
 
         # Headers shared by every recipient of an edition are folded by the email package once; the
         # recipient's own (To, Date, Message-ID, List-Unsubscribe) are written here.
-        clean = _CONTROL.sub(" ", recipient.name)[:200].strip()  # no CR/LF: a name never adds a header
+        clean = one_line(recipient.name)  # no CR/LF (a name stored before names were cleaned): never a header
         to = formataddr((clean, recipient.address), charset="utf-8") if clean else recipient.address
         stamp = format_datetime(now or datetime.datetime.now(datetime.UTC))
         own = f"To: {to}\r\nDate: {stamp}\r\nMessage-ID: {message_id}\r\n".encode()

@@ -54,7 +54,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 MAX_NAME = 200
 
 
-def _one_line(name: str) -> str:
+def one_line(name: str) -> str:
     """A name as stored: control characters and line breaks made spaces (a name is greeted in a message's
     first line and listed one per line), runs of spaces made one, at most `MAX_NAME` characters."""
     return " ".join(_CONTROL.sub(" ", name).split())[:MAX_NAME]
@@ -247,7 +247,7 @@ class SubscriberStore:
         self.db.execute(
             "INSERT INTO subscribers (address, name, language, status, created_at, updated_at, consent_at, "
             "consent_method, consent_version, consent_ip, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (address, _one_line(name), language, status, stamp, stamp, consent.at, consent.method, consent.version,
+            (address, one_line(name), language, status, stamp, stamp, consent.at, consent.method, consent.version,
              consent.ip, confirmed))
         self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)", [(address, x) for x in lists])
         if status in STOPPED:  # imported from a list where they had already said stop: keep that
@@ -278,15 +278,19 @@ class SubscriberStore:
                 self.db.execute(
                     "INSERT INTO requests (address, name, language, lists, created_at, consent_version, consent_ip) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (address, _one_line(name), language, ",".join(chosen), consent.at, consent.version, consent.ip))
+                    (address, one_line(name), language, ",".join(chosen), consent.at, consent.version, consent.ip))
         return self.require(address)
+
+    def _request(self, address: str) -> dict[str, Any] | None:
+        """The form request waiting beside a stopped record, if any (`subscribe`)."""
+        return self.db.row("SELECT name, language, lists, created_at, consent_version, consent_ip "
+                           "FROM requests WHERE address = ?", (address,))
 
     def awaits_confirmation(self, subscriber: Subscriber) -> bool:
         """True if confirming would make this subscriber active: pending, or stopped with a request."""
         if subscriber.status == "pending":
             return True
-        return subscriber.status in STOPPED and self.db.scalar(
-            "SELECT COUNT(*) FROM requests WHERE address = ?", (subscriber.address,)) > 0
+        return subscriber.status in STOPPED and self._request(subscriber.address) is not None
 
     def _insert_pending(self, address: str, name: str, language: str, lists: tuple[str, ...],
                         consent: Consent) -> None:
@@ -294,7 +298,7 @@ class SubscriberStore:
         self.db.execute(
             "INSERT INTO subscribers (address, name, language, status, created_at, updated_at, consent_at, "
             "consent_method, consent_version, consent_ip) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
-            (address, _one_line(name), language, stamp, stamp, consent.at, consent.method, consent.version,
+            (address, one_line(name), language, stamp, stamp, consent.at, consent.method, consent.version,
              consent.ip))
         self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)", [(address, x) for x in lists])
 
@@ -308,8 +312,7 @@ class SubscriberStore:
                                 "unsubscribed_at = NULL, unsubscribe_reason = NULL, soft_bounces = 0 "
                                 "WHERE address = ?", (stamp, stamp, subscriber.address))
             elif subscriber.status in STOPPED:
-                request = self.db.row("SELECT name, language, lists, created_at, consent_version, consent_ip "
-                                      "FROM requests WHERE address = ?", (subscriber.address,))
+                request = self._request(subscriber.address)
                 if request is None:
                     return subscriber
                 self.db.execute(
@@ -341,7 +344,7 @@ class SubscriberStore:
             return self.unsubscribe(subscriber.address, "preferences: no list chosen")
         with self.db.transaction():
             self.db.execute("UPDATE subscribers SET language = ?, name = ?, updated_at = ? WHERE address = ?",
-                            (language, subscriber.name if name is None else _one_line(name), now(), subscriber.address))
+                            (language, subscriber.name if name is None else one_line(name), now(), subscriber.address))
             self.db.execute("DELETE FROM memberships WHERE address = ?", (subscriber.address,))
             self.db.executemany("INSERT INTO memberships (address, list) VALUES (?, ?)",
                                 [(subscriber.address, x) for x in chosen])
@@ -417,8 +420,7 @@ class SubscriberStore:
         subscriber = self.require(address)
         sends = self.db.rows("SELECT campaign, language, state, message_id, reply, attempts, updated_at "
                              "FROM send_log WHERE address = ? ORDER BY campaign", (subscriber.address,))
-        request = self.db.row("SELECT name, language, lists, created_at, consent_version, consent_ip "
-                              "FROM requests WHERE address = ?", (subscriber.address,))
+        request = self._request(subscriber.address)
         data: dict[str, Any] = {"subscriber": subscriber.as_dict(), "messages": sends}
         if request is not None:
             data["unconfirmed_request"] = {**request, "lists": request["lists"].split(",")}

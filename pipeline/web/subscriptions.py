@@ -243,8 +243,7 @@ async def confirm(request: Request) -> Response:
     finally:
         store.close()
     if subscriber.status == "active":
-        return service.message(subscriber.language if subscriber.language in service.languages else lang, "../",
-                               "confirmed")
+        return service.message(_page_lang(service, subscriber, request), "../", "confirmed")
     if not waiting:  # stopped since, with no new request: the link is from before the stop
         return service.message(lang, "../", "invalid", 404, link=f"../{lang}/", link_text=labels["subscribe_title"])
     return service.render("confirm.html", lang, "../", title=labels["confirm_title"],
